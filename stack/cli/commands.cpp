@@ -1,0 +1,15 @@
+#include "stack/cli/command.hpp"
+
+namespace halab::cli {
+
+// One line per subcommand; each is defined in its own cmd_*.cpp.
+int run_sim(std::span<char*> args);
+
+std::span<const Command> commands() {
+  static const Command table[] = {
+      {"sim", "run a simnet scenario and print its trace hash", run_sim},
+  };
+  return table;
+}
+
+}  // namespace halab::cli
