@@ -34,6 +34,7 @@ RealWorld::RealWorld(RealWorldOptions options)
 }
 
 RealWorld::~RealWorld() {
+  stop_signals_.reset();
   logger_.reset();
   storage_.reset();
   processes_.reset();
@@ -63,6 +64,25 @@ bool RealWorld::run_for(Duration d) {
 void RealWorld::stop() {
   stop_requested_ = true;
   io_.stop();
+}
+
+}  // namespace halab::core::real
+
+namespace halab::core::real {
+
+void RealWorld::stop_on_signals(std::initializer_list<int> signals) {
+  const bool first = !stop_signals_;
+  if (first) stop_signals_ = std::make_unique<boost::asio::signal_set>(io_);
+  for (int sig : signals) stop_signals_->add(sig);
+  if (first) wait_for_stop_signal();
+}
+
+void RealWorld::wait_for_stop_signal() {
+  stop_signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;  // cancelled: the world is going away
+    stop();
+    wait_for_stop_signal();  // the next run() stops on the next signal too
+  });
 }
 
 }  // namespace halab::core::real

@@ -9,6 +9,8 @@
 //   Totem totem(world.env(), config);
 //   world.run();  // until world.stop()
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,12 +59,17 @@ class RealWorld {
   void run();
   // Runs it until `d` has passed or stop() is called. True if stopped.
   bool run_for(Duration d);
-  // Makes run() / run_for() return after the current callback; callable
-  // from a callback or a signal handler's posted completion.
+  // Makes run() / run_for() return after the current callback.
   void stop();
+  // stop() when one of `signals` arrives (a daemon's SIGTERM, SIGINT),
+  // through the io_context: the callback in progress always completes.
+  void stop_on_signals(std::initializer_list<int> signals);
 
  private:
-  boost::asio::io_context io_;
+  void wait_for_stop_signal();
+
+  boost::asio::io_context io_{1};  // one thread: lets Asio skip its locking
+  std::unique_ptr<boost::asio::signal_set> stop_signals_;
   std::string node_;
   std::uint64_t seed_;
   bool stop_requested_ = false;

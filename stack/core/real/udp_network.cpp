@@ -1,6 +1,10 @@
 #include "stack/core/real/udp_network.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/ip/multicast.hpp>
+#include <cerrno>
 #include <boost/asio/ip/udp.hpp>
 
 #include "stack/core/assert.hpp"
@@ -114,6 +118,16 @@ std::unique_ptr<DatagramSocket> UdpNetwork::bind(const BindOptions& options, Rec
     s.set_option(asio::socket_base::broadcast(true), ec);
     if (ec) fail("set SO_BROADCAST on");
   }
+#ifdef IP_MULTICAST_ALL
+  // A socket receives the multicast groups it joined, not every group some
+  // other socket on the host joined on the same port (Linux's default):
+  // what simnet models, and what keeps two rings on one port apart.
+  const int all = 0;
+  if (::setsockopt(s.native_handle(), IPPROTO_IP, IP_MULTICAST_ALL, &all, sizeof all) != 0) {
+    ec.assign(errno, boost::system::system_category());
+    fail("set IP_MULTICAST_ALL on");
+  }
+#endif
   s.non_blocking(true, ec);  // send_to() must never block
   if (ec) fail("make non-blocking");
   s.bind(to_asio(options.local), ec);

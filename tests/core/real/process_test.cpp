@@ -228,6 +228,39 @@ TEST_F(Children, DoneMaySpawnTheNextChild) {
   EXPECT_EQ(second->out, "next\n");
 }
 
+TEST(ChildProcessesOptions, OutputBeyondTheCapIsReadAndDropped) {
+  boost::asio::io_context io;
+  ChildProcesses procs(io, {.max_output = 1000});
+  std::optional<ProcessResult> r;
+  procs.spawn({.argv = {"/bin/sh", "-c", "head -c 200000 /dev/zero; head -c 5000 /dev/zero >&2"}},
+              [&](ProcessResult x) { r = std::move(x); });
+  for (int i = 0; i < 3000 && !r; ++i) {
+    io.restart();
+    io.run_for(5ms);
+  }
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->ok());  // not blocked on a full pipe
+  EXPECT_EQ(r->out.size(), 1000u);
+  EXPECT_EQ(r->err.size(), 1000u);
+}
+
+// Each ChildProcesses reaps only its own children, so several can share a
+// process (and an io_context) without stealing each other's exit statuses.
+TEST(ChildProcessesOptions, TwoInstancesEachReapTheirOwn) {
+  boost::asio::io_context io;
+  ChildProcesses a(io), b(io);
+  std::optional<ProcessResult> ra, rb;
+  a.spawn({.argv = {"/bin/sh", "-c", "exit 5"}}, [&](ProcessResult x) { ra = std::move(x); });
+  b.spawn({.argv = {"/bin/sh", "-c", "sleep 0.05; exit 6"}}, [&](ProcessResult x) { rb = std::move(x); });
+  for (int i = 0; i < 3000 && !(ra && rb); ++i) {
+    io.restart();
+    io.run_for(5ms);
+  }
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->exit_code, 5);
+  EXPECT_EQ(rb->exit_code, 6);
+}
+
 TEST(ChildProcessesLifetime, DestructorKillsAndReapsRunningChildren) {
   TempDir dir;
   boost::asio::io_context io;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "tests/core/real/test_util.hpp"
 
 namespace halab::core::real {
@@ -80,6 +82,27 @@ TEST(RealWorld, DestroyingTheWorldWithWorkInFlightIsClean) {
     world.run_for(10ms);
   }
   EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace halab::core::real
+
+namespace halab::core::real {
+namespace {
+
+TEST(RealWorld, StopsOnAConfiguredSignal) {
+  testing::TempDir dir;
+  RealWorld world({.node = "n", .state_dir = dir.path(), .seed = 1});
+  world.stop_on_signals({SIGUSR2});
+  bool after = false;
+  world.clock().schedule(1ms, [&] { ::raise(SIGUSR2); });
+  world.clock().schedule(5s, [&] { after = true; });
+  EXPECT_TRUE(world.run_for(10s));
+  EXPECT_FALSE(after);
+  // Still armed for the next run.
+  world.clock().schedule(1ms, [&] { ::raise(SIGUSR2); });
+  EXPECT_TRUE(world.run_for(10s));
+  EXPECT_FALSE(after);
 }
 
 }  // namespace

@@ -125,6 +125,30 @@ TEST(UdpNetwork, HandlerMayDestroyItsOwnSocket) {
   EXPECT_FALSE(a);
 }
 
+// Like simnet: a socket gets the groups it joined, not those that another
+// socket on the same port joined.
+TEST(UdpNetwork, MulticastReachesOnlySocketsThatJoined) {
+  boost::asio::io_context io;
+  UdpNetwork net(io);
+  const Ipv4 group = Ipv4::from_octets(239, 193, static_cast<std::uint8_t>(::getpid() >> 8),
+                                       static_cast<std::uint8_t>(::getpid()));
+  std::vector<std::string> joined_got, other_got;
+  auto joined = net.bind({.local = {Ipv4::any(), 0}, .reuse_address = true},
+                         [&](const Endpoint&, ByteView d) { joined_got.push_back(text(d)); });
+  const std::uint16_t port = joined->local_endpoint().port;
+  auto other = net.bind({.local = {Ipv4::any(), port}, .reuse_address = true},
+                        [&](const Endpoint&, ByteView d) { other_got.push_back(text(d)); });
+  if (auto ec = joined->join_multicast(group, Ipv4::loopback(), 1, true))
+    GTEST_SKIP() << "multicast on loopback is not available here: " << ec.message();
+  EXPECT_EQ(joined->join_multicast(Ipv4::loopback(), Ipv4::loopback(), 1), std::errc::invalid_argument);
+  ASSERT_FALSE(joined->send_to({group, port}, bytes("to the group")));
+  run_until(io, [&] { return !joined_got.empty(); });
+  io.restart();
+  io.run_for(20ms);
+  EXPECT_EQ(joined_got, std::vector<std::string>{"to the group"});  // loop = true: our own multicast
+  EXPECT_EQ(other_got, std::vector<std::string>{});
+}
+
 // The acceptance test: two processes exchange unicast and multicast
 // datagrams on loopback. The peer is a separate program (udp_peer) started
 // through the real ChildProcesses.
