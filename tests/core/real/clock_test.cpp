@@ -39,12 +39,13 @@ TEST(RealClock, TimersFireInDeadlineOrderAndEqualDelaysInSchedulingOrder) {
   boost::asio::io_context io;
   RealClock clock(io);
   std::vector<int> order;
-  // Interleaved groups: 60 at 8 ms, 60 at 0, 60 at 3 ms. Each group must fire
-  // as scheduled, groups by deadline.
+  // Interleaved groups: 60 at 80 ms, 60 at 0, 60 at 40 ms. Each group must
+  // fire as scheduled, groups by deadline (the gaps dwarf the time the loop
+  // takes, even on a loaded machine).
   for (int i = 0; i < 60; ++i) {
-    clock.schedule(8ms, [&, i] { order.push_back(200 + i); });
+    clock.schedule(80ms, [&, i] { order.push_back(200 + i); });
     clock.schedule(0ms, [&, i] { order.push_back(i); });
-    clock.schedule(3ms, [&, i] { order.push_back(100 + i); });
+    clock.schedule(40ms, [&, i] { order.push_back(100 + i); });
   }
   io.run();
   ASSERT_EQ(order.size(), 180u);
