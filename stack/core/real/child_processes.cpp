@@ -144,7 +144,7 @@ struct ChildProcesses::Impl : std::enable_shared_from_this<Impl> {
       auto self = weak.lock();
       if (!self || self->closed || ec == asio::error::operation_aborted) return;
       self->reap_all();
-      self->watch_sigchld();
+      if (!self->closed) self->watch_sigchld();  // a done callback may have destroyed us
     });
   }
 

@@ -55,6 +55,11 @@ struct RealClock::State : std::enable_shared_from_this<State> {
   // at zero delay, so a callback re-arming itself cannot starve the loop.
   void fire_due() {
     auto keep = shared_from_this();
+    // Re-arm on the way out, also when a callback throws out of run().
+    struct Rearm {
+      State* s;
+      ~Rearm() { s->arm(); }
+    } rearm{this};
     const Instant now = real_now();
     const TimerId last_id = next_id;  // ids at or above this were scheduled during this round
     while (!closed && !queue.empty()) {
@@ -65,7 +70,6 @@ struct RealClock::State : std::enable_shared_from_this<State> {
       queue.erase(it);
       fn();
     }
-    arm();
   }
 };
 

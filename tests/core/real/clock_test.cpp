@@ -207,3 +207,21 @@ TEST(Timer, ExplicitCancel) {
 
 }  // namespace
 }  // namespace halab::core::real
+
+namespace halab::core::real {
+namespace {
+
+TEST(RealClock, TimersKeepWorkingAfterACallbackThrows) {
+  boost::asio::io_context io;
+  RealClock clock(io);
+  bool later = false;
+  clock.schedule(0ns, [] { throw std::runtime_error("agent parser bug"); });
+  clock.schedule(std::chrono::milliseconds(5), [&] { later = true; });
+  EXPECT_THROW(io.run(), std::runtime_error);
+  io.restart();
+  io.run();
+  EXPECT_TRUE(later);
+}
+
+}  // namespace
+}  // namespace halab::core::real

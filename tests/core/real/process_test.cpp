@@ -261,6 +261,25 @@ TEST(ChildProcessesOptions, TwoInstancesEachReapTheirOwn) {
   EXPECT_EQ(rb->exit_code, 6);
 }
 
+TEST(ChildProcessesLifetime, DoneMayDestroyTheChildProcesses) {
+  boost::asio::io_context io;
+  auto procs = std::make_unique<ChildProcesses>(io);
+  int done = 0;
+  procs->spawn({.argv = {"/bin/true"}}, [&](ProcessResult) {
+    ++done;
+    procs.reset();
+  });
+  procs->spawn({.argv = {"/bin/sh", "-c", "exec sleep 30"}}, [&](ProcessResult) { ++done; });
+  for (int i = 0; i < 2000 && procs; ++i) {
+    io.restart();
+    io.run_for(5ms);
+  }
+  io.restart();
+  io.run_for(20ms);
+  EXPECT_FALSE(procs);
+  EXPECT_EQ(done, 1);  // the sleeper was killed with its ChildProcesses, unreported
+}
+
 TEST(ChildProcessesLifetime, DestructorKillsAndReapsRunningChildren) {
   TempDir dir;
   boost::asio::io_context io;
