@@ -116,7 +116,7 @@ struct Pipe {
 }  // namespace
 
 struct Child {
-  Child(asio::io_context& io) : in(io), out(io), err(io), timeout(io), grace(io) {}
+  explicit Child(asio::io_context& io) : in(io), out(io), err(io), timeout(io), grace(io) {}
   ProcessId id = 0;
   pid_t pid = -1;
   ProcessDone done;

@@ -86,9 +86,11 @@ void FileStorage::remove_temp_files(const std::string& relative) {
   for (const auto& s : subdirs) remove_temp_files(s);
 }
 
-// Creates the directories of `relative` under the root; a durable write
-// also makes each new directory's entry durable in its parent.
-void FileStorage::make_dirs(const std::string& relative, Sync sync) {
+// Creates the directories of `relative` under the root and makes each new
+// entry durable in its parent, whatever the write's Sync: a later durable
+// write into the directory then only needs to sync the directory itself.
+// Directories are created rarely, so this costs little.
+void FileStorage::make_dirs(const std::string& relative) {
   if (relative.empty()) return;
   std::size_t pos = 0;
   while (true) {
@@ -97,7 +99,7 @@ void FileStorage::make_dirs(const std::string& relative, Sync sync) {
     const std::string path = path_of(sub);
     if (::mkdir(path.c_str(), 0700) == 0) {
       const std::string up = parent_of(sub);
-      if (sync == Sync::durable) fsync_dir(up.empty() ? dir_ : path_of(up));
+      fsync_dir(up.empty() ? dir_ : path_of(up));
     } else if (errno != EEXIST) {
       throw Error("cannot create directory " + path, errno_code());
     }
@@ -111,7 +113,7 @@ void FileStorage::write(std::string_view name, ByteView data, Sync sync) {
   const std::string target = path_of(name);
   const std::string parent_rel = parent_of(std::string(name));
   const std::string parent = parent_rel.empty() ? dir_ : path_of(parent_rel);
-  make_dirs(parent_rel, sync);
+  make_dirs(parent_rel);
 
   // Named apart from the target so a name near NAME_MAX still has room.
   const std::string temp = parent + "/#tmp." + std::to_string(::getpid()) + "." + std::to_string(++temp_counter);

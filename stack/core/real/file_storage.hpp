@@ -6,6 +6,9 @@
 // (Sync::durable). rename() replaces atomically, so a process killed at any
 // moment leaves the old or the new file, never a mix.
 //
+// New directories are always made durable in their parent (rare, cheap),
+// so a durable write never depends on an unsynced directory above it.
+//
 // Sync::none skips both fsyncs: the change may be lost by a power failure or
 // kernel crash. The file is still replaced by rename, and ext4, xfs and
 // btrfs flush a file's data before a rename that replaces another file
@@ -37,7 +40,7 @@ class FileStorage final : public Storage {
   static bool is_temp_name(std::string_view file_name) { return file_name.find('#') != std::string_view::npos; }
 
  private:
-  void make_dirs(const std::string& relative, Sync sync);
+  void make_dirs(const std::string& relative);
   void remove_temp_files(const std::string& relative);
 
   std::string dir_;

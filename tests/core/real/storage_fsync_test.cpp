@@ -51,10 +51,12 @@ TEST(FileStorageSync, DurableWriteIntoNewSubdirectoriesSyncsTheirParents) {
   const std::string root = std::filesystem::canonical(dir.path()).string();
   g_synced.clear();
   s.write("a/b/f", "x", Sync::durable);
-  EXPECT_EQ(g_synced, (std::vector<std::string>{root, root + "/a", g_synced.size() > 2 ? g_synced[2] : "",
-                                                 root + "/a/b"}));
+  // New a (entry in root), new b (entry in a), the data, then b's entry for f.
   ASSERT_EQ(g_synced.size(), 4u);
+  EXPECT_EQ(g_synced[0], root);
+  EXPECT_EQ(g_synced[1], root + "/a");
   EXPECT_EQ(g_synced[2].rfind(root + "/a/b/#tmp.", 0), 0u) << g_synced[2];
+  EXPECT_EQ(g_synced[3], root + "/a/b");
   g_synced.clear();
   s.write("a/b/f", "y", Sync::durable);  // directories exist now
   ASSERT_EQ(g_synced.size(), 2u);
@@ -71,12 +73,16 @@ TEST(FileStorageSync, DurableRemoveSyncsTheDirectory) {
   EXPECT_EQ(g_synced, std::vector<std::string>{root + "/sub"});
 }
 
-TEST(FileStorageSync, UnsyncedChangesNeverSync) {
+TEST(FileStorageSync, UnsyncedChangesSyncNothingButNewDirectories) {
   TempDir dir;
   FileStorage s(dir.path());
+  const std::string root = std::filesystem::canonical(dir.path()).string();
   g_synced.clear();
-  s.write("x/y", "1", Sync::none);
+  s.write("x/y", "1", Sync::none);  // creates x: its entry in the root is synced
+  EXPECT_EQ(g_synced, std::vector<std::string>{root});
+  g_synced.clear();
   s.write("x/y", "2", Sync::none);
+  s.write("z", "3", Sync::none);
   EXPECT_TRUE(s.remove("x/y", Sync::none));
   EXPECT_EQ(g_synced, std::vector<std::string>{});
 }
