@@ -205,11 +205,6 @@ TEST(Timer, ExplicitCancel) {
   EXPECT_FALSE(ran);
 }
 
-}  // namespace
-}  // namespace halab::core::real
-
-namespace halab::core::real {
-namespace {
 
 TEST(RealClock, TimersKeepWorkingAfterACallbackThrows) {
   boost::asio::io_context io;

@@ -84,11 +84,6 @@ TEST(RealWorld, DestroyingTheWorldWithWorkInFlightIsClean) {
   EXPECT_FALSE(ran);
 }
 
-}  // namespace
-}  // namespace halab::core::real
-
-namespace halab::core::real {
-namespace {
 
 TEST(RealWorld, StopsOnAConfiguredSignal) {
   testing::TempDir dir;

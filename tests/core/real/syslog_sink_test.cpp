@@ -37,11 +37,6 @@ TEST(SyslogSink, FacilitiesByCorosyncName) {
   EXPECT_FALSE(SyslogSink::parse_facility("", f));
 }
 
-}  // namespace
-}  // namespace halab::core::real
-
-namespace halab::core::real {
-namespace {
 
 // What syslog(3) sends to /dev/log for one record, caught in a private mount
 // namespace where /dev/log is our own socket. Runs in a forked child;
