@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
@@ -26,6 +28,21 @@ class Children : public ::testing::Test {
   boost::asio::io_context io;
   RealClock clock{io};
   ChildProcesses procs{io, {.output_grace = 300ms}};
+
+  // Orphaned grandchildren come to us instead of init (which may never reap
+  // them, as in some containers), so that bury() can reap them.
+  static void SetUpTestSuite() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
+  void TearDown() override {
+    // Orphans we did not know by pid (a killed shell's other children).
+    if (procs.running() == 0)
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+  }
+  static void bury(pid_t orphan) {
+    if (orphan <= 0) return;
+    ::kill(orphan, SIGKILL);
+    ::waitpid(orphan, nullptr, 0);  // ECHILD at once if it is not ours
+  }
 
   ProcessId start(ProcessSpec spec, std::optional<ProcessResult>& out) {
     if (spec.env.empty()) spec.env = kEnv;
@@ -173,7 +190,7 @@ TEST_F(Children, TimeoutKillsTheWholeProcessGroup) {
   ASSERT_GT(bg, 0);
   EXPECT_FALSE(process_alive(sh)) << "the shell survived its timeout";
   EXPECT_TRUE(gone_soon(bg)) << "the shell's background child " << bg << " survived the group kill";
-  if (process_alive(bg)) ::kill(bg, SIGKILL);
+  bury(bg);
 }
 
 TEST_F(Children, KillSignalsTheWholeGroup) {
@@ -192,7 +209,7 @@ TEST_F(Children, KillSignalsTheWholeGroup) {
   EXPECT_EQ(r->signal, SIGTERM);
   EXPECT_TRUE(gone_soon(bg)) << "SIGTERM did not reach the group";
   procs.kill(id, SIGKILL);  // reaped: a no-op
-  if (process_alive(bg)) ::kill(bg, SIGKILL);
+  bury(bg);
 }
 
 TEST_F(Children, AGrandchildHoldingThePipesDoesNotHoldTheResult) {
@@ -204,7 +221,7 @@ TEST_F(Children, AGrandchildHoldingThePipesDoesNotHoldTheResult) {
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.out, "bye\n");
   EXPECT_TRUE(process_alive(bg)) << "the result waited for the grandchild";
-  if (bg > 0) ::kill(bg, SIGKILL);
+  bury(bg);
 }
 
 TEST_F(Children, ManyConcurrentChildren) {
