@@ -38,6 +38,8 @@ bool Server::accept_request(std::span<const std::uint8_t> bytes, const std::stri
              to_string(req.op), quoted(req.domain), req.seqno);
     return false;
   }
+  log_.log(LogLevel::debug, "request.accepted", "src={} op={} domain={} seqno={} hash={}", src, to_string(req.op),
+           quoted(req.domain), req.seqno, to_string(static_cast<HashType>(req.hashtype)));
   return true;
 }
 

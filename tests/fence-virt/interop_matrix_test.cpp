@@ -66,6 +66,8 @@ struct Cell {
   std::string op;
 };
 
+void PrintTo(const Cell& c, std::ostream* os) { *os << name(c.client) << " -> " << name(c.daemon) << ": " << c.op; }
+
 std::string cell_name(const ::testing::TestParamInfo<Cell>& i) {
   std::string op = i.param.op;
   for (auto& ch : op)
