@@ -242,8 +242,27 @@ bool daemon_config_from_tree(const ConfNode& root, const std::string& file, Daem
       if (!uris.empty()) out.uris = uris;
     }
   }
-  if (const ConfNode* g = root.child("groups"); g && !g->children.empty())
-    out.warnings.push_back(file + ":" + std::to_string(g->line) + ": static maps ('groups') are not supported yet: every source may fence every domain");
+  if (const ConfNode* gs = root.child("groups")) {
+    for (const auto& g : gs->children) {
+      if (g.name != "group" || g.value) {
+        warn(g, "groups/");
+        continue;
+      }
+      StaticGroup grp;
+      grp.line = g.line;
+      for (const auto& n : g.children) {
+        if (!need_value(n, "groups/group/")) return false;
+        if (n.name == "name") grp.name = *n.value;
+        else if (n.name == "ip") grp.sources.push_back(*n.value);
+        else if (n.name == "uuid") grp.targets.push_back(*n.value);
+        else warn(n, "groups/group/");
+      }
+      if (grp.sources.empty() || grp.targets.empty())
+        out.warnings.push_back(file + ":" + std::to_string(g.line) + ": group '" + grp.name +
+                               "' has no ip or no uuid entry: it allows nothing");
+      out.groups.push_back(std::move(grp));
+    }
+  }
   for (const auto& n : root.children)
     if (n.name != "fence_virtd" && n.name != "listeners" && n.name != "backends" && n.name != "groups") warn(n, "");
   return true;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fence-virt/daemon/static_map.hpp"
 #include "fence-virt/protocol/hash.hpp"
 
 namespace halab::fv {
@@ -51,6 +52,7 @@ struct DaemonConfig {
   std::vector<std::string> uris{"qemu:///system"};
   bool foreground = false;
   int debug = 0;
+  std::vector<StaticGroup> groups;  // static maps; empty: everyone may fence everything
   std::vector<std::string> warnings;  // unknown keys etc., as file:line: text
 };
 

@@ -158,10 +158,10 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   sigemptyset(&empty);
 
-  Server server(lc, std::move(key), backend, log);
-  log.log(LogLevel::notice, "daemon.ready", "listener={} where={} hash={} auth={} key={} uris={} pid={}",
+  Server server(lc, std::move(key), backend, log, StaticMap(cfg.groups));
+  log.log(LogLevel::notice, "daemon.ready", "listener={} where={} hash={} auth={} key={} uris={} groups={} pid={}",
           to_string(lc.kind), quoted(listener->describe()), to_string(lc.hash), to_string(lc.auth), quoted(lc.key_file),
-          cfg.uris.size(), ::getpid());
+          cfg.uris.size(), cfg.groups.size(), ::getpid());
   while (!g_stop) {
     pollfd p{listener->fd(), POLLIN, 0};
     int n = ::ppoll(&p, 1, nullptr, &empty);  // signals are delivered only here: no lost wake-up

@@ -8,8 +8,8 @@
 
 namespace halab::fv {
 
-Server::Server(const ListenerConfig& cfg, Key key, Backend& backend, DaemonLog& log, ServerTimeouts t)
-    : cfg_(cfg), key_(std::move(key)), backend_(backend), log_(log), timeouts_(t) {}
+Server::Server(const ListenerConfig& cfg, Key key, Backend& backend, DaemonLog& log, StaticMap map, ServerTimeouts t)
+    : cfg_(cfg), key_(std::move(key)), backend_(backend), log_(log), map_(std::move(map)), timeouts_(t) {}
 
 void Server::refuse(const std::string& src, std::string_view reason, const Request* req) {
   ++stats_.refused;
@@ -81,7 +81,7 @@ void Server::handle_datagram(std::span<const std::uint8_t> bytes, std::size_t si
              to_string(req.op), quoted(req.domain), quoted(err));
     return;
   }
-  serve(conn.get(), req, src);
+  serve(conn.get(), req, src, text);
 }
 
 void Server::handle_stream(os::Fd conn, const std::string& src) {
@@ -93,7 +93,7 @@ void Server::handle_stream(os::Fd conn, const std::string& src) {
   }
   Request req;
   if (!accept_request(buf, src, req)) return;  // closing the connection is the refusal
-  serve(conn.get(), req, src);
+  serve(conn.get(), req, src, src);
 }
 
 bool Server::authenticate(int fd, const Request& req, const std::string& src) {
@@ -125,19 +125,36 @@ bool Server::authenticate(int fd, const Request& req, const std::string& src) {
   return true;
 }
 
-void Server::serve(int fd, const Request& req, const std::string& src) {
+bool Server::permitted(const Request& req, const std::string& requester) {
+  if (map_.empty()) return true;
+  // The requested string itself must be listed (as fence_virtd: a group naming a domain
+  // does not cover requests for it by UUID, nor the reverse).
+  if (map_.allowed(requester, {req.domain})) return true;
+  log_.log(LogLevel::warning, "request.denied", "reason=static_map requester={} op={} domain={}", requester,
+           to_string(req.op), quoted(req.domain));
+  return false;
+}
+
+void Server::serve(int fd, const Request& req, const std::string& src, const std::string& requester) {
   if (!authenticate(fd, req, src)) return;
   auto t0 = os::Clock::now();
   Result r = Result::failure;
   std::vector<HostRecord> hosts;
   bool hostlist = false;
-  switch (req.op) {
+  bool guarded = req.op == Op::off || req.op == Op::on || req.op == Op::reboot || req.op == Op::status;
+  if (guarded && !permitted(req, requester)) {
+    r = Result::denied;
+  } else switch (req.op) {
     case Op::off: r = backend_.off(req.domain); break;
     case Op::on: r = backend_.on(req.domain); break;
     case Op::reboot: r = backend_.reboot(req.domain); break;
     case Op::status: r = backend_.status(req.domain); break;
     case Op::devstatus: r = backend_.monitor(); break;
-    case Op::hostlist: hostlist = backend_.list(hosts); break;
+    case Op::hostlist:
+      hostlist = backend_.list(hosts);
+      if (!map_.empty())
+        std::erase_if(hosts, [&](const HostRecord& h) { return !map_.allowed(requester, {h.domain, h.uuid}); });
+      break;
     case Op::null: r = Result::failure; break;
   }
   std::vector<std::uint8_t> out;

@@ -9,6 +9,7 @@
 #include "fence-virt/daemon/backend.hpp"
 #include "fence-virt/daemon/config.hpp"
 #include "fence-virt/daemon/log.hpp"
+#include "fence-virt/daemon/static_map.hpp"
 #include "fence-virt/os/fd.hpp"
 #include "fence-virt/protocol/hash.hpp"
 #include "fence-virt/protocol/history.hpp"
@@ -28,7 +29,7 @@ struct ServerStats {
 
 class Server {
  public:
-  Server(const ListenerConfig& cfg, Key key, Backend& backend, DaemonLog& log, ServerTimeouts t = {});
+  Server(const ListenerConfig& cfg, Key key, Backend& backend, DaemonLog& log, StaticMap map = {}, ServerTimeouts t = {});
 
   // A multicast datagram of `size` bytes (may be larger than `bytes` if truncated on receive).
   void handle_datagram(std::span<const std::uint8_t> bytes, std::size_t size, const std::string& src);
@@ -39,7 +40,10 @@ class Server {
 
  private:
   bool accept_request(std::span<const std::uint8_t> bytes, const std::string& src, Request& req);
-  void serve(int fd, const Request& req, const std::string& src);
+  // `requester` is who the static map checks: the call-back address (multicast), the peer
+  // address (tcp) or CID (vsock).
+  void serve(int fd, const Request& req, const std::string& src, const std::string& requester);
+  bool permitted(const Request& req, const std::string& requester);
   bool authenticate(int fd, const Request& req, const std::string& src);
   void refuse(const std::string& src, std::string_view reason, const Request* req);
 
@@ -47,6 +51,7 @@ class Server {
   Key key_;
   Backend& backend_;
   DaemonLog& log_;
+  StaticMap map_;
   ServerTimeouts timeouts_;
   ReplayHistory history_;
   ServerStats stats_;

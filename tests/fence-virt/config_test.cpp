@@ -115,3 +115,40 @@ TEST(FvConfig, DeepNestingIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace halab::fv
+
+namespace halab::fv {
+namespace {
+
+TEST(FvConfig, GroupsBecomeStaticMaps) {
+  DaemonConfig cfg;
+  ConfError err;
+  ASSERT_TRUE(load("fence_virtd {}\ngroups {\n group {\n  name = \"web\";\n  ip = \"10.0.0.1\";\n  ip = \"10.0.0.2\";\n"
+                   "  uuid = \"web1\";\n  uuid = \"AAAAAAAA-0000-0000-0000-000000000001\";\n }\n group {\n  name = \"empty\";\n }\n}\n",
+                   cfg, err))
+      << err.text();
+  ASSERT_EQ(cfg.groups.size(), 2u);
+  EXPECT_EQ(cfg.groups[0].sources, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_EQ(cfg.groups[0].targets.size(), 2u);
+  ASSERT_EQ(cfg.warnings.size(), 1u);
+  EXPECT_NE(cfg.warnings[0].find("test.conf:10: group 'empty'"), std::string::npos) << cfg.warnings[0];
+}
+
+TEST(FvStaticMap, NeedsSourceAndTargetInOneGroup) {
+  StaticMap none;
+  EXPECT_TRUE(none.allowed("1.2.3.4", {"anything"})) << "no groups: everything allowed";
+  StaticMap m({StaticGroup{"web", {"10.0.0.1", "3"}, {"web1", "aaaaaaaa-0000-0000-0000-000000000001"}, 1},
+               StaticGroup{"db", {"10.0.0.2"}, {"db1"}, 2}});
+  EXPECT_TRUE(m.allowed("10.0.0.1", {"web1"}));
+  EXPECT_TRUE(m.allowed("10.0.0.1", {"AAAAAAAA-0000-0000-0000-000000000001"})) << "UUIDs compare case-insensitively";
+  EXPECT_TRUE(m.allowed("10.0.0.1", {"WEB1"})) << "fence_virtd compares ignoring case";
+  EXPECT_TRUE(m.allowed("10.0.0.1", {"web2", "aaaaaaaa-0000-0000-0000-000000000001"}))
+      << "list: name or UUID may match";
+  EXPECT_FALSE(m.allowed("10.0.0.1", {"db1"})) << "target in another group";
+  EXPECT_FALSE(m.allowed("10.0.0.2", {"web1"}));
+  EXPECT_FALSE(m.allowed("10.0.0.9", {"web1"})) << "unknown requester";
+  EXPECT_TRUE(m.allowed("cid:3", {"web1"})) << "vsock requesters are CIDs";
+  EXPECT_FALSE(m.allowed("10.0.0.1", {""}));
+}
+
+}  // namespace
+}  // namespace halab::fv

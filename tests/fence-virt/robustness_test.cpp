@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
 #include "fence-virt/os/fd.hpp"
 #include "fence-virt/protocol/hash.hpp"
@@ -235,6 +236,59 @@ TEST_F(Robustness, OffByUuidAndRebootOfAnOffDomain) {
   EXPECT_EQ(off.rc, 0) << off.output;
   EXPECT_EQ(lab.env.domstate("vm2"), "shut off");
   lab.ensure_state("vm2", true);
+}
+
+}  // namespace
+}  // namespace halab::fv::test
+
+namespace halab::fv::test {
+namespace {
+
+// A third daemon with a static map (127.0.0.1 may act on vm1 only), halab's and fence_virtd's:
+// both must deny vm2 with 3, deny vm1 named by UUID (the group lists its name), accept vm1
+// by name, and list only vm1.
+TEST(StaticMaps, DeniedOutsideTheGroupAndListFiltered) {
+  FV_REQUIRE_LAB();
+  FvLab& lab = *FvLab::get();
+  for (bool real : {false, true}) {
+    if (real && !lab.have_real) continue;
+    SCOPED_TRACE(real ? "fence_virtd" : "halab-fence-virtd");
+    std::string conf = lab.conf("tcp", 1349) + "groups {\n\tgroup {\n\t\tname = \"lab\";\n\t\tip = \"127.0.0.1\";\n"
+                                                "\t\tuuid = \"vm1\";\n\t}\n}\n";
+    std::string path = lab.env.work() + "/groups.conf";
+    std::string log = lab.env.work() + (real ? "/real-groups.log" : "/halab-groups.log");
+    LabEnv::write_file(path, conf);
+    pid_t d = lab.env.spawn({real ? "fence_virtd" : lab.halabd, "-F", "-f", path, "-p", path + ".pid"}, log);
+    ASSERT_TRUE(LabEnv::wait_port_bound(SOCK_STREAM, 1349)) << LabEnv::read_file(log);
+    auto call = [&](std::vector<std::string> a) {
+      std::vector<std::string> argv{lab.agent, "-T", "127.0.0.1", "-p", "1349", "-k", lab.env.key_file()};
+      argv.insert(argv.end(), a.begin(), a.end());
+      return lab.env.run(argv);
+    };
+    lab.ensure_state("vm1", true);
+    lab.ensure_state("vm2", true);
+    auto denied = call({"-o", "off", "-n", "vm2"});
+    EXPECT_EQ(denied.rc, 3) << denied.output;
+    EXPECT_EQ(lab.env.domstate("vm2"), "running");
+    if (!real)
+      EXPECT_TRUE(LabEnv::wait_for_text(log, "request.denied reason=static_map requester=127.0.0.1 op=off domain=\"vm2\""));
+    auto by_uuid = call({"-o", "status", "-n", "11111111-1111-1111-1111-111111111111"});
+    EXPECT_EQ(by_uuid.rc, 3) << "the group lists vm1 by name, not by UUID: " << by_uuid.output;
+    auto st = call({"-o", "status", "-n", "vm1"});
+    EXPECT_EQ(st.rc, 0) << st.output;
+    auto off = call({"-o", "off", "-n", "vm1"});
+    EXPECT_EQ(off.rc, 0) << off.output;
+    EXPECT_EQ(lab.env.domstate("vm1"), "shut off");
+    auto list = call({"-o", "list"});
+    EXPECT_EQ(list.rc, 0);
+    EXPECT_NE(list.output.find("vm1"), std::string::npos) << list.output;
+    EXPECT_EQ(list.output.find("vm2"), std::string::npos) << "list shows only mapped domains: " << list.output;
+    lab.env.stop(d);
+    lab.ensure_state("vm1", true);
+    // The port must be free again before the next daemon binds it.
+    for (int i = 0; i < 100 && LabEnv::wait_port_bound(SOCK_STREAM, 1349, std::chrono::milliseconds(0)); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
