@@ -146,7 +146,7 @@ CallOutcome call_multicast(const AgentOptions& o, const Key& key, Op op, os::Dea
   }
 
   // One signed copy per local address of the family, each sent out of that address.
-  struct Copy { sockaddr_storage src; socklen_t len; RequestBytes bytes; };
+  struct Copy { sockaddr_storage src; socklen_t len; unsigned ifindex; RequestBytes bytes; };
   std::vector<Copy> copies;
   Request base = base_request(o, op);
   base.port = o.port;
@@ -163,6 +163,7 @@ CallOutcome call_multicast(const AgentOptions& o, const Key& key, Op op, os::Dea
       r.addrlen = 16; r.family = kFamilyInet6;
       std::memcpy(r.address.data(), &a->sin6_addr, 16);
       std::memcpy(&c.src, a, sizeof *a); c.len = sizeof *a;
+      c.ifindex = ::if_nametoindex(i->ifa_name);
     } else {
       auto* a = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
       r.addrlen = 4; r.family = kFamilyInet;
@@ -182,6 +183,7 @@ CallOutcome call_multicast(const AgentOptions& o, const Key& key, Op op, os::Dea
       if (v6) {
         unsigned hops = 2;
         ::setsockopt(u.get(), IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
+        ::setsockopt(u.get(), IPPROTO_IPV6, IPV6_MULTICAST_IF, &c.ifindex, sizeof c.ifindex);
         // The request names this address as its call-back: send it from there.
         sockaddr_in6 src;
         std::memcpy(&src, &c.src, sizeof src);

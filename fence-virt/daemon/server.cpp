@@ -34,7 +34,7 @@ bool Server::accept_request(std::span<const std::uint8_t> bytes, const std::stri
     // Per-interface copies and retransmissions of one call land here too: debug for those
     // is enough, but a refused replay must be visible, so log at notice.
     ++stats_.refused;
-    log_.log(LogLevel::notice, "request.duplicate", "reason=replayed src={} op={} domain={} seqno={}", src,
+    log_.log(LogLevel::info, "request.duplicate", "reason=replayed src={} op={} domain={} seqno={}", src,
              to_string(req.op), quoted(req.domain), req.seqno);
     return false;
   }

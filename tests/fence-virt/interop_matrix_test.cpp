@@ -5,7 +5,9 @@
 // every outcome checked against libvirt's own view (virsh domstate / domid).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <sstream>
+#include <thread>
 
 #include "tests/fence-virt/fv_lab.hpp"
 
@@ -175,6 +177,63 @@ std::vector<Cell> all_cells() {
 }
 
 INSTANTIATE_TEST_SUITE_P(FenceVirt, InteropMatrix, ::testing::ValuesIn(all_cells()), cell_name);
+
+}  // namespace
+}  // namespace halab::fv::test
+
+namespace halab::fv::test {
+namespace {
+
+// IPv6 multicast (family = "ipv6", ff05::3:1) needs a multicast-capable link: a veth pair in
+// the lab's namespace. Real fence_xvm and halab's agent against both daemons.
+TEST(Ipv6Multicast, OffStatusOnBothWays) {
+  FV_REQUIRE_LAB();
+  FvLab& lab = *FvLab::get();
+  auto sh = [&](const std::string& cmd) { return lab.env.run({"sh", "-c", cmd}).rc == 0; };
+  if (!sh("ip link add fv6a type veth peer name fv6b") || !sh("ip link set fv6a up && ip link set fv6b up") ||
+      !sh("ip -6 addr add fd01::1/64 dev fv6a nodad && ip -6 addr add fd01::2/64 dev fv6b nodad"))
+    GTEST_SKIP() << "cannot set up a veth pair with IPv6 addresses in the lab namespace";
+  const std::string v6 = "\t\tfamily = \"ipv6\";\n\t\taddress = \"ff05::3:1\";\n";
+  struct D { bool real; int port; pid_t pid; std::string log; };
+  std::vector<D> daemons{{false, 1529, -1, ""}, {true, 1539, -1, ""}};
+  for (auto& d : daemons) {
+    if (d.real && !lab.have_real) continue;
+    std::string conf = lab.conf("multicast", d.port, v6);
+    auto at = conf.find("interface = \"lo\"");
+    conf.replace(at, std::strlen("interface = \"lo\""), "interface = \"fv6a\"");
+    std::string path = lab.env.work() + "/v6-" + std::to_string(d.port) + ".conf";
+    d.log = path + ".log";
+    LabEnv::write_file(path, conf);
+    d.pid = lab.env.spawn({d.real ? "fence_virtd" : lab.halabd, "-F", "-d", "1", "-f", path, "-p", path + ".pid"}, d.log);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const auto& d : daemons) {
+    if (d.pid < 0) continue;
+    for (bool real_client : {false, true}) {
+      if (real_client && !lab.have_real) continue;
+      SCOPED_TRACE(std::string(real_client ? "fence_xvm" : "fence_halab_virt") + " -> " +
+                   (d.real ? "fence_virtd" : "halab-fence-virtd") + " over ff05::3:1");
+      auto call = [&](const std::string& op) {
+        std::vector<std::string> argv{real_client ? "fence_xvm" : lab.agent, "-a", "ff05::3:1", "-k", lab.env.key_file(),
+                                      "-p", std::to_string(d.port), "-t", "5", "-o", op,
+                                      real_client ? "-H" : "-n", "vm1"};
+        return lab.env.run(argv);
+      };
+      lab.ensure_state("vm1", true);
+      auto off = call("off");
+      EXPECT_EQ(off.rc, 0) << off.output << LabEnv::read_file(d.log);
+      EXPECT_EQ(lab.env.domstate("vm1"), "shut off");
+      auto st = call("status");
+      EXPECT_EQ(st.rc, 2) << st.output;
+      auto on = call("on");
+      EXPECT_EQ(on.rc, 0) << on.output;
+      EXPECT_EQ(lab.env.domstate("vm1"), "running");
+    }
+  }
+  for (const auto& d : daemons)
+    if (d.pid > 0) lab.env.stop(d.pid);
+  sh("ip link del fv6a");
+}
 
 }  // namespace
 }  // namespace halab::fv::test
