@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -38,7 +40,9 @@ namespace {
 pid_t spawn_raw(const std::vector<std::string>& argv, const std::string& out_path, const std::string* stdin_path) {
   pid_t pid = ::fork();
   if (pid != 0) return pid;
-  // child
+  // child: dies with the test process even if that is killed (ctest time-out), so no
+  // daemon outlives a crashed run.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::setpgid(0, 0);
   int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int in = ::open(stdin_path ? stdin_path->c_str() : "/dev/null", O_RDONLY);
@@ -103,6 +107,13 @@ bool LabEnv::setup() {
   if (::geteuid() != 0) { skip_ = "needs root (network namespace, libvirtd)"; return false; }
   for (const char* p : {"ip", "libvirtd", "virsh"})
     if (which(p).empty()) { skip_ = std::string("'") + p + "' not installed (scripts/bootstrap)"; return false; }
+  // Namespaces left by an earlier run that was killed (named after its pid, now dead).
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
+    std::string n = e.path().filename();
+    if (n.rfind("hfv", 0) != 0 || n.size() < 4 || n.find_first_not_of("0123456789", 3) != std::string::npos) continue;
+    if (::kill(std::stoi(n.substr(3)), 0) != 0 && errno == ESRCH) sh("ip netns del " + n);
+  }
   runlv_existed_ = fs::exists("/run/libvirt");
   char tmpl[] = "/tmp/halab-fv.XXXXXX";
   if (!::mkdtemp(tmpl)) { skip_ = "mkdtemp failed"; return false; }
