@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fence-virt/daemon/config.hpp"
 
 namespace halab::fv {
@@ -148,6 +150,41 @@ TEST(FvStaticMap, NeedsSourceAndTargetInOneGroup) {
   EXPECT_FALSE(m.allowed("10.0.0.9", {"web1"})) << "unknown requester";
   EXPECT_TRUE(m.allowed("cid:3", {"web1"})) << "vsock requesters are CIDs";
   EXPECT_FALSE(m.allowed("10.0.0.1", {""}));
+}
+
+}  // namespace
+}  // namespace halab::fv
+
+#include <rapidcheck/gtest.h>
+
+#include "fence-virt/agent/options.hpp"
+
+namespace halab::fv {
+namespace {
+
+// Any text: the parsers answer (ok or an error with a line inside the text), never crash.
+RC_GTEST_PROP(FvConfigProperty, AnyTextParsesOrFailsWithALine, ()) {
+  auto alphabet = rc::gen::element<char>('{', '}', '=', ';', '"', '#', '\n', ' ', 'a', 'b', '1', '\\', '\t');
+  std::string text = *rc::gen::container<std::string>(alphabet);
+  ConfNode root;
+  ConfError err;
+  if (!parse_conf_text(text, "p.conf", root, err)) {
+    int lines = 1 + static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    RC_ASSERT(err.line >= 1 && err.line <= lines);
+    RC_ASSERT(!err.message.empty());
+  } else {
+    DaemonConfig cfg;
+    daemon_config_from_tree(root, "p.conf", cfg, err);
+  }
+}
+
+RC_GTEST_PROP(FvAgentOptionsProperty, AnyStdinParsesOrFailsWithAMessage, ()) {
+  auto alphabet = rc::gen::element<char>('=', '\n', '#', ' ', 'a', 'c', 't', 'i', 'o', 'n', 'p', 'l', 'u', 'g', '1', '0', '\r');
+  std::string text = *rc::gen::container<std::string>(alphabet);
+  AgentOptions o;
+  auto r = parse_stdin_text(text, o);
+  RC_ASSERT(r.ok || !r.error.empty());
+  RC_ASSERT(domain_fits(o.domain));
 }
 
 }  // namespace
