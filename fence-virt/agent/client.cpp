@@ -89,6 +89,7 @@ CallOutcome exchange(int fd, const AgentOptions& o, const Key& key, os::Deadline
     if (is_terminator(h)) break;
     out.hosts.push_back(std::move(h));
   }
+  out.got_hostlist = true;
   out.result = Result::success;
   out.raw_result = 0;
   return out;

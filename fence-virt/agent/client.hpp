@@ -15,6 +15,7 @@ struct CallOutcome {
   std::string error;
   Result result = Result::failure;
   std::uint8_t raw_result = 1;
+  bool got_hostlist = false;      // the daemon answered 253 + records
   std::vector<HostRecord> hosts;  // for list
 };
 

@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
   switch (o.action) {
     case AgentAction::list:
     case AgentAction::list_status:
+      if (!out.got_hostlist) {
+        std::fprintf(stderr, "fence_halab_virt: the host daemon could not list its domains (result %d)\n", out.raw_result);
+        return out.raw_result ? out.raw_result : 1;
+      }
       for (const auto& h : out.hosts)
         std::printf("%-32s %s %s\n", h.domain.c_str(), h.uuid.c_str(), h.state == 1 ? "on" : "off");
       return 0;

@@ -67,12 +67,12 @@ bool LibvirtBackend::connect(std::string& err) {
   return true;
 }
 
-bool LibvirtBackend::ensure_connected() {
-  bool alive = !conns_.empty();
+bool LibvirtBackend::ensure_connected(bool force) {
+  bool alive = !conns_.empty() && !force;
   for (auto* c : conns_)
     if (virConnectIsAlive(c) != 1) alive = false;
   if (alive) return true;
-  log_.log(LogLevel::warning, "backend.reconnect", "reason={}", quoted("libvirt connection lost"));
+  log_.log(LogLevel::warning, "backend.reconnect", "reason={}", quoted(force ? "libvirt call failed" : "libvirt connection lost"));
   std::string err;
   // Bounded: a few tries, then this request fails (the next one tries again).
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -83,12 +83,31 @@ bool LibvirtBackend::ensure_connected() {
   return false;
 }
 
-virDomainPtr LibvirtBackend::lookup(const std::string& domain) {
+virDomainPtr LibvirtBackend::lookup(const std::string& domain, Found& found) {
   bool uuid = looks_like_uuid(domain);
-  for (auto* c : conns_) {
-    virDomainPtr d = uuid ? virDomainLookupByUUIDString(c, domain.c_str()) : virDomainLookupByName(c, domain.c_str());
-    if (d) return d;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!ensure_connected(attempt > 0)) break;
+    bool failed = false;
+    std::string why;
+    for (auto* c : conns_) {
+      virDomainPtr d = uuid ? virDomainLookupByUUIDString(c, domain.c_str()) : virDomainLookupByName(c, domain.c_str());
+      if (d) {
+        found = Found::yes;
+        return d;
+      }
+      virErrorPtr e = virGetLastError();
+      if (!e || e->code != VIR_ERR_NO_DOMAIN) {
+        failed = true;
+        why = last_error();
+      }
+    }
+    if (!failed) {
+      found = Found::no;
+      return nullptr;
+    }
+    log_.log(LogLevel::warning, "backend.lookup_failed", "domain={} error={}", quoted(domain), quoted(why));
   }
+  found = Found::error;
   return nullptr;
 }
 
@@ -99,8 +118,9 @@ int LibvirtBackend::state_of(virDomainPtr dom) {
 }
 
 Result LibvirtBackend::off(const std::string& domain) {
-  if (!ensure_connected()) return Result::failure;
-  DomainPtr d(lookup(domain));
+  Found f;
+  DomainPtr d(lookup(domain, f));
+  if (f == Found::error) return Result::failure;
   if (!d) {
     log_.log(LogLevel::notice, "backend.unknown_domain", "op=off domain={}", quoted(domain));
     return Result::failure;
@@ -114,8 +134,9 @@ Result LibvirtBackend::off(const std::string& domain) {
 }
 
 Result LibvirtBackend::on(const std::string& domain) {
-  if (!ensure_connected()) return Result::failure;
-  DomainPtr d(lookup(domain));
+  Found f;
+  DomainPtr d(lookup(domain, f));
+  if (f == Found::error) return Result::failure;
   if (!d) {
     log_.log(LogLevel::notice, "backend.unknown_domain", "op=on domain={}", quoted(domain));
     return Result::failure;
@@ -129,8 +150,9 @@ Result LibvirtBackend::on(const std::string& domain) {
 }
 
 Result LibvirtBackend::reboot(const std::string& domain) {
-  if (!ensure_connected()) return Result::failure;
-  DomainPtr d(lookup(domain));
+  Found f;
+  DomainPtr d(lookup(domain, f));
+  if (f == Found::error) return Result::failure;
   if (!d) {
     log_.log(LogLevel::notice, "backend.unknown_domain", "op=reboot domain={}", quoted(domain));
     return Result::failure;
@@ -149,8 +171,9 @@ Result LibvirtBackend::reboot(const std::string& domain) {
   // Destroy is synchronous in libvirt, but wait (bounded, 15 s) until the domain is really down.
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   for (;;) {
-    DomainPtr again(lookup(domain));
-    if (!again || state_of(again.get()) == VIR_DOMAIN_SHUTOFF) break;
+    Found g;
+    DomainPtr again(lookup(domain, g));
+    if (g == Found::no || (again && state_of(again.get()) == VIR_DOMAIN_SHUTOFF)) break;
     if (std::chrono::steady_clock::now() >= until) {
       log_.log(LogLevel::error, "backend.reboot_stuck", "domain={} reason={}", quoted(domain), quoted("still running 15 s after destroy"));
       return Result::failure;
@@ -171,19 +194,37 @@ Result LibvirtBackend::reboot(const std::string& domain) {
 }
 
 Result LibvirtBackend::status(const std::string& domain) {
-  if (!ensure_connected()) return Result::failure;
-  DomainPtr d(lookup(domain));
+  Found f;
+  DomainPtr d(lookup(domain, f));
+  if (f == Found::error) return Result::failure;
   if (!d) return Result::off;  // fence_virtd reports an unknown domain as off
   int s = state_of(d.get());
   if (s < 0) return Result::failure;
   return s == VIR_DOMAIN_SHUTOFF ? Result::off : Result::success;
 }
 
-Result LibvirtBackend::monitor() { return ensure_connected() ? Result::success : Result::failure; }
+Result LibvirtBackend::monitor() {
+  // A real round trip to libvirtd: a dead daemon is only noticed on I/O.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!ensure_connected(attempt > 0)) return Result::failure;
+    bool ok = true;
+    for (auto* c : conns_)
+      if (virConnectNumOfDomains(c) < 0) ok = false;
+    if (ok) return Result::success;
+  }
+  return Result::failure;
+}
 
 bool LibvirtBackend::list(std::vector<HostRecord>& out) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!ensure_connected(attempt > 0)) return false;
+    if (list_once(out)) return true;
+  }
+  return false;
+}
+
+bool LibvirtBackend::list_once(std::vector<HostRecord>& out) {
   out.clear();
-  if (!ensure_connected()) return false;
   for (auto* c : conns_) {
     virDomainPtr* doms = nullptr;
     int n = virConnectListAllDomains(c, &doms, 0);

@@ -30,10 +30,15 @@ class LibvirtBackend : public Backend {
   bool list(std::vector<HostRecord>& out) override;
 
  private:
-  bool ensure_connected();
-  // First connection that knows `domain` (UUID string or name); caller frees it.
-  _virDomain* lookup(const std::string& domain);
-  int state_of(_virDomain* dom);  // virDomainState, or -1 if it cannot be read
+  // Reconnects if a connection is known dead (or `force`); bounded retries.
+  bool ensure_connected(bool force = false);
+  enum class Found { yes, no, error };
+  // First connection that knows `domain` (UUID string or name); caller frees it. A lookup
+  // that fails for any reason but "no such domain" (libvirtd gone, ...) reconnects and tries
+  // once more, then reports Found::error: an unreachable hypervisor must never read as "off".
+  _virDomain* lookup(const std::string& domain, Found& found);
+  int state_of(_virDomain* dom);
+  bool list_once(std::vector<HostRecord>& out);  // virDomainState, or -1 if it cannot be read
   void close_all();
 
   std::vector<std::string> uris_;

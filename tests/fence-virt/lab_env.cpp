@@ -137,15 +137,10 @@ bool LabEnv::setup() {
     return false;
   }
 
-  write_file(work_ + "/libvirtd.conf",
-             "unix_sock_dir = \"" + work_ + "/run\"\nunix_sock_rw_perms = \"0700\"\nauth_unix_ro = \"none\"\n"
-             "auth_unix_rw = \"none\"\nlog_outputs = \"3:file:" + work_ + "/libvirtd.log\"\n");
-  ::setenv("LIBVIRT_DRIVER_DIR", (work_ + "/nodrivers").c_str(), 1);  // only built-in drivers
-  pid_t lv = spawn({"libvirtd", "-f", work_ + "/libvirtd.conf", "-p", work_ + "/libvirtd.pid"}, work_ + "/libvirtd.out");
-  ::unsetenv("LIBVIRT_DRIVER_DIR");
+  std::string err;
+  pid_t lv = start_libvirtd(work_, err);
+  if (lv < 0) { skip_ = err; return false; }
   std::string sock = work_ + "/run/libvirt-sock";
-  for (int i = 0; i < 100 && !fs::exists(sock); ++i) std::this_thread::sleep_for(milliseconds(50));
-  if (!fs::exists(sock) || !alive(lv)) { skip_ = "libvirtd did not start: " + read_file(work_ + "/libvirtd.out"); return false; }
   uri_ = "test+unix:///default?socket=" + sock;
   // The holder: while one connection is open the test driver's default state is shared.
   spawn({"virsh", "-c", uri_, "event", "--all", "--loop"}, work_ + "/events.log");
@@ -169,6 +164,25 @@ bool LabEnv::setup() {
   std::ifstream("/dev/urandom", std::ios::binary).read(keybytes.data(), 4096);
   write_file(key_, keybytes);
   return true;
+}
+
+pid_t LabEnv::start_libvirtd(const std::string& dir, std::string& err) {
+  fs::create_directories(dir + "/run");
+  fs::create_directories(dir + "/nodrivers");
+  write_file(dir + "/libvirtd.conf",
+             "unix_sock_dir = \"" + dir + "/run\"\nunix_sock_rw_perms = \"0700\"\nauth_unix_ro = \"none\"\n"
+             "auth_unix_rw = \"none\"\nlog_outputs = \"3:file:" + dir + "/libvirtd.log\"\n");
+  ::setenv("LIBVIRT_DRIVER_DIR", (dir + "/nodrivers").c_str(), 1);  // only built-in drivers
+  pid_t lv = spawn({"libvirtd", "-f", dir + "/libvirtd.conf", "-p", dir + "/libvirtd.pid"}, dir + "/libvirtd.out");
+  ::unsetenv("LIBVIRT_DRIVER_DIR");
+  std::string sock = dir + "/run/libvirt-sock";
+  for (int i = 0; i < 100 && !fs::exists(sock); ++i) std::this_thread::sleep_for(milliseconds(50));
+  if (!fs::exists(sock) || !alive(lv)) {
+    err = "libvirtd did not start: " + read_file(dir + "/libvirtd.out");
+    stop(lv);
+    return -1;
+  }
+  return lv;
 }
 
 pid_t LabEnv::spawn(const std::vector<std::string>& argv, const std::string& log) {

@@ -38,6 +38,8 @@ class LabEnv {
   // Starts a long-running process (inside the namespace) with output to `log`.
   pid_t spawn(const std::vector<std::string>& argv, const std::string& log);
   void stop(pid_t pid);  // SIGTERM, then SIGKILL after 2 s
+  // libvirtd with only built-in drivers, its socket at DIR/run/libvirt-sock; -1 and `err`.
+  pid_t start_libvirtd(const std::string& dir, std::string& err);
   bool alive(pid_t pid) const;
   // Runs to completion; killed after `timeout`.
   RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(20),

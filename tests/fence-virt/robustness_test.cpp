@@ -293,3 +293,49 @@ TEST(StaticMaps, DeniedOutsideTheGroupAndListFiltered) {
 
 }  // namespace
 }  // namespace halab::fv::test
+
+namespace halab::fv::test {
+namespace {
+
+// libvirtd goes away under a running daemon: requests fail with 1 (logged), the daemon keeps
+// running, and once libvirtd is back the next request reconnects and succeeds.
+TEST(LibvirtOutage, FailsCleanlyThenReconnects) {
+  FV_REQUIRE_LAB();
+  FvLab& lab = *FvLab::get();
+  std::string dir = lab.env.work() + "/lv2";
+  std::string err;
+  pid_t lv = lab.env.start_libvirtd(dir, err);
+  ASSERT_GT(lv, 0) << err;
+  // In-process state of libvirtd's test driver: "test" is running in every fresh driver.
+  std::string uri = "test+unix:///default?socket=" + dir + "/run/libvirt-sock";
+  std::string conf = lab.conf("tcp", 1369);
+  conf.replace(conf.find(lab.env.uri()), lab.env.uri().size(), uri);
+  std::string path = dir + "/fvd.conf", log = dir + "/fvd.log";
+  LabEnv::write_file(path, conf);
+  pid_t d = lab.env.spawn({lab.halabd, "-F", "-f", path, "-p", path + ".pid"}, log);
+  ASSERT_TRUE(LabEnv::wait_for_text(log, "daemon.ready")) << LabEnv::read_file(log);
+  auto status = [&] {
+    return lab.env.run({lab.agent, "-T", "127.0.0.1", "-p", "1369", "-k", lab.env.key_file(), "-o", "status", "-n", "test"});
+  };
+  auto before = status();
+  EXPECT_EQ(before.rc, 0) << before.output;
+  lab.env.stop(lv);
+  auto during = status();
+  EXPECT_EQ(during.rc, 1) << "libvirt unreachable must be a failure, not 'off': " << during.output;
+  EXPECT_TRUE(LabEnv::wait_for_text(log, "backend.unreachable"));
+  for (const char* op : {"off", "monitor", "list"}) {
+    auto r = lab.env.run({lab.agent, "-T", "127.0.0.1", "-p", "1369", "-k", lab.env.key_file(), "-o", op, "-n", "test"});
+    EXPECT_EQ(r.rc, 1) << op << " with libvirtd down: " << r.output;
+  }
+  EXPECT_TRUE(lab.env.alive(d));
+  lv = lab.env.start_libvirtd(dir, err);
+  ASSERT_GT(lv, 0) << err;
+  auto after = status();
+  EXPECT_EQ(after.rc, 0) << after.output << LabEnv::read_file(log);
+  EXPECT_TRUE(LabEnv::wait_for_text(log, "backend.connected"));
+  lab.env.stop(d);
+  lab.env.stop(lv);
+}
+
+}  // namespace
+}  // namespace halab::fv::test
