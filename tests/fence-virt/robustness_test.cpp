@@ -270,8 +270,9 @@ TEST(StaticMaps, DeniedOutsideTheGroupAndListFiltered) {
     auto denied = call({"-o", "off", "-n", "vm2"});
     EXPECT_EQ(denied.rc, 3) << denied.output;
     EXPECT_EQ(lab.env.domstate("vm2"), "running");
-    if (!real)
+    if (!real) {
       EXPECT_TRUE(LabEnv::wait_for_text(log, "request.denied reason=static_map requester=127.0.0.1 op=off domain=\"vm2\""));
+    }
     auto by_uuid = call({"-o", "status", "-n", "11111111-1111-1111-1111-111111111111"});
     EXPECT_EQ(by_uuid.rc, 3) << "the group lists vm1 by name, not by UUID: " << by_uuid.output;
     auto st = call({"-o", "status", "-n", "vm1"});
