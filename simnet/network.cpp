@@ -347,11 +347,28 @@ void World::deliver(std::uint32_t idx) {
   }
   const core::ByteView view(p.data.data(), p.data.size());  // stays valid: the buffer is not reused until freed
   const bool multi = to.addr.is_multicast();
-  const bool bcast = to.addr.is_limited_broadcast() || (!multi && !d.ifaces.empty() && [&] {
-    for (auto& [net, _] : d.ifaces)
-      if (networks_[net].subnet.broadcast() == to.addr) return true;
-    return false;
-  }());
+  const bool bcast = to.addr.is_limited_broadcast() ||
+                     (!multi && p.net >= 0 && networks_[p.net].subnet.broadcast() == to.addr);
+  if (!multi && !bcast) {  // the common case: unicast to one socket
+    SimSocket* target = nullptr;
+    for (auto* s : d.sockets)
+      if (s->local_.port == to.port && (s->local_.addr.is_any() || s->local_.addr == to.addr ||
+                                        (to.addr.is_loopback() && s->local_.addr.is_loopback()))) {
+        target = s;
+        break;
+      }
+    if (!target) {
+      drop(from, to, dst, DropReason::no_socket);
+    } else {
+      ++delivered_[src * n + dst];
+      ++d.stats.delivered;
+      ++net_stats_.delivered;
+      trace_.record(TraceKind::deliver, now_, dst, pack(from), pack(to), view.size());
+      target->handler_(from, view);
+    }
+    free_packets_.push_back(idx);
+    return;
+  }
   scratch_sockets_.clear();
   for (auto* s : d.sockets) {
     if (s->local_.port != to.port) continue;
@@ -359,12 +376,8 @@ void World::deliver(std::uint32_t idx) {
       if ((s->local_.addr.is_any() || s->local_.addr == to.addr) &&
           std::find(s->groups_.begin(), s->groups_.end(), to.addr) != s->groups_.end())
         scratch_sockets_.push_back(s->id_);
-    } else if (bcast) {
-      if (s->local_.addr.is_any() || s->local_.addr == to.addr) scratch_sockets_.push_back(s->id_);
-    } else if (s->local_.addr.is_any() || s->local_.addr == to.addr ||
-               (to.addr.is_loopback() && s->local_.addr.is_loopback())) {
+    } else if (s->local_.addr.is_any() || s->local_.addr == to.addr) {
       scratch_sockets_.push_back(s->id_);
-      break;  // unicast reaches one socket
     }
   }
   if (scratch_sockets_.empty()) {
@@ -376,21 +389,14 @@ void World::deliver(std::uint32_t idx) {
   ++d.stats.delivered;
   ++net_stats_.delivered;
   trace_.record(TraceKind::deliver, now_, dst, pack(from), pack(to), view.size());
-  if (scratch_sockets_.size() == 1) {
-    SimSocket* s = nullptr;
+  const std::vector<std::uint64_t> ids = scratch_sockets_;
+  for (auto id : ids) {
+    if (!d.up) break;
     for (auto* x : d.sockets)
-      if (x->id_ == scratch_sockets_[0]) s = x;
-    if (s) s->handler_(from, view);
-  } else {
-    const std::vector<std::uint64_t> ids = scratch_sockets_;
-    for (auto id : ids) {
-      if (!d.up) break;
-      for (auto* x : d.sockets)
-        if (x->id_ == id) {
-          x->handler_(from, view);
-          break;
-        }
-    }
+      if (x->id_ == id) {
+        x->handler_(from, view);
+        break;
+      }
   }
   free_packets_.push_back(idx);
 }

@@ -13,9 +13,12 @@ namespace halab::simnet {
 namespace {
 // Every node's wall clock starts at 2026-01-01T00:00:00Z: no host clock leaks in.
 constexpr std::int64_t kWallBaseSeconds = 1767225600;
-inline bool later(const World::Entry& a, const World::Entry& b) {
-  return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-}
+struct Later {
+  bool operator()(const World::Entry& a, const World::Entry& b) const {
+    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+  }
+};
+constexpr Later later{};
 // An id that no slot will ever match (gen 0 is never used).
 constexpr std::uint64_t kDeadId = 0xfffffffeull;
 }  // namespace
@@ -48,40 +51,6 @@ World::~World() {
 }
 
 // ---------------------------------------------------------------- queue
-
-void World::push_entry(const Entry& e) {
-  heap_.push_back(e);
-  std::push_heap(heap_.begin(), heap_.end(), later);
-}
-
-World::Entry World::pop_entry() {
-  std::pop_heap(heap_.begin(), heap_.end(), later);
-  Entry e = heap_.back();
-  heap_.pop_back();
-  return e;
-}
-
-std::uint64_t World::push(SimTime t, Kind kind, std::uint32_t node, core::Callback fn, SimTime local_deadline,
-                          std::uint32_t packet) {
-  std::uint32_t idx;
-  if (!free_slots_.empty()) {
-    idx = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    idx = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  Slot& s = slots_[idx];
-  s.fn = std::move(fn);
-  s.kind = kind;
-  s.node = node;
-  s.epoch = node == kWorldNode ? 0 : nodes_[node]->epoch;
-  s.local_deadline = local_deadline;
-  s.packet = packet;
-  s.live = true;
-  push_entry(Entry{t < now_ ? now_ : t, seq_++, idx, s.gen});
-  return (std::uint64_t(s.gen) << 32) | (idx + 1);
-}
 
 void World::free_slot(std::uint32_t idx) {
   Slot& s = slots_[idx];

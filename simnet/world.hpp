@@ -164,6 +164,7 @@ class World {
   // event queue
   std::uint64_t push(SimTime t, Kind kind, std::uint32_t node, core::Callback fn, SimTime local_deadline = 0,
                      std::uint32_t packet = 0);
+  static bool before(const Entry& a, const Entry& b);
   void push_entry(const Entry& e);
   Entry pop_entry();
   void free_slot(std::uint32_t slot);

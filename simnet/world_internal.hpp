@@ -163,4 +163,66 @@ struct FailureState {
   bool failed = false;
 };
 
+// The queue is a flat binary min-heap of 24-byte entries ordered by
+// (time, seq); these are inline because they are most of simnet's work.
+inline bool World::before(const Entry& a, const Entry& b) {
+  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+}
+
+inline void World::push_entry(const Entry& e) {
+  heap_.push_back(e);
+  std::size_t i = heap_.size() - 1;
+  Entry* h = heap_.data();
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!before(e, h[parent])) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = e;
+}
+
+inline World::Entry World::pop_entry() {
+  Entry* h = heap_.data();
+  const Entry top = h[0];
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n > 0) {
+    std::size_t i = 0;
+    for (;;) {
+      std::size_t c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && before(h[c + 1], h[c])) ++c;
+      if (!before(h[c], last)) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = last;
+  }
+  return top;
+}
+
+inline std::uint64_t World::push(SimTime t, Kind kind, std::uint32_t node, core::Callback fn, SimTime local_deadline,
+                                 std::uint32_t packet) {
+  std::uint32_t idx;
+  if (!free_slots_.empty()) {
+    idx = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    idx = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[idx];
+  if (fn) s.fn = std::move(fn);
+  s.kind = kind;
+  s.node = node;
+  s.epoch = node == kWorldNode ? 0 : nodes_[node]->epoch;
+  s.local_deadline = local_deadline;
+  s.packet = packet;
+  s.live = true;
+  push_entry(Entry{t < now_ ? now_ : t, seq_++, idx, s.gen});
+  return (std::uint64_t(s.gen) << 32) | (idx + 1);
+}
+
 }  // namespace halab::simnet

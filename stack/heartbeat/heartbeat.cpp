@@ -10,7 +10,7 @@ constexpr std::uint8_t kMagic[3] = {'H', 'B', '1'};
 }  // namespace
 
 std::string_view parse_heartbeat(core::ByteView d, std::uint64_t* seq) {
-  if (d.size() < 4 || std::memcmp(d.data(), kMagic, 3) != 0) return {};
+  if (d.size() < 4 || d[0] != kMagic[0] || d[1] != kMagic[1] || d[2] != kMagic[2]) return {};
   const std::size_t len = d[3];
   if (len == 0 || d.size() != 4 + len + 8) return {};
   if (seq) {
@@ -85,11 +85,20 @@ void Heartbeat::tick() {
 
 void Heartbeat::on_datagram(const core::Endpoint& from, core::ByteView data) {
   const std::string_view name = parse_heartbeat(data);
-  if (name.empty() || name == env_.node) return;
+  if (name.empty()) return;
+  // Match by source address first (cheap), then make sure the name agrees.
   Tracked* t = nullptr;
   for (auto& p : peers_)
-    if (p.peer.name == name) t = &p;
-  if (!t) return;
+    if (p.peer.endpoint.addr == from.addr) {
+      t = &p;
+      break;
+    }
+  if (!t || t->peer.name != name) {
+    t = nullptr;
+    for (auto& p : peers_)
+      if (p.peer.name == name) t = &p;
+  }
+  if (!t) return;  // ourselves, or a stranger
   ++received_;
   t->last_heard = env_.clock.now();
   if (t->state == PeerState::alive) return;
