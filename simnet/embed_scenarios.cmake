@@ -1,5 +1,6 @@
 # Writes a .cpp holding every scenarios/*.scn as a string, so `halab sim NAME`
 # works without the source tree. Run by CMake with -DOUT= -DSOURCES=.
+string(REPLACE "|" ";" SOURCES "${SOURCES}")
 set(body "// Generated from scenarios/*.scn by simnet/embed_scenarios.cmake. Do not edit.\n")
 string(APPEND body "#include \"simnet/scenario.hpp\"\nnamespace halab::simnet {\n")
 string(APPEND body "const std::map<std::string, std::string_view>& embedded_scenarios() {\n")

@@ -7,7 +7,11 @@ namespace halab::simnet {
 
 std::string format_time(SimTime t) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%9" PRId64 ".%03" PRId64 "s", t / 1000000000, (t / 1000000) % 1000);
+  const std::int64_t s = t / 1000000000, ms = (t / 1000000) % 1000;
+  if (s < 3600) std::snprintf(buf, sizeof buf, "%9" PRId64 ".%03" PRId64 "s", s, ms);
+  else  // long runs: days and a clock
+    std::snprintf(buf, sizeof buf, "%3" PRId64 "d%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, s / 86400,
+                  s % 86400 / 3600, s % 3600 / 60, s % 60, ms);
   return buf;
 }
 
