@@ -89,7 +89,9 @@ TEST(SimnetNetwork, MulticastReachesJoinedSocketsOnTheSubnet) {
     const core::Ipv4 addr = i < 3 ? lan(i + 1) : core::Ipv4::from_octets(10, 1, 0, 9);
     w.add_node("n" + std::to_string(i + 1), {addr}, [&, i, group](core::Env& env) {
       auto p = std::make_unique<Probe>(env, w, logs[i], 6000);
-      if (i != 1) EXPECT_FALSE(p->socket->join_multicast(group, core::Ipv4::any(), 1, true));  // n2 does not join
+      if (i != 1) {  // n2 does not join
+        EXPECT_FALSE(p->socket->join_multicast(group, core::Ipv4::any(), 1, true));
+      }
       return p;
     });
   }
