@@ -38,7 +38,7 @@ TEST(SimnetAgents, DurationsAndFailureProbabilities) {
   Runs runs;
   const int n = 4000;
   for (int i = 0; i < n; ++i)
-    pw.world.env(0).processes.spawn({{"/usr/lib/ocf/resource.d/heartbeat/Dummy", "start"}}, collect(runs, pw.world));
+    pw.world.env(0).processes.spawn(argv({"/usr/lib/ocf/resource.d/heartbeat/Dummy", "start"}), collect(runs, pw.world));
   EXPECT_TRUE(runs.results.empty()) << "done must never run inside spawn()";
   pw.world.run_for(10s);
   ASSERT_EQ(runs.results.size(), std::size_t(n));
@@ -58,7 +58,7 @@ TEST(SimnetAgents, DurationsAndFailureProbabilities) {
   EXPECT_NEAR(total / n, 2.0, 4 * (2.0 / std::sqrt(12.0)) / std::sqrt(double(n)));
 
   Runs mon;
-  pw.world.env(0).processes.spawn({{"Dummy", "monitor"}}, collect(mon, pw.world));
+  pw.world.env(0).processes.spawn(argv({"Dummy", "monitor"}), collect(mon, pw.world));
   pw.world.run_for(1s);
   ASSERT_EQ(mon.results.size(), 1u);
   EXPECT_TRUE(mon.results[0].ok());
@@ -77,7 +77,7 @@ TEST(SimnetAgents, TimeoutKillsAtTheTimeout) {
   pw.world.start();
   pw.world.run_until(1);
   Runs runs;
-  core::ProcessSpec spec{{"slow", "stop"}};
+  core::ProcessSpec spec = argv({"slow", "stop"});
   spec.timeout = 1s;
   pw.world.env(0).processes.spawn(spec, collect(runs, pw.world));
   pw.world.run_for(10s);
@@ -106,7 +106,7 @@ TEST(SimnetAgents, KillAndUnknownAgents) {
   pw.world.run_until(1);
   Runs runs;
   auto& procs = pw.world.env(0).processes;
-  const auto id = procs.spawn({{"sleeper"}}, collect(runs, pw.world));
+  const auto id = procs.spawn(argv({"sleeper"}), collect(runs, pw.world));
   pw.world.run_for(2s);
   procs.kill(id, 0);  // signal 0 only probes
   procs.kill(id, SIGTERM);
@@ -120,7 +120,7 @@ TEST(SimnetAgents, KillAndUnknownAgents) {
   pw.world.run_for(2h);
   EXPECT_EQ(runs.results.size(), 1u);
 
-  procs.spawn({{"/bin/no-such-agent", "start"}}, collect(runs, pw.world));
+  procs.spawn(argv({"/bin/no-such-agent", "start"}), collect(runs, pw.world));
   EXPECT_EQ(runs.results.size(), 1u);
   pw.world.run_for(1s);
   ASSERT_EQ(runs.results.size(), 2u);
@@ -129,24 +129,24 @@ TEST(SimnetAgents, KillAndUnknownAgents) {
 }
 
 TEST(SimnetAgents, DescribeCallFindsActionAndTarget) {
-  core::ProcessSpec a{{"/usr/sbin/fence_simnet"}};
+  core::ProcessSpec a = argv({"/usr/sbin/fence_simnet"});
   a.stdin_data = "# comment\naction=reboot\nport=n3\n";
   auto c = describe_call("n1", a);
   EXPECT_EQ(c.agent, "fence_simnet");
   EXPECT_EQ(c.action, "reboot");
   EXPECT_EQ(c.stdin_args["port"], "n3");
-  core::ProcessSpec b{{"fence_simnet", "-o", "off", "-n", "n2"}};
+  core::ProcessSpec b = argv({"fence_simnet", "-o", "off", "-n", "n2"});
   c = describe_call("n1", b);
   EXPECT_EQ(c.action, "off");
   EXPECT_EQ(c.stdin_args["plug"], "n2");
-  core::ProcessSpec d{{"fence_simnet", "--action=status", "--plug=n4"}};
+  core::ProcessSpec d = argv({"fence_simnet", "--action=status", "--plug=n4"});
   c = describe_call("n1", d);
   EXPECT_EQ(c.action, "status");
   EXPECT_EQ(c.stdin_args["plug"], "n4");
 }
 
 core::ProcessSpec fence(const std::string& action, const std::string& target) {
-  core::ProcessSpec s{{"/usr/sbin/fence_simnet"}};
+  core::ProcessSpec s = argv({"/usr/sbin/fence_simnet"});
   s.stdin_data = "action=" + action + "\nport=" + target + "\n";
   s.timeout = 20s;
   return s;

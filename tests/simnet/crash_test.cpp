@@ -138,7 +138,7 @@ TEST(SimnetCrash, ProcessCompletionsOfACrashedNodeNeverRun) {
   slow.default_action.duration = Dist::fixed(5s);
   pw.world.define_agent(slow);
   int done = 0;
-  pw.world.env(0).processes.spawn({{"/usr/lib/slow", "start"}}, [&](core::ProcessResult) { ++done; });
+  pw.world.env(0).processes.spawn(argv({"/usr/lib/slow", "start"}), [&](core::ProcessResult) { ++done; });
   pw.world.run_for(1s);
   pw.world.crash(0);
   pw.world.restart(0);

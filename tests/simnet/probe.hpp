@@ -62,6 +62,13 @@ struct ProbeWorld {
   std::vector<ProbeLog> logs;
 };
 
+// A ProcessSpec with just an argv.
+inline core::ProcessSpec argv(std::vector<std::string> args) {
+  core::ProcessSpec s;
+  s.argv = std::move(args);
+  return s;
+}
+
 inline core::Bytes u64_bytes(std::uint64_t a, std::uint64_t b = 0) {
   core::Bytes out(16);
   std::memcpy(out.data(), &a, 8);
