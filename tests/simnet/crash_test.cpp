@@ -30,9 +30,9 @@ class Booter final : public core::Service {
 };
 
 struct BootWorld {
-  World world{5};
   int fired = 0;
   std::vector<std::string> boots;
+  World world{5};
   BootWorld() {
     world.add_network("lan", *core::Subnet::parse("10.0.0.0/24"));
     world.add_node("n1", {lan(1)}, [this](core::Env& env) { return std::make_unique<Booter>(env, fired, boots); });

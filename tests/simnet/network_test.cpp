@@ -80,10 +80,10 @@ TEST(SimnetPartition, GroupsOfAnySize) {
 }
 
 TEST(SimnetNetwork, MulticastReachesJoinedSocketsOnTheSubnet) {
+  std::vector<ProbeLog> logs(4);  // outlives the world
   World w(3);
   w.add_network("lan", *core::Subnet::parse("10.0.0.0/24"));
   w.add_network("other", *core::Subnet::parse("10.1.0.0/24"));
-  std::vector<ProbeLog> logs(4);
   const core::Ipv4 group = core::Ipv4::from_octets(239, 1, 1, 1);
   for (int i = 0; i < 4; ++i) {
     const core::Ipv4 addr = i < 3 ? lan(i + 1) : core::Ipv4::from_octets(10, 1, 0, 9);
@@ -108,9 +108,9 @@ TEST(SimnetNetwork, MulticastReachesJoinedSocketsOnTheSubnet) {
 }
 
 TEST(SimnetNetwork, BroadcastLimitedAndDirectedNeedTheFlag) {
+  std::vector<ProbeLog> logs(3);  // outlives the world
   World w(3);
   w.add_network("lan", *core::Subnet::parse("10.0.0.0/24"));
-  std::vector<ProbeLog> logs(3);
   std::unique_ptr<core::DatagramSocket> plain;
   for (int i = 0; i < 3; ++i)
     w.add_node("n" + std::to_string(i + 1), {lan(i + 1)},

@@ -48,7 +48,7 @@ inline core::Ipv4 lan(int host) { return core::Ipv4::from_octets(10, 0, 0, stati
 // A world with `n` probe nodes n1..nN on 10.0.0.0/24 (node i at 10.0.0.i+1).
 struct ProbeWorld {
   explicit ProbeWorld(int n, std::uint64_t seed = 7, LinkModel model = {}, std::uint16_t port = 5000)
-      : world(seed), logs(n) {
+      : logs(n), world(seed) {
     world.add_network("lan", *core::Subnet::parse("10.0.0.0/24"), model);
     for (int i = 0; i < n; ++i)
       world.add_node("n" + std::to_string(i + 1), {lan(i + 1)}, [this, i, port](core::Env& env) {
@@ -58,8 +58,8 @@ struct ProbeWorld {
   Probe& probe(int i) { return *static_cast<Probe*>(world.service(i)); }
   core::Endpoint ep(int i, std::uint16_t port = 5000) { return {lan(i + 1), port}; }
 
+  std::vector<ProbeLog> logs;  // before the world: services write to it while the world goes
   World world;
-  std::vector<ProbeLog> logs;
 };
 
 // A ProcessSpec with just an argv.
