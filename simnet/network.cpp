@@ -195,8 +195,11 @@ std::error_code World::send(Node& n, SimSocket& s, const core::Endpoint& to, cor
   if (!n.up) return std::make_error_code(std::errc::network_down);
   if (data.size() > core::kMaxDatagram) return std::make_error_code(std::errc::message_size);
   if (to.port == 0 || to.addr.is_any()) return std::make_error_code(std::errc::invalid_argument);
-  ++n.stats.sent;
-  ++net_stats_.sent;
+  auto sent = [&](const core::Endpoint& from) {  // counted and traced once it leaves the socket
+    ++n.stats.sent;
+    ++net_stats_.sent;
+    trace_.record(TraceKind::send, now_, n.index, pack(from), pack(to), data.size());
+  };
   // The network of the bound address, else the node's first.
   int bound_net = n.ifaces.empty() ? -1 : n.ifaces.front().first;
   for (auto& [i, a] : n.ifaces)
@@ -206,14 +209,13 @@ std::error_code World::send(Node& n, SimSocket& s, const core::Endpoint& to, cor
       if (i == net) return a;
     return core::Ipv4{};
   };
-  const std::uint64_t size = data.size();
 
   // Loopback and our own addresses never touch a link.
   bool self = to.addr.is_loopback();
   for (auto& [_, a] : n.ifaces) self = self || a == to.addr;
   if (self) {
     const core::Endpoint from{to.addr.is_loopback() ? core::Ipv4::loopback() : to.addr, s.local_.port};
-    trace_.record(TraceKind::send, now_, n.index, pack(from), pack(to), size);
+    sent(from);
     schedule_delivery(now_, -1, n.index, from, to, n.index, data);
     return {};
   }
@@ -224,7 +226,7 @@ std::error_code World::send(Node& n, SimSocket& s, const core::Endpoint& to, cor
     const int net = multicast && s.mcast_net_ >= 0 ? s.mcast_net_ : bound_net;
     if (net < 0) return std::make_error_code(std::errc::network_unreachable);
     const core::Endpoint from{addr_on(net), s.local_.port};
-    trace_.record(TraceKind::send, now_, n.index, pack(from), pack(to), size);
+    sent(from);
     for (auto& d : nodes_) {
       bool on = false;
       for (auto& [i, _] : d->ifaces) on = on || i == net;
@@ -240,9 +242,9 @@ std::error_code World::send(Node& n, SimSocket& s, const core::Endpoint& to, cor
     const core::Ipv4 src_addr = addr_on(static_cast<int>(net));
     if (src_addr.is_any()) break;  // not on that network: no route
     const core::Endpoint from{src_addr, s.local_.port};
-    trace_.record(TraceKind::send, now_, n.index, pack(from), pack(to), size);
+    if (to.addr == nw.subnet.broadcast() && !s.broadcast_) return std::make_error_code(std::errc::permission_denied);
+    sent(from);
     if (to.addr == nw.subnet.broadcast()) {  // subnet-directed broadcast
-      if (!s.broadcast_) return std::make_error_code(std::errc::permission_denied);
       for (auto& d : nodes_) {
         bool on = false;
         for (auto& [i, _] : d->ifaces) on = on || i == int(net);
@@ -258,8 +260,6 @@ std::error_code World::send(Node& n, SimSocket& s, const core::Endpoint& to, cor
     transmit(static_cast<int>(net), n, from, to, dst, data);
     return {};
   }
-  --n.stats.sent;
-  --net_stats_.sent;
   return std::make_error_code(std::errc::network_unreachable);
 }
 
