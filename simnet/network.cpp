@@ -75,9 +75,11 @@ void World::degrade(int from, int to, const LinkModel& model, int net) {
   if (!finalized_) finalize();
   for (int i = 0; i < network_count(); ++i)
     if (net < 0 || net == i) link(i, from, to).model = model;
+  char loss[32];
+  std::snprintf(loss, sizeof loss, "%g%%", model.loss * 100);
   fault(TraceKind::degrade, kWorldNode, std::uint64_t(from) * nodes_.size() + to,
         "degrade " + nodes_[from]->name + " -> " + nodes_[to]->name + ": latency " + model.latency.to_string() +
-            ", loss " + std::to_string(model.loss * 100) + "%");
+            ", loss " + loss);
 }
 
 void World::restore_link_models() {

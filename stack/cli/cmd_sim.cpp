@@ -78,26 +78,38 @@ int run_sim(std::span<char*> args) {
   }
 
   simnet::Scenario sc;
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(scenario_arg, ec)) {
-    sc = simnet::load_scenario(scenario_arg);
-  } else {
-    const auto& builtin = simnet::embedded_scenarios();
-    auto it = builtin.find(scenario_arg);
-    if (it == builtin.end()) {
-      std::fprintf(stderr, "halab sim: '%s' is neither a file nor a built-in scenario (built in:", scenario_arg.c_str());
-      for (auto& [name, _] : builtin) std::fprintf(stderr, " %s", name.c_str());
-      std::fprintf(stderr, ")\n");
-      return 2;
+  try {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(scenario_arg, ec)) {
+      sc = simnet::load_scenario(scenario_arg);
+    } else {
+      const auto& builtin = simnet::embedded_scenarios();
+      auto it = builtin.find(scenario_arg);
+      if (it == builtin.end()) {
+        std::fprintf(stderr, "halab sim: '%s' is neither a file nor a built-in scenario (built in:",
+                     scenario_arg.c_str());
+        for (auto& [name, _] : builtin) std::fprintf(stderr, " %s", name.c_str());
+        std::fprintf(stderr, ")\n");
+        return 2;
+      }
+      sc = simnet::parse_scenario(it->second, "scenarios/" + it->first + ".scn");
     }
-    sc = simnet::parse_scenario(it->second, "scenarios/" + it->first + ".scn");
+  } catch (const core::Error& e) {  // a bad scenario is a usage error, not a failed run
+    std::fprintf(stderr, "halab sim: %s\n", e.what());
+    return 2;
   }
 
   simnet::RunOptions opt;
   opt.seed = seed;
   opt.trace_path = trace;
   opt.timeline = quiet ? nullptr : stdout;
-  const simnet::RunResult r = simnet::run_scenario(sc, sim_services(), opt);
+  simnet::RunResult r;
+  try {
+    r = simnet::run_scenario(sc, sim_services(), opt);
+  } catch (const simnet::ScenarioError& e) {  // found while building the cluster (addresses, service settings)
+    std::fprintf(stderr, "halab sim: %s\n", e.what());
+    return 2;
+  }
   if (quiet)
     for (auto& e : r.expects)
       if (!e.ok)

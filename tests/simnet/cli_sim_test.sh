@@ -22,10 +22,10 @@ cmp -s halab-sim-trace.jsonl other.jsonl
 test "$(cat out3)" != "$(cat out2)"
 
 printf 'network lan 10.0.0.0/24\nnodes a b\nat 1s explode a\n' > bad.scn
-if "$halab" sim bad.scn > out4 2> err4; then exit 1; fi
+set +e; "$halab" sim bad.scn > out4 2> err4; test $? -eq 2 || exit 1; set -e
 grep -q 'bad.scn:3: unknown action' err4
 
 printf 'duration 2s\nnetwork lan 10.0.0.0/24\nnodes a b\nservice heartbeat\nat 1s crash b\nexpect state b up at 1500ms\n' > fails.scn
-if "$halab" sim fails.scn --quiet --no-trace > out5; then exit 1; fi
+set +e; "$halab" sim fails.scn --quiet --no-trace > out5; test $? -eq 1 || exit 1; set -e
 grep -q 'fails.scn:6: expectation failed' out5
 echo ok
