@@ -101,11 +101,14 @@ TEST(SimnetDeterminism, WritingTheJsonTraceDoesNotChangeTheHash) {
   std::filesystem::remove(path);
 }
 
-TEST(SimnetDeterminism, DefaultScenarioHoldsItsExpectations) {
-  const Scenario sc = parse_scenario(embedded_scenarios().at("default"), "default.scn");
-  const RunResult r = run_scenario(sc, cli::sim_services(), {});
-  for (auto& e : r.expects) EXPECT_TRUE(e.ok) << e.expect->source << ": " << e.detail;
-  EXPECT_EQ(r.hash, run_scenario(sc, cli::sim_services(), {}).hash);
+TEST(SimnetDeterminism, EmbeddedScenariosHoldTheirExpectations) {
+  for (auto& [name, text] : embedded_scenarios()) {
+    const Scenario sc = parse_scenario(text, name + ".scn");
+    const RunResult r = run_scenario(sc, cli::sim_services(), {});
+    EXPECT_FALSE(r.expects.empty()) << name;
+    for (auto& e : r.expects) EXPECT_TRUE(e.ok) << name << ": " << e.expect->source << ": " << e.detail;
+    EXPECT_EQ(r.hash, run_scenario(sc, cli::sim_services(), {}).hash) << name;
+  }
 }
 
 TEST(SimnetDeterminism, FailedExpectationsAreReported) {

@@ -124,5 +124,30 @@ TEST(SimnetLinkModel, ReorderingHappensOnlyWhenAsked) {
   }
 }
 
+// Each directed link draws from its own stream: traffic on one link does not
+// change what happens on another.
+TEST(SimnetLinkModel, LinksHaveIndependentRandomStreams) {
+  LinkModel m;
+  m.latency = Dist::exponential(2ms);
+  m.loss = 0.3;
+  auto run = [&](bool other_traffic) {
+    ProbeWorld pw(3, 77, m);
+    pw.world.start();
+    for (int i = 0; i < 500; ++i)
+      pw.world.at(at(10ms) * (i + 1), [&pw, i, other_traffic] {
+        pw.probe(0).send(pw.ep(1), u64_bytes(i));
+        if (other_traffic) pw.probe(0).send(pw.ep(2), u64_bytes(i));
+      });
+    pw.world.run_until(at(10s));
+    std::vector<std::pair<std::uint64_t, SimTime>> got;
+    for (auto& r : pw.logs[1].got) got.emplace_back(u64_at(r.data, 0), r.t);
+    return got;
+  };
+  const auto quiet = run(false), busy = run(true);
+  EXPECT_GT(quiet.size(), 250u);
+  EXPECT_LT(quiet.size(), 450u);
+  EXPECT_EQ(quiet, busy);
+}
+
 }  // namespace
 }  // namespace halab::simnet::testing
