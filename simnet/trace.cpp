@@ -53,8 +53,8 @@ void Trace::open_json(const std::string& path) {
   close_json();
   json_ = std::fopen(path.c_str(), "we");
   if (!json_) throw core::Error("cannot write trace file " + path, std::error_code(errno, std::generic_category()));
-  static char buffer[1 << 16];
-  std::setvbuf(json_, buffer, _IOFBF, sizeof buffer);
+  buffer_ = std::make_unique<char[]>(1 << 16);
+  std::setvbuf(json_, buffer_.get(), _IOFBF, 1 << 16);
 }
 
 void Trace::close_json() {

@@ -5,6 +5,7 @@
 // nothing is formatted, so tracing costs a few multiplications per event.
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,7 @@ class Trace {
   std::uint64_t hash_ = 0x6a09e667f3bcc909ull;
   std::uint64_t count_ = 0;
   std::FILE* json_ = nullptr;
+  std::unique_ptr<char[]> buffer_;  // stdio buffer of json_
 };
 
 inline constexpr std::uint32_t kWorldNode = 0xffffffu;
