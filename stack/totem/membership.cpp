@@ -149,6 +149,10 @@ void Srp::form_commit() {
 // filled, moves everyone to RECOVERY; its return to the representative
 // starts the new ring's token.
 void Srp::on_commit(CommitMsg c) {
+  if (sent_token_ && std::holds_alternative<CommitMsg>(*sent_token_) && c.ring == commit_.ring) {
+    token_retransmit_timer_.cancel();  // it came round: our successor had it
+    sent_token_.reset();
+  }
   const bool all_filled = std::all_of(c.members.begin(), c.members.end(), [](auto& e) { return e.filled; });
   auto mine = std::find_if(c.members.begin(), c.members.end(), [&](auto& e) { return e.node == opt_.node_id; });
   if (mine == c.members.end()) return;
@@ -162,7 +166,7 @@ void Srp::on_commit(CommitMsg c) {
   if (c.ring != commit_.ring || !all_filled) return;
   if (state_ == SrpState::commit) {
     enter_recovery(c);
-    send_unicast(next_of(commit_members_), c);
+    pass_on(next_of(commit_members_), c);
     return;
   }
   if (state_ == SrpState::recovery && c.ring.rep == opt_.node_id && !token_originated_) {
@@ -194,7 +198,7 @@ void Srp::enter_commit(const CommitMsg& c) {
     on_commit(commit_);  // alone: originate the token at once
     return;
   }
-  send_unicast(next_of(commit_members_), commit_);
+  pass_on(next_of(commit_members_), commit_);
 }
 
 void Srp::enter_recovery(const CommitMsg& c) {
@@ -205,7 +209,6 @@ void Srp::enter_recovery(const CommitMsg& c) {
   prev_token_aru_ = 0;
   my_fcc_ = my_backlog_ = 0;
   quiet_rotations_ = 0;
-  sent_token_.reset();
   token_loss_timer_.arm(opt_.token, [this] { on_token_loss(); });
 
   // Old-ring peers moving with us may lack messages we hold: everything

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "stack/core/error.hpp"
+
 namespace halab::totem {
 
 namespace {
@@ -54,12 +56,17 @@ Srp::Srp(core::Env& env, SrpOptions opt, Transport& transport, SrpCallbacks cb)
   HALAB_ASSERT(opt_.node_id != 0);
   HALAB_ASSERT(opt_.window_size > 0 && opt_.max_messages > 0);
   if (auto text = env_.storage.read_text("totem/ringid")) {
-    // "rep seq"; written only by persist_ring_seq, atomically.
-    auto sp = text->find(' ');
+    // Written only by persist_ring_seq, atomically: a decimal ring seq.
     std::uint64_t seq = 0;
-    if (sp != std::string::npos) std::from_chars(text->data() + sp + 1, text->data() + text->size(), seq);
+    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), seq);
+    if (ec != std::errc() || p != text->data() + text->size())
+      throw core::Error("totem/ringid in the state directory is corrupt: '" + *text + "'");
     highest_ring_seq_ = seq;
   }
+  // Until it joins a ring the node sits in a ring of its own. Its id must
+  // name no ring that exists or existed (we may have been the representative
+  // of ring (us, persisted seq) before a restart), so step past it, durably.
+  persist_ring_seq(highest_ring_seq_ + 4);
   ring_ = {opt_.node_id, highest_ring_seq_};
   members_ = {opt_.node_id};
   tx_.set_handler([this](NodeId from, core::ByteView p) { on_packet(from, p); });
@@ -294,20 +301,25 @@ void Srp::on_token(TokenMsg t) {
 void Srp::forward_token(TokenMsg t) {
   if (state_ != SrpState::operational && state_ != SrpState::recovery) return;
   const auto& ring = state_ == SrpState::operational ? members_ : commit_members_;
-  sent_token_to_ = next_of(ring);
-  sent_token_ = std::move(t);
-  token_retransmits_left_ = opt_.token_retransmits_before_loss_const;
-  send_token(*sent_token_);
+  pass_on(next_of(ring), std::move(t));
 }
 
-void Srp::send_token(const TokenMsg& t) {
-  send_unicast(sent_token_to_, t);
-  if (sent_token_to_ == opt_.node_id) return;  // a one-node ring cannot lose it
+void Srp::pass_on(NodeId to, Message m) {
+  sent_token_to_ = to;
+  sent_token_ = std::move(m);
+  token_retransmits_left_ = opt_.token_retransmits_before_loss_const;
+  send_token();
+}
+
+void Srp::send_token() {
+  HALAB_ASSERT(sent_token_.has_value());
+  send_unicast(sent_token_to_, *sent_token_);
+  if (sent_token_to_ == opt_.node_id) return;  // to ourselves: cannot be lost
   token_retransmit_timer_.arm(opt_.token_retransmit, [this] {
     if (!sent_token_ || token_retransmits_left_ <= 0) return;
     --token_retransmits_left_;
     ++stats_.token_retransmits;
-    send_token(*sent_token_);
+    send_token();
   });
 }
 
@@ -336,7 +348,7 @@ void Srp::start_merge_detect() {
 void Srp::persist_ring_seq(std::uint64_t seq) {
   if (seq <= highest_ring_seq_) return;
   highest_ring_seq_ = seq;
-  env_.storage.write("totem/ringid", std::to_string(ring_.rep) + " " + std::to_string(seq), core::Sync::durable);
+  env_.storage.write("totem/ringid", std::to_string(seq), core::Sync::durable);
 }
 
 void Srp::check_invariants() const {

@@ -123,7 +123,11 @@ class Srp {
 
   // Token.
   void forward_token(TokenMsg t);
-  void send_token(const TokenMsg& t);
+  // Passes the token or the commit token to `to`, resending it every
+  // token_retransmit until the successor shows it has it (or we give up
+  // after token_retransmits_before_loss_const and let token loss decide).
+  void pass_on(NodeId to, Message m);
+  void send_token();
   void on_token_loss();
   void start_merge_detect();
 
@@ -167,7 +171,7 @@ class Srp {
   std::uint64_t last_token_seq_ = 0;
   std::uint64_t prev_token_aru_ = 0;
   std::uint32_t my_fcc_ = 0, my_backlog_ = 0;
-  std::optional<TokenMsg> sent_token_;
+  std::optional<Message> sent_token_;
   NodeId sent_token_to_ = 0;
   int token_retransmits_left_ = 0;
   std::optional<TokenMsg> held_token_;
