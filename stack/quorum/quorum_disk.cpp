@@ -33,6 +33,9 @@ class MemorySharedDisk::View : public SharedDisk {
   NodeId node_;
 };
 
+MemorySharedDisk::MemorySharedDisk() = default;
+MemorySharedDisk::~MemorySharedDisk() = default;
+
 SharedDisk& MemorySharedDisk::view(NodeId node) {
   auto& v = views_[node];
   if (!v) v = std::make_unique<View>(*this, node);
@@ -114,9 +117,14 @@ QuorumDisk::QuorumDisk(core::Clock& clock, core::Logger& logger, SharedDisk& dis
 
 void QuorumDisk::start() { timer_.arm(core::Duration::zero(), [this] { cycle(); }); }
 
-void QuorumDisk::set_membership(const std::vector<NodeId>& members) {
+void QuorumDisk::set_membership(const std::vector<NodeId>& members, const RingId& ring) {
   members_ = std::set<NodeId>(members.begin(), members.end());
-  update();
+  const bool ring_changed = ring != ring_;
+  ring_ = ring;
+  const bool cast_before = cast_, alive_before = alive_;
+  update();  // reports a changed decision
+  // The same "cast" for a new ring is news too: votequorum counts it per ring.
+  if (ring_changed && cast_ && cast_before == cast_ && alive_before == alive_ && on_change) on_change();
 }
 
 bool QuorumDisk::slot_live(NodeId id) const {

@@ -49,6 +49,8 @@ class SharedDisk {
 // can be cut to model a node losing the disk.
 class MemorySharedDisk {
  public:
+  MemorySharedDisk();
+  ~MemorySharedDisk();
   SharedDisk& view(NodeId node);
   void set_reachable(NodeId node, bool reachable) { cut_[node] = !reachable; }
   // Overwrites a slot's bytes (tests: corrupt sectors).
@@ -86,7 +88,8 @@ class QuorumDisk : public QuorumDevice {
   void start() override;
   bool alive() const override { return alive_; }
   bool cast_vote() const override { return cast_; }
-  void set_membership(const std::vector<NodeId>& members) override;
+  void set_membership(const std::vector<NodeId>& members, const RingId& ring) override;
+  std::optional<RingId> vote_ring() const override { return ring_; }
 
   NodeId master() const { return master_; }
   std::vector<NodeId> live_nodes() const;
@@ -113,6 +116,7 @@ class QuorumDisk : public QuorumDevice {
   };
   std::map<NodeId, Seen> seen_;
   std::set<NodeId> members_;
+  RingId ring_;
   NodeId master_ = 0;
   bool alive_ = false, cast_ = false;
   std::uint64_t bad_slots_ = 0;

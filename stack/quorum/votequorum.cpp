@@ -39,7 +39,7 @@ std::uint32_t Votequorum::total_votes() const {
   std::uint32_t total = 0;
   for (const auto& [id, n] : nodes_)
     if (n.state == NodeState::member) total += n.votes;
-  if (device_cast_) total += opt_.device_votes;
+  if (device_counts()) total += opt_.device_votes;
   return total;
 }
 
@@ -50,7 +50,7 @@ std::uint32_t Votequorum::our_flags() const {
   if (first_) f |= kFlagFirst;
   if (opt_.device_votes > 0) f |= kFlagQdeviceRegistered;
   if (device_alive_) f |= kFlagQdeviceAlive;
-  if (device_cast_) f |= kFlagQdeviceCastVote;
+  if (device_counts()) f |= kFlagQdeviceCastVote;
   return f;
 }
 
@@ -183,7 +183,7 @@ void Votequorum::finish_sync() {
 
 void Votequorum::recalculate(bool allow_decrease, bool by_current) {
   const std::uint32_t total = total_votes();
-  std::uint32_t node_count = device_cast_ ? 1 : 0;
+  std::uint32_t node_count = device_counts() ? 1 : 0;
   for (const auto& [id, n] : nodes_)
     if (n.state == NodeState::member) ++node_count;
 
@@ -247,14 +247,16 @@ void Votequorum::on_lms_timer() {
   send_nodeinfo();
 }
 
-void Votequorum::set_device_state(bool alive, bool cast_vote) {
+void Votequorum::set_device_state(bool alive, bool cast_vote, std::optional<RingId> for_ring) {
   if (opt_.device_votes == 0) return;
   cast_vote = cast_vote && alive;
-  if (alive == device_alive_ && cast_vote == device_cast_) return;
-  log_.info("quorum device {}: {}, {}", opt_.device_name, alive ? "alive" : "not alive",
-            cast_vote ? "casting its vote" : "not casting its vote");
+  if (alive == device_alive_ && cast_vote == device_cast_ && for_ring == device_ring_) return;
+  log_.info("quorum device {}: {}, {}{}", opt_.device_name, alive ? "alive" : "not alive",
+            cast_vote ? "casting its vote" : "not casting its vote",
+            for_ring ? " for ring " + for_ring->to_string() : std::string());
   device_alive_ = alive;
   device_cast_ = cast_vote;
+  device_ring_ = for_ring;
   recalculate(false, false);
   send_nodeinfo();
 }
@@ -320,7 +322,7 @@ QuorumStatus Votequorum::status() const {
   s.auto_tie_breaker = opt_.auto_tie_breaker;
   s.device_configured = opt_.device_votes > 0;
   s.device_alive = device_alive_;
-  s.device_cast_vote = device_cast_;
+  s.device_cast_vote = device_counts();
   s.device_votes = opt_.device_votes;
   s.device_name = opt_.device_name;
   s.in_sync = in_sync_;

@@ -33,6 +33,7 @@
 //    is in (corosync's sync barrier).
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -105,7 +106,11 @@ class Votequorum {
   // A message delivered by the ring. Bad bytes are counted and logged.
   void on_message(NodeId sender, core::ByteView payload);
   // From the quorum device: is it reachable, and does it give us its votes?
-  void set_device_state(bool alive, bool cast_vote);
+  // A device whose decision depends on the membership (the quorum disk:
+  // "my ring holds the master") names the ring it decided for; the votes
+  // then count only while that ring is ours. Without this, a grant made for
+  // a ring we have not installed yet would count in the old one.
+  void set_device_state(bool alive, bool cast_vote, std::optional<RingId> for_ring = std::nullopt);
 
   // Administrator changes (corosync-quorumtool -e / -v); broadcast, applied
   // on delivery. Return an error message, or "" when sent.
@@ -157,6 +162,8 @@ class Votequorum {
   bool wfa_status_ = false;
   bool lms_ = false;
   bool device_alive_ = false, device_cast_ = false;
+  std::optional<RingId> device_ring_;
+  bool device_counts() const { return device_cast_ && (!device_ring_ || *device_ring_ == ring_); }
 
   core::Timer lms_timer_, resend_timer_;
   VotequorumStats stats_;
