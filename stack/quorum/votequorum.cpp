@@ -27,7 +27,9 @@ Votequorum::Votequorum(core::Clock& clock, core::Logger& logger, VotequorumOptio
   self.expected = opt_.expected_votes;
   wfa_status_ = opt_.wait_for_all;
   lms_ = opt_.last_man_standing;
-  // Alone, before any ring: a one-node cluster is quorate at once.
+  // Alone, before any ring: a one-node cluster is quorate at once. No
+  // callback from the constructor: the first regular configuration reports.
+  in_sync_ = true;
   recalculate(false, false);
 }
 
