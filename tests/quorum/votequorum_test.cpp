@@ -335,3 +335,41 @@ TEST(Votequorum, AdministratorLowersExpectedVotes) {
     EXPECT_EQ(h.node(id).status().quorum, 2u);
   }
 }
+
+TEST(Votequorum, ANodeRejoiningAfterLastManStandingTakesThePartitionsExpectedVotes) {
+  Harness h(ones(5), [](VotequorumOptions& o) {
+    o.last_man_standing = true;
+    o.last_man_standing_window = 10s;
+  });
+  settle(h, {{1, 2, 3, 4, 5}});
+  settle(h, {{1, 2, 3, 4}, {5}});
+  h.advance(10s);
+  settle(h, {{1, 2, 3}, {4}, {5}});
+  h.advance(10s);
+  ASSERT_EQ(h.node(1).status().expected_votes, 3u);
+  EXPECT_EQ(h.node(5).status().expected_votes, 5u);
+  settle(h, {{1, 2, 3, 5}, {4}});
+  // Node 5 adopts the quorate partition's 3, raised to the 4 votes present;
+  // the partition's quorum is not dragged up by node 5's stale 5.
+  for (NodeId id : {1, 2, 3, 5}) {
+    EXPECT_EQ(h.node(id).status().expected_votes, 4u) << h.describe(id);
+    EXPECT_EQ(h.node(id).status().quorum, 3u) << h.describe(id);
+    EXPECT_TRUE(h.node(id).quorate());
+  }
+}
+
+TEST(Votequorum, AdministratorChangesANodesVotes) {
+  Harness h(ones(3));
+  settle(h, {{1, 2, 3}});
+  EXPECT_EQ(h.node(1).set_votes(3, 3), "");
+  EXPECT_NE(h.node(1).set_votes(9, 1), "") << "unknown node";
+  h.run();
+  for (NodeId id = 1; id <= 3; ++id) {
+    EXPECT_EQ(h.node(id).status().total_votes, 5u) << h.describe(id);
+    EXPECT_EQ(h.node(id).status().expected_votes, 5u);
+    EXPECT_EQ(h.node(id).status().quorum, 3u);
+  }
+  settle(h, {{1, 2}, {3}});
+  EXPECT_FALSE(h.node(1).quorate()) << h.describe(1);
+  EXPECT_TRUE(h.node(3).quorate()) << h.describe(3);
+}
