@@ -233,6 +233,9 @@ void Votequorum::decide(std::uint32_t total) {
   const bool changed = q != quorate_;
   quorate_ = q;
   if (opt_.wait_for_all) wfa_status_ = !q;
+  HALAB_ASSERT_MSG(quorum_ >= 1, "quorum below one vote");
+  HALAB_ASSERT_MSG(us().state == NodeState::member, "we always count ourselves");
+  HALAB_ASSERT_MSG(us().expected >= total, "expected votes below the votes present");
   if (!changed) return;
   if (q)
     log_.notice("this node is within the primary component and will provide service ({} of {} votes, quorum {})",
