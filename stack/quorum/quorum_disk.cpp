@@ -149,9 +149,11 @@ void QuorumDisk::cycle() {
   ++seq_;
   if (auto ec = disk_.write_slot(self_, encode_slot(DiskSlot{self_, seq_, master_}))) {
     log_.warning("cannot write slot {}: {}", self_, ec.message());
+    watching_since_.reset();
   } else {
     wrote_ = true;
     last_write_ = clock_.now();
+    if (!watching_since_) watching_since_ = last_write_;
   }
   for (NodeId id : disk_.slots()) {
     if (id == self_) continue;
@@ -177,7 +179,8 @@ void QuorumDisk::update() {
   if (master != master_) log_.notice("disk master is now node {}", master);
   master_ = master;
   const bool alive = slot_live(self_);
-  const bool cast = alive && master_ != 0 && members_.count(master_) > 0;
+  const bool settled = watching_since_ && clock_.now() - *watching_since_ >= opt_.interval * opt_.tko;
+  const bool cast = alive && settled && master_ != 0 && members_.count(master_) > 0;
   if (alive == alive_ && cast == cast_) return;
   alive_ = alive;
   cast_ = cast;

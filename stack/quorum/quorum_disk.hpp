@@ -9,8 +9,9 @@
 // write succeeded that recently). Only nodes whose ring membership holds the
 // master count the device's votes. In a network split both halves still
 // reach the disk and see the same live slots, so they agree on one master
-// and exactly one half gets the votes. A node that cannot write its slot for
-// interval * tko withdraws (not alive, no vote).
+// and exactly one half gets the votes. A node withdraws its vote at its first
+// failed write, and counts as not alive once it has not written for
+// interval * tko.
 //
 // What it cannot do: when the master stops writing (crash, pause, lost
 // path), readers notice at slightly different instants (a read cycle apart);
@@ -18,7 +19,15 @@
 // again. Those windows are what fencing covers, as with qdiskd.
 //
 // A slot seen for the first time counts as alive for a full window, so a
-// starting node defers to a lower node it has not yet watched go silent.
+// starting node defers to a lower node it has not yet watched go silent; and
+// a node casts only after watching the disk for a full window without a
+// failed write (after a start, or after its path comes back), so it never
+// casts on a view of slots it has not watched long enough to judge.
+//
+// Hand-over windows (tests/quorum/disk_property_test.cpp checks that outside
+// them all casting nodes name one master that is in their membership): up
+// to tko + 1 intervals after a node stops writing, and two intervals after a
+// node starts writing (its next write, then each reader's next read).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -110,6 +119,7 @@ class QuorumDisk : public QuorumDevice {
   std::uint64_t seq_ = 0;
   bool wrote_ = false;
   core::Instant last_write_{};
+  std::optional<core::Instant> watching_since_;  // first write of the current unbroken run
   struct Seen {
     std::uint64_t seq = 0;
     core::Instant changed{};

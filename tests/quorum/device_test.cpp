@@ -144,9 +144,12 @@ TEST(QuorumDisk, LowestLiveNodeIsMasterAndOnlyItsSideCastsTheVote) {
   d2.start();
   d1.set_membership({1, 2}, RingId{1, 1});
   d2.set_membership({1, 2}, RingId{1, 1});
-  clock.advance(2s);
+  clock.advance(3s);
   EXPECT_EQ(d1.master(), 1u);
   EXPECT_EQ(d2.master(), 1u);
+  EXPECT_TRUE(d1.alive());
+  EXPECT_FALSE(d1.cast_vote()) << "not before watching the disk for tko intervals";
+  clock.advance(1s);  // t=4
   EXPECT_TRUE(d1.cast_vote());
   EXPECT_TRUE(d2.cast_vote());
   // Network split: both still reach the disk, both agree on the master.
@@ -155,22 +158,26 @@ TEST(QuorumDisk, LowestLiveNodeIsMasterAndOnlyItsSideCastsTheVote) {
   EXPECT_TRUE(d1.cast_vote());
   EXPECT_FALSE(d2.cast_vote());
   EXPECT_TRUE(d2.alive());
-  // Node 1 loses its path to the disk: it withdraws, and once its slot has
-  // been silent for tko intervals node 2 becomes master.
+  // Node 1 loses its path to the disk: its first failed write withdraws its
+  // vote; node 2 becomes master once node 1's slot was silent for tko intervals.
   disk.set_reachable(1, false);
-  clock.advance(3s);
-  EXPECT_TRUE(d1.cast_vote()) << "within the window";
-  EXPECT_FALSE(d2.cast_vote());
-  clock.advance(2s);
+  clock.advance(1s);  // t=5
+  EXPECT_FALSE(d1.cast_vote()) << "a failed write withdraws at once";
+  EXPECT_TRUE(d1.alive()) << "its slot is still fresh for the others";
+  EXPECT_FALSE(d2.cast_vote()) << "node 1's slot is not yet silent for tko intervals";
+  clock.advance(3s);  // t=8
   EXPECT_FALSE(d1.alive());
-  EXPECT_FALSE(d1.cast_vote());
   EXPECT_EQ(d2.master(), 2u);
   EXPECT_TRUE(d2.cast_vote());
-  // Node 1 is back on the disk: master again, after its first write.
+  // Node 1 is back on the disk: master again at its first write, and it
+  // casts only after watching the disk for tko intervals again.
   disk.set_reachable(1, true);
-  clock.advance(1s);
+  clock.advance(1s);  // t=9
   EXPECT_EQ(d2.master(), 1u);
   EXPECT_FALSE(d2.cast_vote());
+  EXPECT_FALSE(d1.cast_vote());
+  clock.advance(4s);  // t=13
+  EXPECT_TRUE(d1.cast_vote());
 }
 
 TEST(QuorumDisk, CorruptSlotsAreCountedAndIgnored) {
@@ -185,6 +192,7 @@ TEST(QuorumDisk, CorruptSlotsAreCountedAndIgnored) {
   clock.advance(0s);
   EXPECT_EQ(d2.bad_slots(), 2u);
   EXPECT_EQ(d2.master(), 2u);
+  clock.advance(4s);
   EXPECT_TRUE(d2.cast_vote());
 }
 
@@ -228,7 +236,7 @@ TEST(QuorumDisk, GivesTheTieToTheMastersSideInATwoNodeCluster) {
   members({{1, 2}});
   d1->start();
   d2.start();
-  h.advance(1s);
+  h.advance(4s);  // the disks settle
   EXPECT_EQ(h.node(1).status().total_votes, 3u) << h.describe(1);
   EXPECT_TRUE(h.node(2).quorate());
   members({{1}, {2}});
