@@ -4,10 +4,12 @@ namespace halab::cli {
 
 // One line per subcommand; each is defined in its own cmd_*.cpp.
 int run_sim(std::span<char*> args);
+int run_keygen(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"sim", "run a simnet scenario and print its trace hash", run_sim},
+      {"keygen", "write the cluster's authkey (as corosync-keygen)", run_keygen},
   };
   return table;
 }
