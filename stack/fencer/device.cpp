@@ -93,6 +93,10 @@ std::optional<DeviceConfig> device_from_params(const std::string& id, const std:
   };
   if (agent.empty() || agent.find('/') != std::string::npos) return fail("agent", "invalid agent '" + agent + "'");
   for (const auto& [k, v] : params) {
+    if (k == "priority") {
+      if (!parse_int(v, d.priority)) return fail(k, "'" + v + "' is not an integer");
+      continue;
+    }
     if (k.rfind("pcmk_", 0) != 0) {
       d.params[k] = v;
       continue;
@@ -118,7 +122,7 @@ std::optional<DeviceConfig> device_from_params(const std::string& id, const std:
       core::Duration t;
       if (!core::parse_duration(v, t, std::chrono::seconds(1))) return fail(k, "'" + v + "' is not a duration");
       d.delay = t;
-    } else if (k == "priority" || k == "pcmk_priority") {
+    } else if (k == "pcmk_priority") {
       if (!parse_int(v, d.priority)) return fail(k, "'" + v + "' is not an integer");
     } else if (k.size() > 12 && k.ends_with("_action")) {
       d.action_map[k.substr(5, k.size() - 5 - 7)] = v;

@@ -75,6 +75,28 @@ std::vector<TopologyLevel> Fencer::levels(const std::string& target) const {
 
 // ---- running agents ---------------------------------------------------------
 
+namespace {
+
+// Fence agents print tracebacks, warnings and usage hints around the line
+// that matters ("Failed: ..."): keep that one, else the last line.
+std::string telling_line(const std::string& err) {
+  std::string last, failed;
+  std::size_t pos = 0;
+  while (pos < err.size()) {
+    auto eol = err.find('\n', pos);
+    if (eol == std::string::npos) eol = err.size();
+    std::string line = err.substr(pos, eol - pos);
+    pos = eol + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    last = line;
+    if (failed.empty() && line.find("Failed") != std::string::npos) failed = line;
+  }
+  return failed.empty() ? last : failed;
+}
+
+}  // namespace
+
 void Fencer::acquire(const std::string& device_id, std::function<void()> fn) {
   auto& slot = slots_[device_id];
   if (slot.busy) {
@@ -129,7 +151,7 @@ void Fencer::run_agent(const DeviceConfig& device, const std::string& action, co
     if (!r.ok) {
       std::string err = pr.err;
       while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-      if (auto nl = err.rfind('\n'); nl != std::string::npos) err = err.substr(nl + 1);  // the last line says most
+      err = telling_line(err);
       switch (pr.end) {
         case End::spawn_failed: r.reason = fmt::format("cannot run {}: {}", device.agent, pr.error); break;
         case End::timed_out:
