@@ -103,6 +103,21 @@ TEST_F(ExecutorReal, HeartbeatDummyStartMonitorStopKeepsStateInTheNodesRsctmp) {
   EXPECT_EQ(n.run(rsc, op("monitor")).rc, 7);
 }
 
+TEST_F(ExecutorReal, AStartingExecutorEmptiesRsctmpAsABootEmptiesRun) {
+  if (!have("/usr/lib/ocf/resource.d/heartbeat/Dummy")) GTEST_SKIP() << "resource-agents is not installed";
+  Node n("node1");
+  const auto rsc = ocf("web", "heartbeat", "Dummy");
+  ASSERT_TRUE(n.run(rsc, op("start")).ok());
+  ASSERT_TRUE(fs::exists(n.dir / "rsctmp/Dummy-web.state"));
+  n.executor = std::make_unique<Executor>(*n.env, ExecutorOptions{.state_dir = n.dir.path()});
+  EXPECT_FALSE(fs::exists(n.dir / "rsctmp/Dummy-web.state"));
+  EXPECT_EQ(n.run(rsc, op("monitor")).rc, 7);
+  // Kept when asked to (a daemon restart without a reboot).
+  ASSERT_TRUE(n.run(rsc, op("start")).ok());
+  n.executor = std::make_unique<Executor>(*n.env, ExecutorOptions{.state_dir = n.dir.path(), .clear_rsctmp = false});
+  EXPECT_EQ(n.run(rsc, op("monitor")).rc, 0);
+}
+
 TEST_F(ExecutorReal, TwoNodesOnOneHostDoNotShareAgentState) {
   if (!have("/usr/lib/ocf/resource.d/heartbeat/Dummy")) GTEST_SKIP() << "resource-agents is not installed";
   Node a("node1"), b("node2");

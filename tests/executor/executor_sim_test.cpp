@@ -125,6 +125,48 @@ TEST(ExecutorSim, TimeoutHasNoEffectAndRecurringMonitorFollowsItsInterval) {
   for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i] - runs[i - 1], 10s + 20ms);
 }
 
+TEST(ExecutorSim, CancelWhileARecurringRunIsInFlight) {
+  ModelledDummy dummy;
+  SimNodes s(6, 1);
+  AgentModel m = dummy.model();
+  m.actions["monitor"].duration = Dist::fixed(2s);
+  s.world.define_agent(m);
+  s.world.start();
+  s.world.run_for(1ms);
+  std::vector<OpResult> got;
+  s.ex(0).execute(kDummy, op("monitor", 10s, 5s), [&](const OpResult& r) { got.push_back(r); });
+  s.world.run_for(1s);
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(s.ex(0).cancel("web", "monitor", 5s));
+  s.world.run_for(30s);
+  ASSERT_EQ(got.size(), 1u) << "only the cancellation is reported, not the run in flight";
+  EXPECT_EQ(got[0].status, ExecStatus::cancelled);
+  EXPECT_EQ(s.ex(0).queued("web"), 0u);
+  // Operations queued behind the cancelled run still go.
+  s.ex(0).execute(kDummy, op("start"), [&](const OpResult& r) { got.push_back(r); });
+  s.world.run_for(1s);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[1].ok());
+}
+
+TEST(ExecutorSim, NodeCrashWithOperationsInFlight) {
+  ModelledDummy dummy;
+  SimNodes s(7, 1);
+  s.world.define_agent(dummy.model(0, Dist::fixed(5s)));
+  s.world.start();
+  s.world.run_for(1ms);
+  int results = 0;
+  s.ex(0).execute(kDummy, op("start"), [&](const OpResult&) { ++results; });
+  s.ex(0).execute(kDummy, op("monitor", 20s, 1s), [&](const OpResult&) { ++results; });
+  s.world.run_for(1s);
+  s.world.crash(0);
+  s.world.run_for(1min);
+  EXPECT_EQ(results, 0) << "a crashed node's executor reports nothing";
+  s.world.restart(0);
+  s.world.run_for(1ms);
+  EXPECT_TRUE(s.ex(0).recurring().empty()) << "a new executor starts with no recurring ops";
+}
+
 std::string run_scenario(std::uint64_t seed) {
   ModelledDummy dummy;
   SimNodes s(seed, 2);
