@@ -22,6 +22,7 @@ struct Fencer::Request {
   std::size_t level = 0;
   std::vector<std::string> errors;
   std::string last_device_error;
+  std::vector<FenceCallback> merged;  // identical requests that arrived while this one ran
   bool attempted = false;  // some device was asked to act (not just whether it could)
   bool no_device = false;
 };
@@ -262,12 +263,20 @@ void Fencer::can_fence(const std::string& device_id, const std::string& target, 
 
 std::uint64_t Fencer::fence(const std::string& target, const std::string& action, const std::string& origin,
                             FenceCallback done) {
+  // An identical request in progress answers this one too (as pacemaker
+  // merges them): a node is not power-cycled twice for one failure.
+  if (auto it = pending_.find({target, action}); it != pending_.end()) {
+    log_.info("fence {} {} (requested by {}) merged into request {}", action, target, origin, it->second->id);
+    it->second->merged.push_back(std::move(done));
+    return it->second->id;
+  }
   auto req = std::make_shared<Request>();
   req->id = next_id_++;
   req->target = target;
   req->action = action;
   req->origin = origin;
   req->done = std::move(done);
+  pending_[{target, action}] = req;
   log_.notice("fence {} {} (requested by {}, request {})", action, target, origin, req->id);
   if (action != "off" && action != "on" && action != "reboot") {
     req->errors.push_back("unknown fencing action '" + action + "' (off, on or reboot)");
@@ -375,10 +384,15 @@ void Fencer::complete(const std::shared_ptr<Request>& req, bool ok, std::string 
   } catch (const core::Error& e) {
     log_.error("cannot persist fencing history: {}", e.what());
   }
+  if (auto it = pending_.find({req->target, req->action}); it != pending_.end() && it->second == req) pending_.erase(it);
   auto listeners = listeners_;
   auto alive = std::weak_ptr<int>(alive_);
   if (req->done) req->done(res);
   if (alive.expired()) return;
+  for (auto& m : req->merged) {
+    if (m) m(res);
+    if (alive.expired()) return;
+  }
   for (auto& l : listeners) l(res);
 }
 

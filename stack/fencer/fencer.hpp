@@ -21,6 +21,8 @@
 //    nodename=, and the device's own parameters. Each action has its timeout
 //    (pcmk_<action>_timeout, else stonith-timeout) and is retried
 //    pcmk_<action>_retries times (default 2) when it fails.
+//  - A request identical (target, action) to one in progress is merged
+//    into it: one fencing, every caller gets its result.
 //  - One action at a time per device (pacemaker's pcmk_action_limit=1).
 //  - "meatware" devices complete only when confirm(target) is called: a
 //    human has made sure the node is down. confirm() with nothing pending
@@ -137,6 +139,7 @@ class Fencer {
   std::map<std::string, ListCache> lists_;
   std::map<std::string, std::vector<std::function<void()>>> meatware_;  // target -> waiting device actions
   std::vector<FenceCallback> listeners_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Request>> pending_;  // (target, action)
   std::uint64_t next_id_ = 1;
 };
 

@@ -73,6 +73,27 @@ TEST(FencerSim, FenceSimnetReallyPowersTheNodeOff) {
   EXPECT_TRUE(got[2].no_device) << got[2].reason;
 }
 
+TEST(FencerSim, IdenticalRequestsAreMerged) {
+  Cluster c(4);
+  c.boot();
+  auto& f = c.fencer(0);
+  f.register_device(device("switch", "fence_simnet", {{"pcmk_host_list", "n2 n3"}}));
+  std::vector<FenceResult> got;
+  auto rec = [&](const FenceResult& r) { got.push_back(r); };
+  const auto a = f.fence("n2", "reboot", "n1", rec);
+  const auto b = f.fence("n2", "reboot", "n3", rec);
+  const auto other = f.fence("n2", "off", "n1", rec);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, other);
+  c.world.run_for(10s);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].id, a);
+  EXPECT_EQ(got[1].id, a);
+  EXPECT_TRUE(got[0].ok && got[1].ok);
+  EXPECT_EQ(c.world.stats(1).crashes, 2u) << "one reboot and one off, not two reboots";
+  EXPECT_EQ(f.history().entries().size(), 2u);
+}
+
 TEST(FencerSim, TopologyFallsThroughAFailingLevelAfterItsRetries) {
   Cluster c(2);
   AgentModel broken;
