@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/globals.h>
 
 #include <csignal>
 #include <cstring>
@@ -202,6 +204,9 @@ std::string check_metadata(const std::string& xml) {
   } errors;
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (ctxt == nullptr) return "cannot allocate an XML parser";
+  // The handler is libxml2-global: keep whatever another component set.
+  xmlStructuredErrorFunc saved_handler = xmlStructuredError;
+  void* saved_context = xmlStructuredErrorContext;
   xmlSetStructuredErrorFunc(&errors, [](void* user, xmlErrorPtr e) {
     auto* errs = static_cast<Errors*>(user);
     if (errs->first.empty() && e != nullptr)
@@ -209,7 +214,7 @@ std::string check_metadata(const std::string& xml) {
   });
   xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml.data(), static_cast<int>(xml.size()), "meta-data", nullptr,
                                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  xmlSetStructuredErrorFunc(nullptr, nullptr);
+  xmlSetStructuredErrorFunc(saved_context, saved_handler);
   std::string why;
   if (doc == nullptr) {
     why = errors.first.empty() ? "not well-formed XML" : errors.first;

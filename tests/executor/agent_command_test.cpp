@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <libxml/globals.h>
+#include <libxml/parser.h>
+
 #include "stack/executor/agent_command.hpp"
 
 namespace halab::executor {
@@ -80,6 +83,18 @@ TEST(ExecutorCodes, MetadataChecks) {
   EXPECT_EQ(check_metadata("<other/>"), "root element is <other>, expected <resource-agent>");
   ResourceDef lsb{"a", "lsb", "", "foo", {}};
   EXPECT_EQ(check_metadata(generated_metadata(lsb, "lsb:foo")), "");
+}
+
+TEST(ExecutorCodes, MetadataCheckKeepsOtherComponentsXmlErrorHandler) {
+  int seen = 0;
+  xmlSetStructuredErrorFunc(&seen, [](void* user, xmlErrorPtr) { ++*static_cast<int*>(user); });
+  EXPECT_NE(check_metadata("<broken"), "");
+  EXPECT_EQ(seen, 0) << "our parse errors go to our handler";
+  EXPECT_EQ(xmlStructuredErrorContext, &seen);
+  xmlDocPtr doc = xmlReadMemory("<x", 2, "t", nullptr, XML_PARSE_NONET);
+  EXPECT_EQ(doc, nullptr);
+  EXPECT_GT(seen, 0) << "the other component's handler is back";
+  xmlSetStructuredErrorFunc(nullptr, nullptr);
 }
 
 RC_GTEST_PROP(ExecutorCodes, AnyAgentOutputIsHandled, (int code, std::string out, std::string err)) {
