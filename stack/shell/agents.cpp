@@ -1,0 +1,186 @@
+#include "stack/shell/agents.hpp"
+
+#include <set>
+#include <sstream>
+
+#include "stack/core/error.hpp"
+
+namespace halab::shell {
+
+using namespace cib;
+
+namespace {
+
+std::string text_of(const xmlNode* n) {
+  if (!n) return "";
+  xmlChar* c = xmlNodeGetContent(n);
+  std::string s = c ? reinterpret_cast<const char*>(c) : "";
+  xmlFree(c);
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Paragraphs are kept; each is re-flowed to `width` columns after `indent`.
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
+  std::string out;
+  std::istringstream lines(trim(text));
+  std::string para, line;
+  std::vector<std::string> paras;
+  while (std::getline(lines, line)) {
+    if (trim(line).empty()) {
+      if (!para.empty()) paras.push_back(para);
+      para.clear();
+    } else {
+      para += (para.empty() ? "" : " ") + trim(line);
+    }
+  }
+  if (!para.empty()) paras.push_back(para);
+  for (std::size_t p = 0; p < paras.size(); ++p) {
+    if (p) out += "\n";
+    std::istringstream words(paras[p]);
+    std::string w, cur;
+    while (words >> w) {
+      if (!cur.empty() && indent.size() + cur.size() + 1 + w.size() > width) {
+        out += indent + cur + "\n";
+        cur.clear();
+      }
+      cur += (cur.empty() ? "" : " ") + w;
+    }
+    if (!cur.empty()) out += indent + cur + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+AgentSpec parse_agent_spec(const std::string& s) {
+  std::vector<std::string> parts;
+  std::size_t st = 0;
+  for (;;) {
+    auto c = s.find(':', st);
+    parts.push_back(s.substr(st, c == std::string::npos ? std::string::npos : c - st));
+    if (c == std::string::npos) break;
+    st = c + 1;
+  }
+  if (parts.size() == 1) return {"ocf", "heartbeat", parts[0]};
+  if (parts.size() == 2) return parts[0] == "ocf" ? AgentSpec{"ocf", "heartbeat", parts[1]} : AgentSpec{parts[0], "", parts[1]};
+  return {parts[0], parts[1], parts[2]};
+}
+
+AgentMeta parse_agent_meta(std::string_view xml, std::string_view source) {
+  auto doc = parse_xml(xml, source);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!is(root, "resource-agent"))
+    throw core::Error(std::string(source) + ":" + std::to_string(line_of(root)) + ": expected <resource-agent>, got <" +
+                      std::string(name_of(root)) + ">");
+  AgentMeta m;
+  m.name = attr_or(root, "name", "");
+  m.shortdesc = trim(text_of(first_child(root, "shortdesc")));
+  m.longdesc = text_of(first_child(root, "longdesc"));
+  if (xmlNode* ps = first_child(root, "parameters"))
+    for (xmlNode* p : children(ps, "parameter")) {
+      AgentParam ap;
+      ap.name = attr_or(p, "name", "");
+      ap.required = attr_or(p, "required", "0") == "1" || attr_or(p, "required", "") == "true";
+      ap.unique = attr_or(p, "unique", "0") == "1";
+      ap.shortdesc = trim(text_of(first_child(p, "shortdesc")));
+      ap.longdesc = text_of(first_child(p, "longdesc"));
+      if (xmlNode* c = first_child(p, "content")) {
+        ap.type = attr_or(c, "type", "string");
+        ap.dflt = attr_or(c, "default", "");
+      }
+      m.params.push_back(std::move(ap));
+    }
+  if (xmlNode* as = first_child(root, "actions"))
+    for (xmlNode* a : children(as, "action")) {
+      AgentAction aa;
+      aa.name = attr_or(a, "name", "");
+      for (auto& kv : attrs(a))
+        if (kv.first != "name") aa.attrs.push_back(kv);
+      m.actions.push_back(std::move(aa));
+    }
+  return m;
+}
+
+std::string agent_info_text(const AgentMeta& m, const std::string& spec) {
+  std::string out = (m.shortdesc.empty() ? spec : m.shortdesc + " (" + spec + ")") + "\n\n";
+  if (!trim(m.longdesc).empty()) out += wrap(m.longdesc, 80, "") + "\n";
+  out += "Parameters (*: required, []: default):\n\n";
+  for (const auto& p : m.params) {
+    out += p.name + (p.required ? "*" : "") + " (" + p.type + (p.dflt.empty() ? "" : ", [" + p.dflt + "]") +
+           "): " + p.shortdesc + "\n";
+    if (!trim(p.longdesc).empty() && trim(p.longdesc) != p.shortdesc) out += wrap(p.longdesc, 80, "    ");
+    out += "\n";
+  }
+  if (!m.actions.empty()) {
+    out += "Operations' defaults (advisory minimum):\n\n";
+    std::size_t w = 0;
+    for (const auto& a : m.actions)
+      if (a.name != "meta-data" && a.name != "validate-all") w = std::max(w, a.name.size());
+    for (const auto& a : m.actions) {
+      if (a.name == "meta-data" || a.name == "validate-all") continue;
+      std::string line = "    " + a.name + std::string(w - a.name.size() + 2, ' ');
+      std::string rest;
+      for (auto& [k, v] : a.attrs)
+        if (k == "timeout" || k == "interval" || k == "depth" || k == "role")
+          rest += (rest.empty() ? "" : " ") + k + "=" + v;
+      out += line + rest + "\n";
+    }
+  }
+  return out;
+}
+
+std::vector<Issue> check_agent_params(const xmlNode* resources, AgentCatalog& catalog) {
+  std::vector<Issue> out;
+  if (!resources) return out;
+  std::vector<const xmlNode*> stack{resources};
+  while (!stack.empty()) {
+    const xmlNode* n = stack.back();
+    stack.pop_back();
+    for (xmlNode* c : children(n)) {
+      if (is(c, "group") || is(c, "clone") || is(c, "master")) stack.push_back(c);
+      if (!is(c, "primitive") || has_attr(c, "template")) continue;
+      const std::string id = attr_or(c, "id", "");
+      const std::string cls = attr_or(c, "class", ""), prov = attr_or(c, "provider", ""), type = attr_or(c, "type", "");
+      auto md = catalog.meta_data(cls, prov, type);
+      if (!md) {
+        // As crmsh with core.ignore_missing_metadata=yes: agents that cannot
+        // describe themselves here (systemd without systemd) only warn.
+        out.push_back({false, id + ": got no meta-data, does this RA exist?"});
+        continue;
+      }
+      AgentMeta m;
+      try {
+        m = parse_agent_meta(*md, cls + ":" + (prov.empty() ? "" : prov + ":") + type + " meta-data");
+      } catch (const core::Error& e) {
+        out.push_back({false, id + ": " + e.what()});
+        continue;
+      }
+      std::set<std::string> given;
+      for (xmlNode* ia : children(c, "instance_attributes"))
+        for (xmlNode* nv : children(ia, "nvpair")) given.insert(attr_or(nv, "name", ""));
+      std::set<std::string> known;
+      for (auto& p : m.params) known.insert(p.name);
+      for (auto& g : given) {
+        if (known.count(g)) continue;
+        if (cls == "stonith" && (g.starts_with("pcmk_") || g == "priority")) continue;
+        out.push_back({true, id + ": parameter \"" + g + "\" is not known"});
+      }
+      for (auto& p : m.params)
+        if (p.required && !given.count(p.name)) {
+          // fence agents mark the target port required; pacemaker supplies it.
+          if (cls == "stonith" && (p.name == "port" || p.name == "plug" || p.name == "action")) continue;
+          out.push_back({true, id + ": required parameter \"" + p.name + "\" not defined"});
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace halab::shell
