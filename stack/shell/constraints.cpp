@@ -68,7 +68,7 @@ void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid)
     if (v.empty()) w.fail("value");
     set_attr(e, "operation", op);
     set_attr(e, "attribute", first);
-    if (!type.empty()) set_attr(e, "type", type);
+    if (!type.empty() && type != "string") set_attr(e, "type", type);  // crmsh drops the default type
     set_attr(e, "value", v);
   }
   set_attr(e, "id", b.ids.make(rid, "expression"));

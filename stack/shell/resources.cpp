@@ -103,6 +103,9 @@ void retarget_constraints(Build& b, const std::string& member, const std::string
   });
 }
 
+// After members were replaced by their group: simple constraints naming the
+// group twice go; in sets, repeated refs collapse, and what is left of a
+// colocation or order that fits the simple form takes it (as crmsh does).
 void drop_self_referencing(Build& b, const std::string& group) {
   xmlNode* cons = b.cib.section("constraints");
   if (!cons) return;
@@ -110,10 +113,57 @@ void drop_self_referencing(Build& b, const std::string& group) {
     int n = 0;
     for (const char* a : {"rsc", "with-rsc", "first", "then"})
       if (attr_or(k, a, "") == group) ++n;
-    for (xmlNode* set : children(k, "resource_set"))
-      for (xmlNode* r : children(set, "resource_ref"))
-        if (attr_or(r, "id", "") == group) ++n;
-    if (n >= 2) remove_node(k);
+    if (n >= 2) {
+      remove_node(k);
+      continue;
+    }
+    auto sets = children(k, "resource_set");
+    if (sets.empty()) continue;
+    bool touched = false;
+    for (xmlNode* set : sets) {
+      std::vector<std::string> seen;
+      for (xmlNode* r : children(set, "resource_ref")) {
+        const std::string id = attr_or(r, "id", "");
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+          remove_node(r);
+          touched = true;
+        } else {
+          seen.push_back(id);
+        }
+      }
+    }
+    if (!touched || !(is(k, "rsc_colocation") || is(k, "rsc_order"))) continue;
+    const bool colo = is(k, "rsc_colocation");
+    const char* role = colo ? "role" : "action";
+    auto plain = [&](xmlNode* set) {
+      for (auto& [a, v] : attrs(set))
+        if (a != "id" && a != role) return false;
+      return true;
+    };
+    std::vector<std::pair<std::string, std::string>> ends;  // (rsc, role) in simple-form order
+    if (sets.size() == 1 && children(sets[0], "resource_ref").size() == 2 && plain(sets[0])) {
+      auto refs = children(sets[0], "resource_ref");
+      const std::string r = attr_or(sets[0], role, "");
+      if (colo) ends = {{attr_or(refs[1], "id", ""), r}, {attr_or(refs[0], "id", ""), r}};
+      else ends = {{attr_or(refs[0], "id", ""), r}, {attr_or(refs[1], "id", ""), r}};
+    } else if (sets.size() == 2 && children(sets[0], "resource_ref").size() == 1 &&
+               children(sets[1], "resource_ref").size() == 1 && plain(sets[0]) && plain(sets[1])) {
+      for (xmlNode* set : sets) ends.emplace_back(attr_or(children(set, "resource_ref")[0], "id", ""), attr_or(set, role, ""));
+    } else if (sets.size() == 1 && children(sets[0], "resource_ref").size() == 1) {
+      remove_node(k);
+      continue;
+    } else {
+      continue;
+    }
+    for (xmlNode* set : sets) remove_node(set);
+    const char* a1 = colo ? "rsc" : "first";
+    const char* r1 = colo ? "rsc-role" : "first-action";
+    const char* a2 = colo ? "with-rsc" : "then";
+    const char* r2 = colo ? "with-rsc-role" : "then-action";
+    set_attr(k, a1, ends[0].first);
+    if (!ends[0].second.empty()) set_attr(k, r1, ends[0].second);
+    set_attr(k, a2, ends[1].first);
+    if (!ends[1].second.empty()) set_attr(k, r2, ends[1].second);
   }
 }
 

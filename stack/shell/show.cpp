@@ -176,8 +176,32 @@ void collect_resources(const xmlNode* n, std::vector<Entry>& out) {
   }
 }
 
+// Two adjacent plain sets have no text form; crmsh shows the raw XML then.
+bool needs_xml(const xmlNode* k) {
+  // (sets with different roles or actions stay apart when read back)
+  bool prev_plain = false;
+  std::string prev_suffix;
+  for (xmlNode* set : children(k, "resource_set")) {
+    const bool plain = attr_or(set, "sequential", "true") != "false" && attr_or(set, "require-all", "true") != "false";
+    const std::string suffix = attr_or(set, "role", "") + "/" + attr_or(set, "action", "");
+    if (plain && prev_plain && suffix == prev_suffix) return true;
+    prev_plain = plain;
+    prev_suffix = suffix;
+  }
+  return false;
+}
+
+std::string xml_text(const xmlNode* k) {
+  std::string x = serialize(k, true);
+  while (!x.empty() && x.back() == '\n') x.pop_back();
+  std::string out = "xml ";
+  for (char c : x) out += c == '\n' ? std::string(" \\\n") : std::string(1, c);
+  return out;
+}
+
 std::string constraint_text(const xmlNode* k) {
   const std::string id = attr_or(k, "id", "");
+  if (needs_xml(k)) return xml_text(k);
   auto nm = name_of(k);
   if (nm == "rsc_location") {
     std::string head = "location " + id + " ";
@@ -272,7 +296,7 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
   if (xmlNode* cons = c.section("constraints"))
     for (xmlNode* k : children(cons))
       entries.push_back({is(k, "rsc_ticket") ? 9 : 8, attr_or(k, "id", ""), constraint_text(k)});
-  if (xmlNode* ft = c.section("fencing-topology"); ft && !children(ft).empty()) {
+  if (xmlNode* ft = c.section("fencing-topology")) {
     std::vector<std::pair<std::string, std::vector<std::pair<int, std::string>>>> by_target;
     for (xmlNode* l : children(ft, "fencing-level")) {
       std::string t;

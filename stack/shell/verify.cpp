@@ -43,6 +43,13 @@ std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCata
     out.push_back({true, "Either configure some or disable STONITH with the stonith-enabled option"});
   }
 
+  if (!stonith_enabled)
+    if (xmlNode* cons = cib.section("constraints"))
+      for (xmlNode* k : children(cons, "rsc_ticket"))
+        if (attr_or(k, "loss-policy", "") == "fence")
+          out.push_back({true, "Resetting 'loss-policy' for ticket '" + attr_or(k, "ticket", "") +
+                                   "' to 'stop' because fencing is not configured"});
+
   std::set<std::string> unames;
   if (xmlNode* nodes = cib.section("nodes"))
     for (xmlNode* n : children(nodes, "node")) unames.insert(attr_or(n, "uname", attr_or(n, "id", "")));
