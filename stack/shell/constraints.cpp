@@ -68,7 +68,7 @@ void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid)
     if (v.empty()) w.fail("value");
     set_attr(e, "operation", op);
     set_attr(e, "attribute", first);
-    if (!type.empty() && type != "string") set_attr(e, "type", type);  // crmsh drops the default type
+    if (!type.empty()) set_attr(e, "type", type);
     set_attr(e, "value", v);
   }
   set_attr(e, "id", b.ids.make(rid, "expression"));
@@ -159,6 +159,25 @@ void check_rsc(Build& b, const std::string& cid, const std::string& rsc) {
 // Consecutive plain resources with the same role/action form one set.
 void emit_sets(Build& b, xmlNode* cons, const std::string& cid, std::vector<SetSpec> specs,
                const std::string& suffix_attr) {
+  // Inside brackets, a change of role/action starts another set with the same brackets.
+  std::vector<SetSpec> split;
+  for (auto& s : specs) {
+    if (s.bracket == 0 || s.items.empty()) {
+      split.push_back(std::move(s));
+      continue;
+    }
+    for (auto& it : s.items) {
+      if (split.empty() || split.back().bracket != s.bracket || split.back().items.empty() ||
+          split.back().items.back().suffix != it.suffix || &it == &s.items.front()) {
+        SetSpec run;
+        run.bracket = s.bracket;
+        run.opts = s.opts;
+        split.push_back(std::move(run));
+      }
+      split.back().items.push_back(it);
+    }
+  }
+  specs = std::move(split);
   std::vector<SetSpec> merged;
   for (auto& s : specs) {
     if (s.bracket == 0 && !merged.empty() && merged.back().bracket == 0 &&
@@ -286,7 +305,7 @@ void parse_colocation_order(Words& w, Build& b, const std::string& kind) {
   }
   std::size_t n_items = 0;
   for (auto& s : specs) n_items += s.items.size();
-  if (n_items < 2) w.fail("two resources");
+  if (n_items < 1) w.fail("resource");
   if (simple(specs, bracket, 2)) {
     const Item& a = specs[0].items[0];
     const Item& c = specs[1].items[0];

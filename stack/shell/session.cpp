@@ -62,6 +62,36 @@ std::string object_id(const std::vector<std::string>& w) {
   return id;
 }
 
+// What crmsh does to the CIB it reads (xmlutil.sanitize_cib): attributes
+// equal to their default go (rule boolean-op="and", node type="normal",
+// resource_set sequential/require-all="true"; with `full` also expression
+// type="string"), and with `full` resources move behind the attribute sets
+// of their container. crmsh edits the `full` copy and compares it with the
+// other one, so these clean-ups reach the file with the next real change.
+void sanitize(xmlNode* n, bool full) {
+  for (xmlNode* c : children(n)) {
+    const auto nm = name_of(c);
+    if (nm == "status") continue;
+    if (nm == "rule" && attr_or(c, "boolean-op", "") == "and") unset_attr(c, "boolean-op");
+    if (nm == "node" && attr_or(c, "type", "") == "normal") unset_attr(c, "type");
+    if (nm == "resource_set") {
+      if (attr_or(c, "sequential", "") == "true") unset_attr(c, "sequential");
+      if (attr_or(c, "require-all", "") == "true") unset_attr(c, "require-all");
+    }
+    if (full && nm == "expression" && attr_or(c, "type", "") == "string") unset_attr(c, "type");
+    if (full && (nm == "group" || nm == "clone" || nm == "master" || nm == "bundle")) {
+      std::vector<xmlNode*> rs;
+      for (xmlNode* k : children(c))
+        if (is(k, "group") || is(k, "primitive")) rs.push_back(k);
+      for (xmlNode* k : rs) {
+        xmlUnlinkNode(k);
+        xmlAddChild(c, k);
+      }
+    }
+    sanitize(c, full);
+  }
+}
+
 }  // namespace
 
 Session::Session(ShellHost& host, SchemaValidator& schema, SessionOptions opts)
@@ -159,7 +189,9 @@ bool Session::enter(const std::string& level) {
   if (level == "configure") {
     try {
       original_ = read_current();
-      conf_.emplace(*original_);
+      Cib work = *original_;
+      sanitize(work.root(), true);
+      conf_.emplace(std::move(work));
     } catch (const core::Error& e) {
       error(e.what());
       return false;
@@ -212,7 +244,9 @@ bool Session::verify(bool quiet_ok) {
 
 bool Session::commit(bool explicit_request) {
   if (!conf_ || !original_) return true;
-  auto patch = diff(*original_, conf_->cib());
+  Cib baseline = *original_;
+  sanitize(baseline.root(), true);
+  auto patch = diff(baseline, conf_->cib());
   if (patch_is_empty(patch.get())) {
     if (explicit_request) info("apparently there is nothing to commit");
     return true;
@@ -347,7 +381,9 @@ bool Session::configure_command(const std::vector<std::string>& w, const std::st
   }
   if (verb == "refresh") {
     original_ = read_current();
-    conf_.emplace(*original_);
+    Cib work = *original_;
+    sanitize(work.root(), true);
+    conf_.emplace(std::move(work));
     return true;
   }
   if (verb == "erase") {
