@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "stack/cib/xml.hpp"
 #include "stack/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -88,6 +89,29 @@ std::string xml_text(const std::string& s) {
   return o;
 }
 
+// What pacemaker makes of a fence agent's meta-data: the fencer supplies
+// the target (port/plug are not required) and start/stop actions exist.
+std::string as_pacemaker_shows_stonith(const std::string& md) {
+  try {
+    auto doc = cib::parse_xml(md, "fence agent meta-data");
+    xmlNode* root = xmlDocGetRootElement(doc.get());
+    if (xmlNode* ps = cib::first_child(root, "parameters"))
+      for (xmlNode* p : cib::children(ps, "parameter")) {
+        const std::string n = cib::attr_or(p, "name", "");
+        if (n == "port" || n == "plug" || n == "action") cib::unset_attr(p, "required");
+      }
+    if (xmlNode* as = cib::first_child(root, "actions"))
+      for (const char* a : {"stop", "start"}) {
+        xmlNode* x = cib::add_child(as, "action");
+        cib::set_attr(x, "name", a);
+        cib::set_attr(x, "timeout", "20s");
+      }
+    return cib::serialize(doc.get());
+  } catch (const core::Error&) {
+    return md;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> InstalledAgents::classes() {
@@ -117,7 +141,8 @@ std::vector<std::string> InstalledAgents::agents(const std::string& cls, const s
     for (auto& e : fs::directory_iterator(dir, ec)) {
       const std::string n = e.path().filename();
       if (!prefix.empty() && !n.starts_with(prefix)) continue;
-      if (n.starts_with(".") || n.ends_with(".sh") || n.ends_with(".py") || n.ends_with(".pyc")) continue;
+      if (n.starts_with(".")) continue;
+      if (cls == "ocf" && (n.ends_with(".sh") || n.ends_with(".py") || n.ends_with(".pyc"))) continue;
       if (executable(e.path())) out.push_back(n);
     }
   };
@@ -129,10 +154,11 @@ std::vector<std::string> InstalledAgents::agents(const std::string& cls, const s
     scan("/etc/init.d", "");
   } else if (cls == "stonith") {
     scan("/usr/sbin", "fence_");
-    out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& n) {
-                return n == "fence_virtd" || n == "fence_ack_manual";
-              }),
-              out.end());
+    // cluster-glue's legacy plugins, which pacemaker lists too
+    for (auto& e : fs::directory_iterator("/usr/lib/stonith/plugins/stonith2", ec))
+      if (e.path().extension() == ".so" && e.path().stem() != "external" && e.path().stem() != "rhcs") out.push_back(e.path().stem());
+    for (auto& e : fs::directory_iterator("/usr/lib/stonith/plugins/external", ec))
+      if (executable(e.path())) out.push_back("external/" + e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -153,6 +179,15 @@ std::optional<std::string> InstalledAgents::meta_data(const std::string& cls, co
     } else if (cls == "stonith") {
       fs::path p = fs::path("/usr/sbin") / type;
       if (executable(p)) md = run_capture({p.string(), "-o", "metadata"}, {});
+      // Pacemaker's fencer adds its own parameters (pcmk_host_list, ...) to every stonith agent.
+      if (md && executable("/usr/lib/pacemaker/pacemaker-fenced"))
+        if (auto f = run_capture({"/usr/lib/pacemaker/pacemaker-fenced", "metadata"}, {})) {
+          auto b = f->find("<parameters>"), e = f->find("</parameters>");
+          auto at = md->find("</parameters>");
+          if (b != std::string::npos && e != std::string::npos && at != std::string::npos)
+            md->insert(at, f->substr(b + 12, e - b - 12));
+        }
+      if (md) md = as_pacemaker_shows_stonith(*md);
     } else if (cls == "lsb" || cls == "service") {
       fs::path p = fs::path("/etc/init.d") / type;
       std::ifstream f(p);

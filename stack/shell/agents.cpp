@@ -26,37 +26,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// Paragraphs are kept; each is re-flowed to `width` columns after `indent`.
-std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
-  std::string out;
-  std::istringstream lines(trim(text));
-  std::string para, line;
-  std::vector<std::string> paras;
-  while (std::getline(lines, line)) {
-    if (trim(line).empty()) {
-      if (!para.empty()) paras.push_back(para);
-      para.clear();
-    } else {
-      para += (para.empty() ? "" : " ") + trim(line);
-    }
-  }
-  if (!para.empty()) paras.push_back(para);
-  for (std::size_t p = 0; p < paras.size(); ++p) {
-    if (p) out += "\n";
-    std::istringstream words(paras[p]);
-    std::string w, cur;
-    while (words >> w) {
-      if (!cur.empty() && indent.size() + cur.size() + 1 + w.size() > width) {
-        out += indent + cur + "\n";
-        cur.clear();
-      }
-      cur += (cur.empty() ? "" : " ") + w;
-    }
-    if (!cur.empty()) out += indent + cur + "\n";
-  }
-  return out;
-}
-
 }  // namespace
 
 AgentSpec parse_agent_spec(const std::string& s) {
@@ -108,32 +77,58 @@ AgentMeta parse_agent_meta(std::string_view xml, std::string_view source) {
   return m;
 }
 
+// crmsh's ra.RAInfo.meta_pretty: title, long description, parameters,
+// operations, separated by blank lines; descriptions as the agent wrote them.
 std::string agent_info_text(const AgentMeta& m, const std::string& spec) {
-  std::string out = (m.shortdesc.empty() ? spec : m.shortdesc + " (" + spec + ")") + "\n\n";
-  if (!trim(m.longdesc).empty()) out += wrap(m.longdesc, 80, "") + "\n";
-  out += "Parameters (*: required, []: default):\n\n";
-  for (const auto& p : m.params) {
-    out += p.name + (p.required ? "*" : "") + " (" + p.type + (p.dflt.empty() ? "" : ", [" + p.dflt + "]") +
-           "): " + p.shortdesc + "\n";
-    if (!trim(p.longdesc).empty() && trim(p.longdesc) != p.shortdesc) out += wrap(p.longdesc, 80, "    ");
-    out += "\n";
-  }
-  if (!m.actions.empty()) {
-    out += "Operations' defaults (advisory minimum):\n\n";
-    std::size_t w = 0;
-    for (const auto& a : m.actions)
-      if (a.name != "meta-data" && a.name != "validate-all") w = std::max(w, a.name.size());
-    for (const auto& a : m.actions) {
-      if (a.name == "meta-data" || a.name == "validate-all") continue;
-      std::string line = "    " + a.name + std::string(w - a.name.size() + 2, ' ');
-      std::string rest;
-      for (auto& [k, v] : a.attrs)
-        if (k == "timeout" || k == "interval" || k == "depth" || k == "role")
-          rest += (rest.empty() ? "" : " ") + k + "=" + v;
-      out += line + rest + "\n";
+  const std::string tab = "    ";
+  auto shown_short = [&](const std::string& shortdesc, const std::string& name, const std::string& longdesc) {
+    if (shortdesc.empty() || shortdesc == name || shortdesc == trim(longdesc) || shortdesc == m.name) return std::string();
+    return shortdesc;
+  };
+  auto indent = [&](const std::string& text) {
+    std::string out = tab;
+    for (char c : text) {
+      out += c;
+      if (c == '\n') out += tab;
     }
+    return out;
+  };
+  std::vector<std::string> blocks;
+  const std::string title_short = shown_short(m.shortdesc, spec, m.longdesc);
+  blocks.push_back(title_short.empty() ? spec : title_short + " (" + spec + ")");
+  if (!trim(m.longdesc).empty()) blocks.push_back(trim(m.longdesc));
+  std::vector<std::string> params;
+  for (const auto& p : m.params) {
+    std::string head = p.name + (p.required ? "*" : "");
+    if (!p.type.empty() && !p.dflt.empty()) head += " (" + p.type + ", [" + p.dflt + "])";
+    else if (!p.type.empty()) head += " (" + p.type + ")";
+    head += ": " + shown_short(p.shortdesc, p.name, p.longdesc);
+    if (!trim(p.longdesc).empty()) head += "\n" + indent(trim(p.longdesc)) + "\n";
+    params.push_back(head);
   }
-  return out;
+  if (!params.empty()) {
+    std::string s = "Parameters (*: required, []: default):\n\n";
+    for (std::size_t i = 0; i < params.size(); ++i) s += (i ? "\n" : "") + params[i];
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    blocks.push_back(s);
+  }
+  std::vector<std::string> acts;
+  for (const auto& a : m.actions) {
+    if (a.name.empty() || a.name == "meta-data" || a.name == "validate-all") continue;
+    std::string s = a.name;
+    if (s.size() < 13) s += std::string(13 - s.size(), ' ');
+    for (auto& [k, v] : a.attrs)
+      if (!v.empty()) s += " " + k + "=" + v;
+    acts.push_back(tab + s);
+  }
+  if (!acts.empty()) {
+    std::string s = "Operations' defaults (advisory minimum):\n\n";
+    for (std::size_t i = 0; i < acts.size(); ++i) s += (i ? "\n" : "") + acts[i];
+    blocks.push_back(s);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < blocks.size(); ++i) out += (i ? "\n\n" : "") + blocks[i];
+  return out + "\n";
 }
 
 std::vector<Issue> check_agent_params(const xmlNode* resources, AgentCatalog& catalog) {
@@ -169,13 +164,10 @@ std::vector<Issue> check_agent_params(const xmlNode* resources, AgentCatalog& ca
       for (auto& p : m.params) known.insert(p.name);
       for (auto& g : given) {
         if (known.count(g)) continue;
-        if (cls == "stonith" && (g.starts_with("pcmk_") || g == "priority")) continue;
         out.push_back({true, id + ": parameter \"" + g + "\" is not known"});
       }
       for (auto& p : m.params)
         if (p.required && !given.count(p.name)) {
-          // fence agents mark the target port required; pacemaker supplies it.
-          if (cls == "stonith" && (p.name == "port" || p.name == "plug" || p.name == "action")) continue;
           out.push_back({true, id + ": required parameter \"" + p.name + "\" not defined"});
         }
     }

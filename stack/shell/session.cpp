@@ -488,16 +488,19 @@ bool Session::ra_command(const std::vector<std::string>& w) {
     auto names = cat->agents(w[1], w.size() > 2 ? w[2] : "");
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
-    // crmsh prints in columns: width of the longest name + 2, up to 79 chars
-    std::size_t width = 0;
-    for (auto& n : names) width = std::max(width, n.size());
-    width += 2;
-    const std::size_t per_line = std::max<std::size_t>(1, 80 / width);
+    // crmsh's utils.multicolumn on an 80-column screen
+    std::size_t max_len = 8;
+    for (auto& n : names) max_len = std::max(max_len, n.size());
+    const std::size_t cols = std::max<std::size_t>(1, 80 / (max_len + 2));
+    const std::size_t col_len = 80 / cols;
     std::string out;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      out += names[i];
-      if ((i + 1) % per_line == 0 || i + 1 == names.size()) out += "\n";
-      else out += std::string(width - names[i].size(), ' ');
+    for (std::size_t i = 0; i < names.size(); i += cols) {
+      std::string row;
+      for (std::size_t j = i; j < std::min(names.size(), i + cols); ++j) {
+        row += names[j];
+        if ((j + 1) % cols != 0) row += std::string(col_len > names[j].size() ? col_len - names[j].size() : 0, ' ');
+      }
+      out += row + "\n";
     }
     host_.out(out);
     return true;
