@@ -24,13 +24,13 @@ const char* kRootHelp =
     "levels: configure ra cib\n"
     "commands: cd up end ls help quit\n";
 
-// Kinds in the order `load` creates them (crmsh's processing order).
+// Kinds in the order `load` creates them (crmsh's processing order: simple objects first).
 int load_rank(const std::string& verb) {
   static const std::map<std::string, int> r = {
-      {"node", 0}, {"property", 1}, {"rsc_template", 2}, {"primitive", 3}, {"group", 4}, {"clone", 5},
-      {"ms", 5}, {"master", 5}, {"tag", 6}, {"location", 7}, {"colocation", 7}, {"collocation", 7},
-      {"order", 7}, {"rsc_ticket", 7}, {"fencing_topology", 8}, {"rsc_defaults", 9}, {"op_defaults", 10},
-      {"role", 11}, {"user", 11}, {"acl_target", 11}};
+      {"node", 0}, {"rsc_template", 1}, {"primitive", 2}, {"bundle", 3}, {"group", 4}, {"ms", 5},
+      {"master", 5}, {"clone", 6}, {"tag", 7}, {"location", 8}, {"colocation", 8}, {"collocation", 8},
+      {"order", 8}, {"rsc_ticket", 9}, {"fencing_topology", 9}, {"property", 10}, {"rsc_defaults", 11},
+      {"op_defaults", 12}, {"role", 13}, {"acl_target", 14}, {"acl_group", 14}, {"user", 14}, {"alert", 15}};
   auto it = r.find(verb);
   return it == r.end() ? 99 : it->second;
 }
@@ -322,7 +322,10 @@ bool Session::load_objects(Configuration& conf, const std::string& text) {
           }
           remove_node(old);
         }
-      for (auto& m : conf.run(o.words, o.text)) info(m);
+      for (auto& m : conf.run(o.words, o.text)) {
+        if (m.starts_with("WARNING: ")) warning(m.substr(9));
+        else info(m);
+      }
     } catch (const core::Error& e) {
       error(std::to_string(o.line) + ": " + e.what());
       return false;

@@ -329,7 +329,7 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
   defaults("rsc_defaults", "meta_attributes", "rsc_defaults", 11);
   defaults("op_defaults", "meta_attributes", "op_defaults", 12);
   if (xmlNode* acls = c.section("acls"))
-    for (xmlNode* a : children(acls)) entries.push_back({13, attr_or(a, "id", ""), acl_text(a)});
+    for (xmlNode* a : children(acls)) entries.push_back({is(a, "acl_role") ? 13 : 14, attr_or(a, "id", ""), acl_text(a)});
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.rank != b.rank ? a.rank < b.rank : a.id < b.id; });
   std::string out;
