@@ -107,6 +107,9 @@ void parse_acl(Words& w, Build& b, const std::string& kind) {
     return;
   }
   if (kind == "user") {
+    // acl_user belongs to the pacemaker-1.x ACL schema; crmsh refuses it on 2.0 and later.
+    if (const std::string v = attr_or(b.cib.root(), "validate-with", ""); !v.starts_with("pacemaker-1."))
+      throw ShellError("user not supported by the RNG schema");
     xmlNode* u = b.element(acls, "acl_user");
     set_attr(u, "id", id);
     b.ids.claim(id);

@@ -318,9 +318,9 @@ void parse_monitor(Words& w, Build& b) {
   if (!ops) ops = b.element(p, "operations");
   xmlNode* op = b.element(ops, "op");
   set_attr(op, "name", "monitor");
+  if (!role.empty()) set_attr(op, "role", role);
   set_attr(op, "interval", interval);
   if (!timeout.empty()) set_attr(op, "timeout", timeout);
-  if (!role.empty()) set_attr(op, "role", role);
   set_attr(op, "id", b.ids.make(rsc + "-monitor", interval));
 }
 

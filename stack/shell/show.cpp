@@ -249,9 +249,9 @@ std::string acl_text(const xmlNode* a) {
   static const std::map<std::string, std::string> back = {
       {"xpath", "xpath"}, {"reference", "ref"}, {"object-type", "type"}, {"attribute", "attribute"}};
   if (is(a, "acl_target") || is(a, "acl_group")) {
-    std::string s = std::string(is(a, "acl_target") ? "acl_target " : "acl_group ") + id;
-    for (xmlNode* r : children(a, "role")) s += " " + attr_or(r, "id", "");
-    return s;
+    std::vector<std::string> parts{std::string(is(a, "acl_target") ? "acl_target " : "acl_group ") + id};
+    for (xmlNode* r : children(a, "role")) parts.push_back(attr_or(r, "id", ""));
+    return join_lines(parts);
   }
   std::vector<std::string> parts{std::string(is(a, "acl_role") ? "role " : "user ") + id};
   std::string roles;
@@ -296,7 +296,14 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
   if (xmlNode* cons = c.section("constraints"))
     for (xmlNode* k : children(cons))
       entries.push_back({is(k, "rsc_ticket") ? 9 : 8, attr_or(k, "id", ""), constraint_text(k)});
-  if (xmlNode* ft = c.section("fencing-topology")) {
+  xmlNode* ft = c.section("fencing-topology");
+  bool ft_xml = false;  // device lists with commas have no text form in crmsh's show
+  if (ft)
+    for (xmlNode* l : children(ft, "fencing-level"))
+      if (attr_or(l, "devices", "").find(',') != std::string::npos) ft_xml = true;
+  if (ft && ft_xml) {
+    entries.push_back({9, "fencing_topology", xml_text(ft)});
+  } else if (ft) {
     std::vector<std::pair<std::string, std::vector<std::pair<int, std::string>>>> by_target;
     for (xmlNode* l : children(ft, "fencing-level")) {
       std::string t;

@@ -82,7 +82,8 @@ TEST_P(Recorded, ConfigurationAndShowEqualRealCrmsh) {
 
 INSTANTIATE_TEST_SUITE_P(Crmsh, Recorded,
                          ::testing::Values(Fixture{"t1", true, true}, Fixture{"t2", false, false},
-                                           Fixture{"t3", false, false}, Fixture{"t4", false, true}),
+                                           Fixture{"t3", false, false}, Fixture{"t4", false, true},
+                                           Fixture{"t6", false, false}),
                          [](const auto& i) { return std::string(i.param.name); });
 
 TEST(Ids, CollisionsGetCounters) {
