@@ -82,10 +82,29 @@ std::vector<SchemaError> SchemaValidator::validate(const Cib& cib) {
   std::vector<SchemaError> errs;
   xmlRelaxNGValidCtxtPtr vctx = xmlRelaxNGNewValidCtxt(c.schema);
   xmlRelaxNGSetValidStructuredErrors(vctx, reinterpret_cast<xmlStructuredErrorFunc>(collect), &errs);
-  int rc = xmlRelaxNGValidateDoc(vctx, cib.doc());
+  // ID/IDREF checks report through libxml2's global handler: collect those too.
+  xmlSetStructuredErrorFunc(&errs, reinterpret_cast<xmlStructuredErrorFunc>(collect));
+  // Validate the document as it will be written, so lines name the file's lines.
+  Cib copy = Cib::parse(cib.to_xml(), "cib");
+  int rc = xmlRelaxNGValidateDoc(vctx, copy.doc());
+  xmlSetStructuredErrorFunc(nullptr, nullptr);
   xmlRelaxNGFreeValidCtxt(vctx);
-  if (rc != 0 && errs.empty()) errs.push_back({0, "cib", "document does not conform to " + version});
-  return errs;
+  if (rc != 0 && errs.empty()) errs.push_back({0, "cib", "", "document does not conform to " + version});
+  // libxml2 reports some findings without a place ("Extra element X in
+  // interleave") just before the one that names the element: merge them.
+  std::vector<SchemaError> merged;
+  std::string pending;
+  for (auto& e : errs) {
+    if (e.line <= 0 && e.element.empty()) {
+      pending += (pending.empty() ? "" : "; ") + e.message;
+      continue;
+    }
+    if (!pending.empty()) e.message = pending + "; " + e.message;
+    pending.clear();
+    merged.push_back(std::move(e));
+  }
+  if (!pending.empty()) merged.push_back({0, "", "", pending});
+  return merged;
 }
 
 void SchemaValidator::check(const Cib& cib) {

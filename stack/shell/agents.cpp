@@ -147,14 +147,14 @@ std::vector<Issue> check_agent_params(const xmlNode* resources, AgentCatalog& ca
       if (!md) {
         // As crmsh with core.ignore_missing_metadata=yes: agents that cannot
         // describe themselves here (systemd without systemd) only warn.
-        out.push_back({false, id + ": got no meta-data, does this RA exist?"});
+        out.push_back({false, false, id + ": got no meta-data, does this RA exist?"});
         continue;
       }
       AgentMeta m;
       try {
         m = parse_agent_meta(*md, cls + ":" + (prov.empty() ? "" : prov + ":") + type + " meta-data");
       } catch (const core::Error& e) {
-        out.push_back({false, id + ": " + e.what()});
+        out.push_back({false, false, id + ": " + e.what()});
         continue;
       }
       std::set<std::string> given;
@@ -164,11 +164,11 @@ std::vector<Issue> check_agent_params(const xmlNode* resources, AgentCatalog& ca
       for (auto& p : m.params) known.insert(p.name);
       for (auto& g : given) {
         if (known.count(g)) continue;
-        out.push_back({true, id + ": parameter \"" + g + "\" is not known"});
+        out.push_back({true, false, id + ": parameter \"" + g + "\" is not known"});
       }
       for (auto& p : m.params)
         if (p.required && !given.count(p.name)) {
-          out.push_back({true, id + ": required parameter \"" + p.name + "\" not defined"});
+          out.push_back({true, false, id + ": required parameter \"" + p.name + "\" not defined"});
         }
     }
   }

@@ -45,6 +45,7 @@ class AgentCatalog {
 
 struct Issue {
   bool error = false;
+  bool schema = false;  // the CIB itself refuses it: not even -F commits it
   std::string text;  // crmsh's wording, without the ERROR:/WARNING: prefix
 };
 

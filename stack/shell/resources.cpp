@@ -75,7 +75,9 @@ void parse_sets_and_ops(Words& w, Build& b, xmlNode* obj, const std::string& id,
     else if (w.accept("meta")) parse_nvset(w, b, obj, "meta_attributes", id, "meta_attributes");
     else if (w.accept("utilization")) parse_nvset(w, b, obj, "utilization", id, "utilization");
     else if (allow_ops && w.accept("op")) {
-      if (!ops) ops = b.element(obj, "operations");
+      // crmsh opens another <operations> when other sections came between
+      // ops (which the schema then rejects)
+      if (!ops || obj->last != ops) ops = b.element(obj, "operations");
       parse_op(w, b, ops, id);
     } else if (split_kv(w.peek()) && allow_ops) {
       // crmsh takes bare name=value pairs as params

@@ -230,7 +230,9 @@ bool Session::root_command(const std::vector<std::string>& w) {
 bool Session::verify(bool quiet_ok) {
   auto issues = verify_cib(conf_->cib(), schema_, host_.agents());
   bool errors = false;
+  schema_failed_ = false;
   for (auto& i : issues) {
+    if (i.schema) schema_failed_ = true;
     if (i.error) {
       errors = true;
       host_.err("ERROR: " + i.text + "\n");
@@ -257,9 +259,10 @@ bool Session::commit(bool explicit_request) {
   }();
   bool ok = has_primitives ? verify(true) : verify(true);
   if (!ok) {
-    if (!opts_.force) {
+    if (!opts_.force || schema_failed_) {
       failed_ = true;
-      host_.err("ERROR: configuration not committed (verify failed; use -F to force)\n");
+      host_.err(schema_failed_ ? "ERROR: configuration not committed (the CIB does not conform to its schema)\n"
+                               : "ERROR: configuration not committed (verify failed; use -F to force)\n");
       if (!explicit_request) {
         // leaving the level throws the changes away, as crmsh answering "no"
         conf_.emplace(*original_);
@@ -267,6 +270,19 @@ bool Session::commit(bool explicit_request) {
       return false;
     }
     info("commit forced");
+  }
+  // Another writer may have committed since we read the CIB: crmsh's patch
+  // would not apply then, and neither do we overwrite it.
+  try {
+    const Cib current = read_current();
+    if (current.version() != original_->version()) {
+      error("the CIB changed since it was read (version " + original_->version().str() + ", now " +
+            current.version().str() + "); nothing committed, use refresh");
+      return false;
+    }
+  } catch (const core::Error& e) {
+    error(e.what());
+    return false;
   }
   Cib next = conf_->cib();
   next.set_version(original_->version());

@@ -75,6 +75,7 @@ class Session {
   std::string shadow_;  // "" = the CIB_file / live CIB
   int lineno_ = 0;
   bool failed_ = false;
+  bool schema_failed_ = false;
   bool quit_ = false;
 };
 

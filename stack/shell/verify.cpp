@@ -24,9 +24,9 @@ void primitives(const xmlNode* n, std::vector<const xmlNode*>& out) {
 
 std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCatalog* catalog) {
   std::vector<Issue> out;
-  for (const auto& e : schema.validate(cib)) out.push_back({true, "schema " + cib.validate_with() + ": " + e.str()});
+  for (const auto& e : schema.validate(cib)) out.push_back({true, true, "schema " + cib.validate_with() + ": " + e.str()});
   Configuration conf(cib);
-  for (auto& e : conf.check_references()) out.push_back({true, e});
+  for (auto& e : conf.check_references()) out.push_back({true, false, e});
 
   std::vector<const xmlNode*> prims;
   if (xmlNode* r = cib.section("resources")) primitives(r, prims);
@@ -39,15 +39,15 @@ std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCata
   for (auto* p : prims)
     if (attr_or(p, "class", "") == "stonith") have_stonith = true;
   if (!prims.empty() && stonith_enabled && !have_stonith) {
-    out.push_back({true, "Resource start-up disabled since no STONITH resources have been defined"});
-    out.push_back({true, "Either configure some or disable STONITH with the stonith-enabled option"});
+    out.push_back({true, false, "Resource start-up disabled since no STONITH resources have been defined"});
+    out.push_back({true, false, "Either configure some or disable STONITH with the stonith-enabled option"});
   }
 
   if (!stonith_enabled)
     if (xmlNode* cons = cib.section("constraints"))
       for (xmlNode* k : children(cons, "rsc_ticket"))
         if (attr_or(k, "loss-policy", "") == "fence")
-          out.push_back({true, "Resetting 'loss-policy' for ticket '" + attr_or(k, "ticket", "") +
+          out.push_back({true, false, "Resetting 'loss-policy' for ticket '" + attr_or(k, "ticket", "") +
                                    "' to 'stop' because fencing is not configured"});
 
   std::set<std::string> unames;
@@ -56,14 +56,14 @@ std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCata
   if (xmlNode* cons = cib.section("constraints"))
     for (xmlNode* k : children(cons, "rsc_location"))
       if (auto n = attr(k, "node"); n && !unames.count(*n))
-        out.push_back({false, attr_or(k, "id", "") + ": referenced node " + *n + " does not exist"});
+        out.push_back({false, false, attr_or(k, "id", "") + ": referenced node " + *n + " does not exist"});
   for (auto* p : prims)
     if (xmlNode* ops = first_child(p, "operations")) {
       std::set<std::pair<std::string, std::string>> seen;
       for (xmlNode* op : children(ops, "op"))
         if (!seen.insert({attr_or(op, "name", ""), attr_or(op, "interval", "0")}).second &&
             attr_or(op, "interval", "0") != "0")
-          out.push_back({false, attr_or(p, "id", "") + ": interval in " + attr_or(op, "name", "") +
+          out.push_back({false, false, attr_or(p, "id", "") + ": interval in " + attr_or(op, "name", "") +
                                     " must be unique"});
     }
   if (catalog)

@@ -9,7 +9,8 @@
 
 namespace halab::shell {
 
-// `catalog` may be null (no agent checks).
+// `catalog` may be null (no agent checks). Schema errors come first and
+// are marked `schema`: no force commits a CIB the schema rejects.
 std::vector<Issue> verify_cib(const cib::Cib& cib, cib::SchemaValidator& schema, AgentCatalog* catalog);
 
 }  // namespace halab::shell

@@ -106,21 +106,31 @@ std::string script() {
                   std::string(*rc::gen::arbitrary<bool>() ? " no-quorum-policy=" + pick({"ignore", "stop"}) : ""));
   if (*rc::gen::arbitrary<bool>()) lines.push_back("node node1");
   if (*rc::gen::arbitrary<bool>()) lines.push_back("node node2 attributes site=a" + std::string(*rc::gen::arbitrary<bool>() ? " utilization memory=1024" : ""));
+  const bool templ = *rc::gen::inRange(0, 4) == 0;
+  if (templ) lines.push_back("rsc_template tpl ocf:pacemaker:Dummy params fake=" + value().substr(0, 1) + " op monitor interval=30s");
   const int np = *rc::gen::inRange(1, 7);
   std::vector<std::string> top;
   for (int i = 0; i < np; ++i) {
-    lines.push_back(primitive_line("p" + std::to_string(i)));
-    top.push_back("p" + std::to_string(i));
+    const std::string id = "p" + std::to_string(i);
+    if (templ && *rc::gen::inRange(0, 3) == 0)
+      lines.push_back("primitive " + id + " @tpl" + (*rc::gen::arbitrary<bool>() ? " params state=/run/" + id : ""));
+    else
+      lines.push_back(primitive_line(id));
+    top.push_back(id);
   }
+  std::vector<std::string> all_prims = top;
   // containers over the remaining top-level primitives
   int ng = 0, nc = 0;
   const int want_groups = *rc::gen::inRange(0, 3);
-  for (int gi = 0; gi < want_groups && top.size() >= 2; ++gi) {
+  std::vector<std::string> loose = top;  // groups hold primitives only
+  for (int gi = 0; gi < want_groups && loose.size() >= 2; ++gi) {
     std::string g = "g" + std::to_string(ng++);
-    std::string m1 = top.back();
-    top.pop_back();
-    std::string m2 = top.back();
-    top.pop_back();
+    std::string m1 = loose.back();
+    loose.pop_back();
+    std::string m2 = loose.back();
+    loose.pop_back();
+    top.erase(std::find(top.begin(), top.end(), m1));
+    top.erase(std::find(top.begin(), top.end(), m2));
     lines.push_back("group " + g + " " + m1 + " " + m2 + (*rc::gen::arbitrary<bool>() ? " meta target-role=Started" : ""));
     top.push_back(g);
   }
@@ -174,6 +184,26 @@ std::string script() {
         lines.push_back(s);
       }
     }
+  }
+  if (*rc::gen::inRange(0, 3) == 0) {
+    std::string t = "tag t0 " + top.front();
+    if (top.size() > 1) t += " " + top.back();
+    lines.push_back(t);
+  }
+  if (*rc::gen::inRange(0, 3) == 0) {
+    static const char* rroles[] = {"Started", "Promoted", "Stopped"};
+    const bool sets = *rc::gen::arbitrary<bool>();
+    std::string s = "rsc_ticket tk0 " + pick({"ticketA", "ticketB"}) + ": " +
+                    (sets ? items(top, true, rroles, 3) : item(top, rroles, 3));
+    if (*rc::gen::arbitrary<bool>()) s += " loss-policy=" + pick({"stop", "demote", "freeze"});
+    lines.push_back(s);
+  }
+  if (*rc::gen::inRange(0, 4) == 0)
+    lines.push_back("fencing_topology " + pick({"node1", "node2"}) + ": " + *rc::gen::elementOf(all_prims) + " " +
+                    *rc::gen::elementOf(all_prims));
+  if (*rc::gen::inRange(0, 4) == 0) {
+    lines.push_back("role r0 " + pick({"read", "write", "deny"}) + " xpath:\"//nodes\" read ref:" + top.front());
+    if (*rc::gen::arbitrary<bool>()) lines.push_back("acl_target alice r0");
   }
   if (*rc::gen::arbitrary<bool>()) lines.push_back("rsc_defaults" + nvlist({"resource-stickiness", "migration-threshold"}, 2));
   if (*rc::gen::arbitrary<bool>()) lines.push_back("op_defaults" + nvlist({"timeout", "record-pending"}, 2));

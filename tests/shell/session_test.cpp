@@ -172,3 +172,22 @@ TEST(Session, ShadowCibNewEditDiffCommitDelete) {
   ASSERT_TRUE(s.execute("cib delete test"));
   EXPECT_FALSE(s.execute("cib use test"));
 }
+
+TEST(Session, RefusesToCommitOverAConcurrentChange) {
+  Runner r;
+  ASSERT_TRUE(r.go("configure property stonith-enabled=false\n"));
+  shell::Session s(r.host, r.schema, {});
+  ASSERT_TRUE(s.execute("configure"));
+  ASSERT_TRUE(s.execute("property no-quorum-policy=ignore"));
+  // someone else commits meanwhile
+  ASSERT_TRUE(r.go("configure property cluster-name=other\n"));
+  const std::string theirs = r.host.cib_xml;
+  EXPECT_FALSE(s.execute("commit"));
+  EXPECT_NE(r.host.err_text.find("the CIB changed since it was read"), std::string::npos) << r.host.err_text;
+  EXPECT_EQ(r.host.cib_xml, theirs);
+  ASSERT_TRUE(s.execute("refresh"));
+  ASSERT_TRUE(s.execute("property no-quorum-policy=ignore"));
+  EXPECT_TRUE(s.execute("commit"));
+  EXPECT_NE(r.host.cib_xml.find("cluster-name"), std::string::npos);
+  EXPECT_NE(r.host.cib_xml.find("no-quorum-policy"), std::string::npos);
+}
