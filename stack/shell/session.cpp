@@ -92,6 +92,34 @@ void sanitize(xmlNode* n, bool full) {
   }
 }
 
+// The element an object definition made or changed, for its comments.
+xmlNode* defined_element(Configuration& conf, const std::vector<std::string>& w) {
+  const std::string& verb = w[0];
+  std::string id = object_id(w);
+  if (verb == "property" || verb == "rsc_defaults" || verb == "op_defaults") {
+    id = verb == "property" ? "cib-bootstrap-options" : verb == "rsc_defaults" ? "rsc-options" : "op-options";
+    if (w.size() > 1 && w[1].starts_with("$id=")) id = w[1].substr(4);
+    else if (w.size() > 1 && w[1].ends_with(":") && w[1].find('=') == std::string::npos) id = w[1].substr(0, w[1].size() - 1);
+  }
+  if (verb == "fencing_topology") return conf.cib().section("fencing-topology");
+  if (id.empty()) return nullptr;
+  if (verb == "node")
+    for (xmlNode* n : children(conf.cib().section("nodes"), "node"))
+      if (attr_or(n, "uname", "") == id || attr_or(n, "id", "") == id) return n;
+  return find_by_id(conf.cib().configuration(), id);
+}
+
+void attach_comments(Configuration& conf, const std::vector<std::string>& w, const std::vector<std::string>& comments) {
+  xmlNode* el = defined_element(conf, w);
+  if (!el) return;
+  xmlNode* first = el->children;
+  for (const auto& c : comments) {
+    xmlNode* cn = xmlNewDocComment(conf.cib().doc(), reinterpret_cast<const xmlChar*>(c.c_str()));
+    if (first) xmlAddPrevSibling(first, cn);
+    else xmlAddChild(el, cn);
+  }
+}
+
 }  // namespace
 
 Session::Session(ShellHost& host, SchemaValidator& schema, SessionOptions opts)
@@ -303,8 +331,10 @@ bool Session::load_objects(Configuration& conf, const std::string& text) {
     int line;
     std::string text;
     std::vector<std::string> words;
+    std::vector<std::string> comments;  // '#' lines before it, kept as XML comments (crmsh does)
   };
   std::vector<Obj> objs;
+  std::vector<std::string> comments;
   for (auto& ll : logical_lines(text)) {
     std::vector<std::string> w;
     try {
@@ -313,12 +343,22 @@ bool Session::load_objects(Configuration& conf, const std::string& text) {
       error(std::to_string(ll.line) + ": syntax: " + e.what());
       return false;
     }
-    if (w.empty() || w[0].starts_with("#")) continue;
+    if (w.empty()) continue;
+    if (w[0].starts_with("#")) {
+      std::string c = ll.text.substr(ll.text.find('#'));
+      if (c.find("--") != std::string::npos) {
+        error(std::to_string(ll.line) + ": a comment must not contain \"--\"");
+        return false;
+      }
+      comments.push_back(c);
+      continue;
+    }
     if (!Configuration::is_object_command(w[0])) {
       error(std::to_string(ll.line) + ": " + w[0] + ": only object definitions can be loaded");
       return false;
     }
-    objs.push_back({ll.line, ll.text, std::move(w)});
+    objs.push_back({ll.line, ll.text, std::move(w), std::move(comments)});
+    comments.clear();
   }
   std::stable_sort(objs.begin(), objs.end(),
                    [](const Obj& a, const Obj& b) { return load_rank(a.words[0]) < load_rank(b.words[0]); });
@@ -342,6 +382,7 @@ bool Session::load_objects(Configuration& conf, const std::string& text) {
         if (m.starts_with("WARNING: ")) warning(m.substr(9));
         else info(m);
       }
+      if (!o.comments.empty()) attach_comments(conf, o.words, o.comments);
     } catch (const core::Error& e) {
       error(std::to_string(o.line) + ": " + e.what());
       return false;

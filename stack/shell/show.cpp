@@ -137,6 +137,14 @@ std::string with_role(const xmlNode* k, const char* rsc, const char* role) {
   return s;
 }
 
+// '#' comments crmsh stored inside an object are shown above it.
+std::string with_comments(const xmlNode* el, const std::string& text) {
+  std::string pre;
+  for (const xmlNode* c = el->children; c; c = c->next)
+    if (c->type == XML_COMMENT_NODE) pre += std::string(reinterpret_cast<const char*>(c->content)) + "\n";
+  return pre + text;
+}
+
 struct Entry {
   int rank;
   std::string id;
@@ -171,7 +179,7 @@ int resource_rank(std::string_view nm) {
 void collect_resources(const xmlNode* n, std::vector<Entry>& out) {
   for (xmlNode* c : children(n)) {
     if (!is_resource_element(c)) continue;
-    out.push_back({resource_rank(name_of(c)), attr_or(c, "id", ""), resource_text(c)});
+    out.push_back({resource_rank(name_of(c)), attr_or(c, "id", ""), with_comments(c, resource_text(c))});
     collect_resources(c, out);
   }
 }
@@ -284,18 +292,18 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
       if (auto t = attr(n, "type"); t && *t != "normal" && *t != "member") head += ":" + *t;
       std::vector<std::string> parts{head};
       body_lines(n, parts, true);
-      entries.push_back({0, id, join_lines(parts)});
+      entries.push_back({0, id, with_comments(n, join_lines(parts))});
     }
   if (xmlNode* res = c.section("resources")) collect_resources(res, entries);
   if (xmlNode* tags = c.section("tags"))
     for (xmlNode* t : children(tags, "tag")) {
       std::string s = "tag " + attr_or(t, "id", "");
       for (xmlNode* r : children(t, "obj_ref")) s += " " + attr_or(r, "id", "");
-      entries.push_back({7, attr_or(t, "id", ""), s});
+      entries.push_back({7, attr_or(t, "id", ""), with_comments(t, s)});
     }
   if (xmlNode* cons = c.section("constraints"))
     for (xmlNode* k : children(cons))
-      entries.push_back({is(k, "rsc_ticket") ? 9 : 8, attr_or(k, "id", ""), constraint_text(k)});
+      entries.push_back({is(k, "rsc_ticket") ? 9 : 8, attr_or(k, "id", ""), with_comments(k, constraint_text(k))});
   xmlNode* ft = c.section("fencing-topology");
   bool ft_xml = false;  // device lists with commas have no text form in crmsh's show
   if (ft)
@@ -329,14 +337,14 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
         std::vector<std::string> parts{std::string(word) + " " + attr_or(set, "id", "") + ":"};
         for (xmlNode* nv : children(set, "nvpair"))
           parts.push_back(attr_or(nv, "name", "") + "=" + value_text(attr_or(nv, "name", ""), attr_or(nv, "value", "")));
-        entries.push_back({rank, attr_or(set, "id", ""), join_lines(parts)});
+        entries.push_back({rank, attr_or(set, "id", ""), with_comments(set, join_lines(parts))});
       }
   };
   defaults("crm_config", "cluster_property_set", "property", 10);
   defaults("rsc_defaults", "meta_attributes", "rsc_defaults", 11);
   defaults("op_defaults", "meta_attributes", "op_defaults", 12);
   if (xmlNode* acls = c.section("acls"))
-    for (xmlNode* a : children(acls)) entries.push_back({is(a, "acl_role") ? 13 : 14, attr_or(a, "id", ""), acl_text(a)});
+    for (xmlNode* a : children(acls)) entries.push_back({is(a, "acl_role") ? 13 : 14, attr_or(a, "id", ""), with_comments(a, acl_text(a))});
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.rank != b.rank ? a.rank < b.rank : a.id < b.id; });
   std::string out;
