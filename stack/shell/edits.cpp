@@ -83,9 +83,11 @@ void delete_one(Build& b, const std::string& id) {
     remove_node(o);
     for (auto& g : gone) remove_references(b, g);
     // An emptied container goes too.
-    if (parent && (is(parent, "group") || is(parent, "clone") || is(parent, "master")) &&
-        std::none_of(children(parent).begin(), children(parent).end(), [](xmlNode* c) { return is_resource_element(c); }))
-      delete_one(b, attr_or(parent, "id", ""));
+    if (parent && (is(parent, "group") || is(parent, "clone") || is(parent, "master"))) {
+      const auto left = children(parent);
+      if (std::none_of(left.begin(), left.end(), [](xmlNode* c) { return is_resource_element(c); }))
+        delete_one(b, attr_or(parent, "id", ""));
+    }
     return;
   }
   remove_node(o);

@@ -1,5 +1,6 @@
 // primitive, rsc_template, group, clone, ms, node, property / defaults, monitor.
 #include <algorithm>
+#include <set>
 
 #include "stack/shell/build.hpp"
 
@@ -95,11 +96,13 @@ bool in_container(const xmlNode* n) {
 
 // Group creation points constraints at the group instead of its members and
 // drops those that then name the group twice (crmsh does the same).
-void retarget_constraints(Build& b, const std::string& member, const std::string& group) {
+void retarget_constraints(Build& b, const std::string& member, const std::string& group,
+                          std::set<xmlNode*>& modified) {
   for_each_reference(b.cib, member, [&](xmlNode* el, const std::string& a) {
     if (is(el, "obj_ref")) return;
     set_attr(el, a, group);
     xmlNode* cons = is(el, "resource_ref") ? el->parent->parent : el;
+    modified.insert(cons);
     b.info.push_back("modified " + constraint_kind(cons) + ":" + attr_or(cons, "id", "") + " from " + member +
                      " to " + group);
   });
@@ -108,20 +111,14 @@ void retarget_constraints(Build& b, const std::string& member, const std::string
 // After members were replaced by their group: simple constraints naming the
 // group twice go; in sets, repeated refs collapse, and what is left of a
 // colocation or order that fits the simple form takes it (as crmsh does).
-void drop_self_referencing(Build& b, const std::string& group) {
+void drop_self_referencing(Build& b, const std::string& group, const std::set<xmlNode*>& modified) {
   xmlNode* cons = b.cib.section("constraints");
   if (!cons) return;
   for (xmlNode* k : children(cons)) {
-    int n = 0;
-    for (const char* a : {"rsc", "with-rsc", "first", "then"})
-      if (attr_or(k, a, "") == group) ++n;
-    if (n >= 2) {
-      remove_node(k);
-      continue;
-    }
     auto sets = children(k, "resource_set");
-    if (sets.empty()) continue;
     bool touched = false;
+    // repeats inside one set collapse; the group in two places (two sets,
+    // or both ends of a simple constraint) drops the constraint
     for (xmlNode* set : sets) {
       std::vector<std::string> seen;
       for (xmlNode* r : children(set, "resource_ref")) {
@@ -134,7 +131,18 @@ void drop_self_referencing(Build& b, const std::string& group) {
         }
       }
     }
-    if (!touched || !(is(k, "rsc_colocation") || is(k, "rsc_order"))) continue;
+    int n = 0;
+    for (const char* a : {"rsc", "with-rsc", "first", "then"})
+      if (attr_or(k, a, "") == group) ++n;
+    for (xmlNode* set : sets)
+      for (xmlNode* r : children(set, "resource_ref"))
+        if (attr_or(r, "id", "") == group) ++n;
+    if (n >= 2) {
+      remove_node(k);
+      continue;
+    }
+    if (sets.empty()) continue;
+    if (!(touched || modified.count(k)) || !(is(k, "rsc_colocation") || is(k, "rsc_order"))) continue;
     const bool colo = is(k, "rsc_colocation");
     const char* role = colo ? "role" : "action";
     auto plain = [&](xmlNode* set) {
@@ -211,8 +219,9 @@ void parse_container(Words& w, Build& b, const std::string& kind) {
     xmlAddChild(c, n);
   }
   if (kind == "group") {
-    for (const auto& m : members) retarget_constraints(b, m, id);
-    drop_self_referencing(b, id);
+    std::set<xmlNode*> modified;
+    for (const auto& m : members) retarget_constraints(b, m, id, modified);
+    drop_self_referencing(b, id, modified);
   }
   if (kind == "ms") b.info.push_back("WARNING: \"ms\" is deprecated. Please use \"clone " + id + " " + members[0] +
                                      " meta promotable=true\"");
