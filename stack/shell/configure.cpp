@@ -92,7 +92,7 @@ std::vector<std::string> Configuration::check_references() const {
 std::string Configuration::show_xml() const {
   Cib copy = cib_;
   if (xmlNode* st = copy.status()) remove_node(st);
-  return "<?xml version=\"1.0\" ?>\n" + copy.to_xml();
+  return "<?xml version=\"1.0\" ?>\n" + copy.to_xml() + "\n";  // crmsh ends it with a blank line
 }
 
 }  // namespace halab::shell

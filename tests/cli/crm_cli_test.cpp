@@ -127,3 +127,11 @@ TEST(RaCli, OutputEqualsRealCrmsh) {
     EXPECT_EQ(ours.rc, 0) << args;
   }
 }
+
+TEST(CrmCliShow, ShowXmlEqualsRealCrmsh) {
+  if (sh("command -v crm").rc != 0) GTEST_SKIP() << "crmsh not installed";
+  const std::string seed = shared_dir() + "/crmsh-oracle/seed-example.xml";
+  auto ours = sh("CIB_file=" + seed + " " + HALAB_BIN + " crm configure show xml 2>/dev/null");
+  auto theirs = sh("HOME=$(mktemp -d) CIB_file=" + seed + " crm configure show xml 2>/dev/null");
+  EXPECT_EQ(ours.out, theirs.out);
+}
