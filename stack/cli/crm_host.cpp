@@ -64,18 +64,30 @@ std::optional<std::string> run_capture(const std::vector<std::string>& argv, con
   return out;
 }
 
+// A field of the LSB "INIT INFO" block; Description continues on lines
+// that start with "#" and two blanks or a tab (as pacemaker reads it).
 std::string lsb_field(const std::string& script, const std::string& key) {
   std::istringstream in(script);
   std::string line;
-  bool in_block = false;
+  bool in_block = false, in_field = false;
   std::string val;
   while (std::getline(in, line)) {
-    if (line.find("### BEGIN INIT INFO") != std::string::npos) in_block = true;
-    else if (line.find("### END INIT INFO") != std::string::npos) break;
-    else if (in_block && line.rfind("# " + key + ":", 0) == 0) val = line.substr(key.size() + 3);
+    if (line.find("### BEGIN INIT INFO") != std::string::npos) {
+      in_block = true;
+    } else if (line.find("### END INIT INFO") != std::string::npos) {
+      break;
+    } else if (in_block && line.rfind("# " + key + ":", 0) == 0) {
+      val = line.substr(key.size() + 3);
+      auto b = val.find_first_not_of(" \t");
+      val = b == std::string::npos ? "" : val.substr(b);
+      in_field = true;
+    } else if (in_field && (line.rfind("#  ", 0) == 0 || line.rfind("#\t", 0) == 0)) {
+      val += "\n" + line.substr(1);
+    } else {
+      in_field = false;
+    }
   }
-  auto b = val.find_first_not_of(' ');
-  return b == std::string::npos ? "" : val.substr(b);
+  return val;
 }
 
 std::string xml_text(const std::string& s) {
@@ -197,13 +209,13 @@ std::optional<std::string> InstalledAgents::meta_data(const std::string& cls, co
         const std::string s = ss.str();
         // The meta-data pacemaker makes up for an LSB script from its INIT INFO block.
         md = "<resource-agent name=\"" + type + "\" version=\"0.1\">\n<longdesc lang=\"en\">" +
-             xml_text(lsb_field(s, "Description")) + "</longdesc>\n<shortdesc lang=\"en\">" +
+             xml_text(lsb_field(s, "Description").empty() ? type : lsb_field(s, "Description")) + "</longdesc>\n<shortdesc lang=\"en\">" +
              xml_text(lsb_field(s, "Short-Description")) +
              "</shortdesc>\n<parameters/>\n<actions>\n"
-             "<action name=\"meta-data\" timeout=\"5s\"/>\n<action name=\"start\" timeout=\"15s\"/>\n"
-             "<action name=\"stop\" timeout=\"15s\"/>\n<action name=\"status\" timeout=\"15s\"/>\n"
-             "<action name=\"restart\" timeout=\"15s\"/>\n<action name=\"force-reload\" timeout=\"15s\"/>\n"
-             "<action name=\"monitor\" timeout=\"15s\" interval=\"15s\"/>\n</actions>\n</resource-agent>\n";
+             "<action name=\"meta-data\" timeout=\"5\"/>\n<action name=\"start\" timeout=\"15\"/>\n"
+             "<action name=\"stop\" timeout=\"15\"/>\n<action name=\"status\" timeout=\"15\"/>\n"
+             "<action name=\"restart\" timeout=\"15\"/>\n<action name=\"force-reload\" timeout=\"15\"/>\n"
+             "<action name=\"monitor\" timeout=\"15\" interval=\"15\"/>\n</actions>\n</resource-agent>\n";
       }
     }
   }

@@ -120,7 +120,7 @@ TEST(RaCli, OutputEqualsRealCrmsh) {
   if (sh("command -v crm").rc != 0) GTEST_SKIP() << "crmsh not installed";
   const std::string home = "HOME=$(mktemp -d) ";
   for (const char* args : {"classes", "list ocf pacemaker", "info ocf:pacemaker:Dummy", "info ocf:heartbeat:IPaddr2",
-                           "info stonith:fence_xvm", "list stonith"}) {
+                           "info stonith:fence_xvm", "list stonith", "list lsb", "info lsb:dbus"}) {
     auto ours = sh(std::string(HALAB_BIN) + " ra " + args);
     auto theirs = sh(home + "crm ra " + args);
     EXPECT_EQ(ours.out, theirs.out) << "ra " << args;
