@@ -64,30 +64,42 @@ std::optional<std::string> run_capture(const std::vector<std::string>& argv, con
   return out;
 }
 
-// A field of the LSB "INIT INFO" block; Description continues on lines
-// that start with "#" and two blanks or a tab (as pacemaker reads it).
+// A field of the LSB "INIT INFO" block. Description continues on lines
+// that start with "#" and two blanks or a tab; as in pacemaker, the line
+// that ends such a continuation is not read as a field of its own.
 std::string lsb_field(const std::string& script, const std::string& key) {
   std::istringstream in(script);
   std::string line;
-  bool in_block = false, in_field = false;
-  std::string val;
+  bool in_block = false, in_desc = false;
+  std::string val, desc;
+  auto value_of = [](const std::string& l, std::size_t skip) {
+    std::string v = l.substr(skip);
+    auto b = v.find_first_not_of(" \t");
+    return b == std::string::npos ? std::string() : v.substr(b);
+  };
   while (std::getline(in, line)) {
     if (line.find("### BEGIN INIT INFO") != std::string::npos) {
       in_block = true;
-    } else if (line.find("### END INIT INFO") != std::string::npos) {
-      break;
-    } else if (in_block && line.rfind("# " + key + ":", 0) == 0) {
-      val = line.substr(key.size() + 3);
-      auto b = val.find_first_not_of(" \t");
-      val = b == std::string::npos ? "" : val.substr(b);
-      in_field = true;
-    } else if (in_field && (line.rfind("#  ", 0) == 0 || line.rfind("#\t", 0) == 0)) {
-      val += "\n" + line.substr(1);
-    } else {
-      in_field = false;
+      continue;
+    }
+    if (line.find("### END INIT INFO") != std::string::npos) break;
+    if (!in_block) continue;
+    if (in_desc) {
+      if (line.rfind("#  ", 0) == 0 || line.rfind("#\t", 0) == 0) {
+        desc += "\n" + line.substr(1);
+        continue;
+      }
+      in_desc = false;
+      continue;
+    }
+    if (line.rfind("# Description:", 0) == 0) {
+      desc = value_of(line, 14);
+      in_desc = true;
+    } else if (key != "Description" && line.rfind("# " + key + ":", 0) == 0) {
+      val = value_of(line, key.size() + 3);
     }
   }
-  return val;
+  return key == "Description" ? desc : val;
 }
 
 std::string xml_text(const std::string& s) {
