@@ -1,7 +1,13 @@
 // `halab crm` and `halab ra` end to end: the binary, a CIB file, real agents,
 // and (when installed) the real crmsh for the ra output.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <fstream>
@@ -134,4 +140,50 @@ TEST(CrmCliShow, ShowXmlEqualsRealCrmsh) {
   auto ours = sh("CIB_file=" + seed + " " + HALAB_BIN + " crm configure show xml 2>/dev/null");
   auto theirs = sh("HOME=$(mktemp -d) CIB_file=" + seed + " crm configure show xml 2>/dev/null");
   EXPECT_EQ(ours.out, theirs.out);
+}
+
+// SIGKILL `halab crm` at spread-out moments of a commit on a large CIB: the
+// file always parses, as the old or the new CIB (temp file, fsync, rename).
+TEST_F(CrmCli, KilledWriterLeavesOldOrNewCib) {
+  std::string big = halab::cib::Cib::empty().to_xml();
+  std::string prims;
+  for (int i = 0; i < 3000; ++i)
+    prims += "      <primitive id=\"r" + std::to_string(i) + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"/>\n";
+  big.replace(big.find("<resources/>"), 12, "<resources>\n" + prims + "    </resources>");
+  big.replace(big.find("<crm_config/>"), 13,
+              "<crm_config>\n      <cluster_property_set id=\"cib-bootstrap-options\">\n        <nvpair "
+              "name=\"stonith-enabled\" value=\"false\" id=\"cib-bootstrap-options-stonith-enabled\"/>\n"
+              "      </cluster_property_set>\n    </crm_config>");
+  std::ofstream(cib) << big;
+  // how long an undisturbed commit takes, to spread the kills over it
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(crm("configure property counter=start").rc, 0);
+  const auto full = std::chrono::steady_clock::now() - t0;
+  int old_seen = 0, new_seen = 0;
+  for (int i = 0; i < 12; ++i) {
+    const long before = epoch();
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      setenv("CIB_file", cib.c_str(), 1);
+      int devnull = open("/dev/null", 1);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      execl(HALAB_BIN, "halab", "crm", "configure", "property", ("counter=" + std::to_string(i)).c_str(), (char*)nullptr);
+      _exit(127);
+    }
+    std::this_thread::sleep_for(full * (i + 1) / 11);
+    kill(pid, SIGKILL);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    const std::string text = slurp(cib);
+    halab::cib::Cib c = halab::cib::Cib::parse(text, "cib after kill");  // throws on a torn file
+    const long e = c.version().epoch;
+    EXPECT_TRUE(e == before || e == before + 1) << "iteration " << i;
+    (e == before ? old_seen : new_seen)++;
+    EXPECT_EQ(text.find("value=\"" + std::to_string(i) + "\"") != std::string::npos, e == before + 1) << "iteration " << i;
+  }
+  RecordProperty("old", old_seen);
+  RecordProperty("new", new_seen);
+  EXPECT_GT(old_seen + new_seen, 0);
 }
