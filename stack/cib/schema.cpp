@@ -3,6 +3,7 @@
 #include <libxml/relaxng.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "stack/core/error.hpp"
 
@@ -84,9 +85,11 @@ std::vector<SchemaError> SchemaValidator::validate(const Cib& cib) {
   xmlRelaxNGSetValidStructuredErrors(vctx, reinterpret_cast<xmlStructuredErrorFunc>(collect), &errs);
   // ID/IDREF checks report through libxml2's global handler: collect those too.
   xmlSetStructuredErrorFunc(&errs, reinterpret_cast<xmlStructuredErrorFunc>(collect));
-  // Validate the document as it will be written, so lines name the file's lines.
-  Cib copy = Cib::parse(cib.to_xml(), "cib");
-  int rc = xmlRelaxNGValidateDoc(vctx, copy.doc());
+  // A document built in memory has no line numbers: validate it as it will
+  // be written, so errors name the file's lines.
+  std::optional<Cib> copy;
+  if (line_of(cib.root()) <= 0) copy = Cib::parse(cib.to_xml(), "cib");
+  int rc = xmlRelaxNGValidateDoc(vctx, copy ? copy->doc() : cib.doc());
   xmlSetStructuredErrorFunc(nullptr, nullptr);
   xmlRelaxNGFreeValidCtxt(vctx);
   if (rc != 0 && errs.empty()) errs.push_back({0, "cib", "", "document does not conform to " + version});

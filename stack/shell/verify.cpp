@@ -24,7 +24,11 @@ void primitives(const xmlNode* n, std::vector<const xmlNode*>& out) {
 
 std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCatalog* catalog) {
   std::vector<Issue> out;
-  for (const auto& e : schema.validate(cib)) out.push_back({true, true, "schema " + cib.validate_with() + ": " + e.str()});
+  // Validate the CIB as it will be written, so lines are the file's lines
+  // (also for the elements this session added).
+  const Cib written = Cib::parse(cib.to_xml(), "cib");
+  for (const auto& e : schema.validate(written))
+    out.push_back({true, true, "schema " + cib.validate_with() + ": " + e.str()});
   Configuration conf(cib);
   for (auto& e : conf.check_references()) out.push_back({true, false, e});
 
