@@ -191,3 +191,18 @@ TEST(Session, RefusesToCommitOverAConcurrentChange) {
   EXPECT_NE(r.host.cib_xml.find("cluster-name"), std::string::npos);
   EXPECT_NE(r.host.cib_xml.find("no-quorum-policy"), std::string::npos);
 }
+
+// crmsh opens a second <operations> when params come between ops; the
+// schema refuses that, and not even -F commits it.
+TEST(Session, SchemaFailureOfShellBuiltXmlBlocksEvenForcedCommit) {
+  Runner r;
+  ASSERT_TRUE(r.go("configure property stonith-enabled=false\n"));
+  const std::string before = r.host.cib_xml;
+  EXPECT_FALSE(r.go("configure primitive p Dummy op monitor interval=10s params fake=1 op start interval=0\n", true));
+  EXPECT_NE(r.host.err_text.find("ERROR: schema pacemaker-3.9: line 17: <operations>: Extra element operations"),
+            std::string::npos)
+      << r.host.err_text;
+  EXPECT_NE(r.host.err_text.find("configuration not committed (the CIB does not conform to its schema)"),
+            std::string::npos);
+  EXPECT_EQ(r.host.cib_xml, before);
+}
