@@ -35,6 +35,10 @@ struct SessionOptions {
   bool interactive = false;  // a terminal: prompts and no auto-commit questions
 };
 
+// What crmsh does to a CIB it reads (defaults dropped; with `full`, also
+// container children after their attribute sets).
+void sanitize_as_crmsh(xmlNode* n, bool full);
+
 class Session {
  public:
   Session(ShellHost& host, cib::SchemaValidator& schema, SessionOptions opts);
@@ -54,6 +58,7 @@ class Session {
   bool configure_command(const std::vector<std::string>& w, const std::string& line);
   bool ra_command(const std::vector<std::string>& w);
   bool cib_command(const std::vector<std::string>& w);
+  bool resource_command(const std::vector<std::string>& w);
   bool enter(const std::string& level);
   bool leave();
   bool commit(bool explicit_request);

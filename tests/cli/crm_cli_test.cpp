@@ -187,3 +187,20 @@ TEST_F(CrmCli, KilledWriterLeavesOldOrNewCib) {
   RecordProperty("new", new_seen);
   EXPECT_GT(old_seen + new_seen, 0);
 }
+
+// The seed's resource commands on a CIB file, against the real crmsh.
+TEST(CrmCliResource, StopStartMoveBanEqualRealCrmsh) {
+  if (sh("command -v crm").rc != 0) GTEST_SKIP() << "crmsh not installed";
+  char d[] = "/tmp/halab-res-XXXXXX";
+  ASSERT_NE(mkdtemp(d), nullptr);
+  const std::string dir = d, seed = slurp(shared_dir() + "/crmsh-oracle/seed-example.xml");
+  std::ofstream(dir + "/ours.xml") << seed;
+  std::ofstream(dir + "/theirs.xml") << seed;
+  for (const char* c : {"stop webservice", "move webip node1", "stop d1", "start websrv", "stop st",
+                        "ban webip node2", "start webservice", "clear webip"}) {
+    EXPECT_EQ(sh("CIB_file=" + dir + "/ours.xml " + HALAB_BIN + " crm resource " + c).rc, 0) << c;
+    sh("HOME=" + dir + " CIB_file=" + dir + "/theirs.xml crm resource " + c);
+  }
+  EXPECT_EQ(slurp(dir + "/ours.xml"), slurp(dir + "/theirs.xml"));
+  sh("rm -rf " + dir);
+}

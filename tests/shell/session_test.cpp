@@ -206,3 +206,22 @@ TEST(Session, SchemaFailureOfShellBuiltXmlBlocksEvenForcedCommit) {
             std::string::npos);
   EXPECT_EQ(r.host.cib_xml, before);
 }
+
+TEST(Session, ResourceStopStartMoveClear) {
+  Runner r;
+  ASSERT_TRUE(r.go("configure\nproperty stonith-enabled=false\nprimitive a Dummy\nprimitive b Dummy\n"
+                   "group g a b\nprimitive d Dummy\nclone c d meta interleave=true\n"));
+  const long e = r.epoch();
+  ASSERT_TRUE(r.go("resource stop g\nresource start a\nresource stop d\nresource move g node1\n"));
+  EXPECT_EQ(r.epoch(), e + 4);  // one commit each
+  const std::string x = r.host.cib_xml;
+  EXPECT_NE(x.find("<nvpair id=\"g-meta_attributes-target-role\" name=\"target-role\" value=\"Stopped\"/>"), std::string::npos) << x;
+  EXPECT_NE(x.find("<nvpair id=\"a-meta_attributes-target-role\" name=\"target-role\" value=\"Started\"/>"), std::string::npos);
+  EXPECT_NE(x.find("id=\"c-meta_attributes-target-role\""), std::string::npos);  // on the clone, not d
+  EXPECT_NE(x.find("<rsc_location id=\"cli-prefer-g\" rsc=\"g\" role=\"Started\" node=\"node1\" score=\"INFINITY\"/>"), std::string::npos);
+  ASSERT_TRUE(r.go("resource clear g\n"));
+  EXPECT_EQ(r.host.cib_xml.find("cli-prefer-g"), std::string::npos);
+  const std::string before = r.host.cib_xml;
+  EXPECT_FALSE(r.go("resource stop nosuch\n"));
+  EXPECT_EQ(r.host.cib_xml, before);
+}
