@@ -1,0 +1,131 @@
+// Actions for primitives and groups: stops, starts, recurring monitors and
+// probes, with whether each is required and can run.
+#include "stack/scheduler/actions.hpp"
+
+namespace halab::scheduler {
+
+void set_reason(Action* a, const std::string& reason, bool overwrite) {
+  if (a->reason.empty() || overwrite) a->reason = reason;
+}
+
+namespace {
+
+bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
+  if (!n->online || n->unclean || n->pending || n->maintenance) return false;
+  if (r->orphan) return false;
+  if (!c.options.enable_startup_probes) return false;
+  if (r->probed_on.count(n->index)) return false;
+  for (const auto& lc : c.locations) {
+    if (lc.discovery == "always") continue;
+    const Resource* t = lc.rsc;
+    if (t != r && t != r->parent) continue;
+    if (lc.discovery == "never") {
+      for (auto [ni, s] : lc.node_scores)
+        if (ni == n->index) return false;
+    } else if (lc.discovery == "exclusive") {
+      bool listed = false;
+      for (auto [ni, s] : lc.node_scores)
+        if (ni == n->index) listed = true;
+      if (!listed) return false;
+    }
+  }
+  return true;
+}
+
+void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
+  if (!r->managed) {
+    start->runnable = false;
+    return;
+  }
+  if (r->needs_nothing || c.options.have_quorum) return;
+  const auto& policy = c.options.no_quorum_policy;
+  if (policy == "ignore") return;
+  if (policy == "freeze") {
+    bool active = !r->running_on.empty();
+    if (!active || int(r->next_role) > int(r->role)) {
+      start->runnable = false;
+      set_reason(start, "quorum freeze", true);
+    }
+    return;
+  }
+  start->runnable = false;
+  set_reason(start, "no quorum", true);
+}
+
+void create_primitive_actions(Cluster& c, Resource* r) {
+  Node* chosen = r->assigned;
+  if (r->next_role == Role::Unknown) r->next_role = chosen ? Role::Started : Role::Stopped;
+  const bool stopping = r->next_role == Role::Stopped || !chosen;
+  std::vector<Action*> stops;
+  for (Node* n : r->running_on) {
+    const bool required = stopping || n != chosen || r->failed || r->running_on.size() > 1;
+    Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
+    if (!chosen && r->managed) set_reason(stop, "node availability", true);
+    else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
+    if (!r->managed) stop->runnable = false;
+    if (!n->online && !n->unclean && r->managed) {
+      if (c.options.stonith_enabled) {
+        n->unclean = true;
+        n->fence_reason = "resource actions are unrunnable";
+      } else {
+        stop->runnable = false;
+      }
+    }
+    stops.push_back(stop);
+  }
+  Action* start = nullptr;
+  if (chosen && !stopping) {
+    const bool optional = r->current_node() == chosen && !r->failed && r->running_on.size() == 1;
+    start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, optional);
+    mark_start_runnable(c, r, start);
+    for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
+    for (const auto& op : r->ops) {
+      if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
+      if (op.role != Role::Unknown && op.role != Role::Started) continue;
+      const std::string key = "monitor_" + std::to_string(op.interval_ms);
+      auto mit = r->monitors_on.find(chosen->index);
+      const bool active = mit != r->monitors_on.end() && mit->second.count(key);
+      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, !(start->optional && active));
+      if (!r->managed) mon->runnable = false;
+      c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
+    }
+  }
+  for (auto& n : c.nodes) {
+    if (!can_probe_on(c, r, n.get())) continue;
+    Action* probe = c.new_action(ActionKind::Resource, r, "monitor", 0, n.get(), false);
+    if (start) c.order(probe, start, kOrderOptional);
+    for (Action* stop : stops) c.order(probe, stop, kOrderOptional);
+  }
+}
+
+void create_group_actions(Cluster& c, Resource* g) {
+  for (Resource* child : g->children) create_primitive_actions(c, child);
+  Action* start = c.new_action(ActionKind::Pseudo, g, "start", 0, nullptr, true);
+  Action* running = c.new_action(ActionKind::Pseudo, g, "running", 0, nullptr, true);
+  Action* stop = c.new_action(ActionKind::Pseudo, g, "stop", 0, nullptr, true);
+  Action* stopped = c.new_action(ActionKind::Pseudo, g, "stopped", 0, nullptr, true);
+  c.order(start, running, kOrderRunnableLeft);
+  c.order(stop, stopped, kOrderRunnableLeft);
+  c.order(stopped, start, kOrderOptional);
+  for (Resource* child : g->children) {
+    for (Action* a : c.find_actions(child, "start")) {
+      c.order(start, a, kOrderImpliesFirst | kOrderRunnableLeft);
+      c.order(a, running, kOrderImpliesThen);
+    }
+    for (Action* a : c.find_actions(child, "stop")) {
+      c.order(stop, a, kOrderImpliesFirst);
+      c.order(a, stopped, kOrderImpliesThen);
+    }
+  }
+}
+
+}  // namespace
+
+void create_actions(Cluster& c) {
+  for (Resource* r : c.resources) {
+    if (r->is_group()) create_group_actions(c, r);
+    else create_primitive_actions(c, r);
+  }
+}
+
+}  // namespace halab::scheduler

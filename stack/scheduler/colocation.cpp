@@ -1,0 +1,132 @@
+// Colocation: how a placed primary moves its dependents' scores, and how
+// dependents' preferences flow back into a primary before it is placed.
+#include <cmath>
+
+#include "stack/scheduler/placement.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+bool any_available(const Cluster& c, const NodeScores& s) {
+  for (auto [n, w] : s)
+    if (w >= 0 && node_available(c, n)) return true;
+  return false;
+}
+
+bool is_first_member(const Resource* r) {
+  return r->parent && r->parent->is_group() && r->parent->group_colocated && !r->parent->children.empty() &&
+         r->parent->children.front() == r;
+}
+
+// The member a group stands for as a primary: its last member for mandatory
+// colocations (the whole group must be up), else its first.
+Resource* primary_member(Resource* p, int score) {
+  if (!p->is_group() || p->children.empty()) return p;
+  return score >= kInfinity ? p->children.back() : p->children.front();
+}
+
+int best_score_matching(const Cluster& c, const Resource* r, const std::string& attr, const std::string& value) {
+  int best = -kInfinity;
+  for (auto [n, w] : r->allowed)
+    if (w > best && node_available(c, n) && c.nodes[n]->attr(attr) == value) best = w;
+  return best;
+}
+
+void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const std::string& attr, double factor,
+                  bool only_positive) {
+  for (auto& [n, w] : work) {
+    int score = best_score_matching(c, r, attr, c.nodes[n]->attr(attr));
+    if (factor < 0 && score < 0) continue;
+    double wf = factor * score;
+    int weight = int(wf < 0 ? wf - 0.5 : wf + 0.5);
+    if (weight == 0 && score != 0) weight = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+    int updated = add_scores(weight, w);
+    if (only_positive && updated < 0 && w > 0) {
+      w = 1;
+      continue;
+    }
+    if (only_positive && updated < 0 && w == 0) continue;
+    w = updated;
+  }
+}
+
+}  // namespace
+
+std::vector<Colocation*> this_with_of(const Resource* r) {
+  std::vector<Colocation*> out = r->this_with;
+  if (is_first_member(r)) out.insert(out.end(), r->parent->this_with.begin(), r->parent->this_with.end());
+  if (r->parent && r->parent->is_group() && !r->parent->group_colocated)
+    out.insert(out.end(), r->parent->this_with.begin(), r->parent->this_with.end());
+  return out;
+}
+
+std::vector<Colocation*> with_this_of(const Resource* r) {
+  std::vector<Colocation*> out = r->with_this;
+  if (is_first_member(r)) out.insert(out.end(), r->parent->with_this.begin(), r->parent->with_this.end());
+  return out;
+}
+
+void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, const Colocation& col) {
+  if (primary->provisional || !dependent->provisional) return;
+  Resource* p = primary_member(primary, col.score);
+  Node* pn = p->assigned;
+  if (!pn && col.score < 0) return;
+  const std::string value = pn ? pn->attr(col.node_attribute) : std::string();
+  NodeScores work = dependent->allowed;
+  for (auto& [n, w] : work) {
+    if (pn && c.nodes[n]->attr(col.node_attribute) == value) {
+      if (col.score < kInfinity) w = add_scores(col.score, w);
+    } else if (col.score >= kInfinity) {
+      w = -kInfinity;
+    }
+  }
+  if (col.score <= -kInfinity || col.score >= kInfinity || any_available(c, work)) dependent->allowed = work;
+}
+
+NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
+                        unsigned flags) {
+  if (rsc->merging) return nodes ? *nodes : NodeScores{};
+  rsc->merging = true;
+  NodeScores work;
+  if (rsc->is_group()) {
+    // A group merges through its first member, then its own dependents.
+    if (rsc->children.empty()) {
+      rsc->merging = false;
+      return nodes ? *nodes : NodeScores{};
+    }
+    work = merge_scores(c, rsc->children.front(), nodes, attr, factor, flags);
+    for (Colocation* col : rsc->with_this) {
+      if (!col->influence) continue;
+      work = merge_scores(c, col->dependent, &work, col->node_attribute, double(col->score) / kInfinity, flags);
+    }
+    rsc->merging = false;
+    return work;
+  }
+  if (flags & kMergeInit) {
+    work = rsc->allowed;
+    flags &= ~kMergeInit;
+  } else {
+    work = nodes ? *nodes : NodeScores{};
+    add_matching(c, work, rsc, attr, factor, flags & kMergePositive);
+  }
+  if (any_available(c, work)) {
+    const int multiplier = factor < 0 ? -1 : 1;
+    const auto list = (flags & kMergeForward) ? this_with_of(rsc) : with_this_of(rsc);
+    for (Colocation* col : list) {
+      Resource* other;
+      if (flags & kMergeForward) other = col->primary;
+      else if (!col->influence) continue;
+      else other = col->dependent;
+      work = merge_scores(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
+                          flags | kMergeRollback);
+    }
+  } else if (flags & kMergeRollback) {
+    rsc->merging = false;
+    return nodes ? *nodes : NodeScores{};
+  }
+  rsc->merging = false;
+  return work;
+}
+
+}  // namespace halab::scheduler
