@@ -129,6 +129,8 @@ int run_simulate(std::span<char*> args) {
     char buf[64];
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
     out += std::string("Using the original execution date of: ") + buf + "\n";
+  } else {
+    opts.now = static_cast<long long>(std::time(nullptr));  // crm_simulate's default: now
   }
 
   const bool show_status = !quiet;

@@ -85,10 +85,18 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
-      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, !(start->optional && active));
+      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
       if (!r->managed) mon->runnable = false;
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
+  }
+  for (int ni : r->expired_on) {
+    Node* n = c.nodes[size_t(ni)].get();
+    if (!n->online || r->failcount.count(ni)) continue;
+    bool has_attr = false;
+    for (auto& [k, v] : n->attrs)
+      if (k == "fail-count-" + r->id || k.rfind("fail-count-" + r->id + "#", 0) == 0) has_attr = true;
+    if (has_attr) c.new_action(ActionKind::ClearFailcount, r, "clear_failcount", 0, n, false);
   }
   for (auto& n : c.nodes) {
     if (!can_probe_on(c, r, n.get())) continue;
@@ -110,7 +118,7 @@ void create_group_actions(Cluster& c, Resource* g) {
   for (Resource* child : g->children) {
     for (Action* a : c.find_actions(child, "start")) {
       c.order(start, a, kOrderImpliesFirst | kOrderRunnableLeft);
-      c.order(a, running, kOrderImpliesThen);
+      c.order(a, running, kOrderImpliesThen | kOrderRunnableLeft);
     }
     for (Action* a : c.find_actions(child, "stop")) {
       c.order(stop, a, kOrderImpliesFirst);

@@ -24,7 +24,9 @@ bool update_edge(Action* first, Action* then, uint32_t flags) {
     if (differ) set_reason(then, describe(first, "unrunnable"), false);
     changed = true;
   }
-  if ((flags & kOrderImpliesThen) && !first->optional && then->optional) {
+  // A required first does not make an unrunnable then required (it stays a
+  // blocked option rather than forcing its own dependencies to stop).
+  if ((flags & kOrderImpliesThen) && !first->optional && then->optional && then->runnable) {
     then->optional = false;
     if (differ) set_reason(then, describe(first, "required"), false);
     changed = true;

@@ -18,7 +18,10 @@ void collect(const Cluster& c, Resource* r, const std::string& task, bool first_
   if (r->is_group()) {
     auto pseudo = c.find_actions(r, first_side ? completion_task(task) : task);
     out.insert(out.end(), pseudo.begin(), pseudo.end());
-    for (Resource* child : r->children) collect(c, child, task, first_side, out);
+    // As "then", the members' actions are ordered too, so restarts and
+    // blocks reach them; as "first", the group's completion stands for them.
+    if (!first_side || pseudo.empty())
+      for (Resource* child : r->children) collect(c, child, task, first_side, out);
     return;
   }
   auto acts = c.find_actions(r, task);

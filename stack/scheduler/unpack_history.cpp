@@ -15,6 +15,7 @@ struct HistOp {
   std::string id, task;
   long interval_ms = 0;
   int rc = 0, status = 0, target = 0, call_id = 0;
+  long long last_rc_change = 0;
 };
 
 int target_rc_of(const std::string& key) {
@@ -99,6 +100,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         op.status = std::atoi(x.attr_or("op-status", "0").c_str());
         op.call_id = std::atoi(x.attr_or("call-id", "0").c_str());
         op.target = target_rc_of(x.attr_or("transition-key", ""));
+        op.last_rc_change = std::atoll(x.attr_or("last-rc-change", x.attr_or("last-run", "0")).c_str());
         ops.push_back(op);
       }
       std::stable_sort(ops.begin(), ops.end(), [](const HistOp& a, const HistOp& b) {
@@ -112,13 +114,14 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (!any_active) continue;
         r = orphan_for(c, lr);
       }
-      r->probed_on.insert(n->index);
+      int counted = 0;
       Role role = Role::Stopped;
       OnFail on_fail = OnFail::Ignore;
       std::set<std::string> monitors;
       for (const auto& op : ops) {
         if (op.task == "notify" || op.status == 1) continue;
         if (op.status == -1 || op.call_id == -1) {  // pending
+          ++counted;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started, r->pending_task = "Starting";
           else if (op.task == "stop") r->pending_task = "Stopping";
           else if (op.task == "promote") role = Role::Promoted;
@@ -126,9 +129,26 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         const bool probe = op.task == "monitor" && op.interval_ms == 0;
-        int target = op.target;
-        bool ok = op.status == 0 && (op.rc == target || (probe && (op.rc == 7 || op.rc == 0 || op.rc == 8)));
-        if (op.task == "monitor" && op.interval_ms > 0 && op.status == 0 && op.rc == 8 && target == 8) ok = true;
+        const int target = op.target;
+        // Like pacemaker's remap: "done" and "error" statuses are judged by
+        // the result code against the expected one.
+        const bool judged = op.status == 0 || op.status == 4;
+        bool ok = false;
+        if (judged && op.rc == 7 && (probe || target == 7 || !r->managed)) {
+          role = Role::Stopped;
+          on_fail = OnFail::Ignore;
+          monitors.clear();
+          ++counted;
+          continue;
+        }
+        if (judged) ok = op.rc == target || (probe && (op.rc == 0 || op.rc == 8));
+        if (!ok && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
+            c.now >= op.last_rc_change + r->failure_timeout_s) {
+          // An expired failure no longer counts; its fail count is cleared.
+          r->expired_on.insert(n->index);
+          continue;
+        }
+        ++counted;
         if (ok) {
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
@@ -162,6 +182,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.task == "monitor" && op.interval_ms > 0) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
       }
       r->monitors_on[n->index] = monitors;
+      if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {
         if (on_fail != OnFail::Ignore) {
           r->failed = true;
@@ -194,6 +215,11 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       std::string rid = hash == std::string::npos ? rest : rest.substr(0, hash);
       Resource* r = c.find_resource(rid);
       if (!r) continue;
+      if (r->failure_timeout_s > 0 && c.now > 0) {
+        const std::string lf = n->attr("last-failure-" + rest);
+        const long long when = std::atoll(lf.c_str());
+        if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
+      }
       r->failcount[n->index] = add_scores(r->failcount[n->index], parse_score_or(v, 0));
     }
   }

@@ -88,6 +88,7 @@ void unpack_nodes(Cluster& c, const XmlElement& cib) {
     n->attrs["#uname"] = n->uname;
     n->attrs["#id"] = n->id;
     n->attrs["#kind"] = "cluster";
+    n->attrs["#is_dc"] = (!c.dc_uuid.empty() && c.dc_uuid == n->id) ? "true" : "false";
     // Until the status says otherwise, with fencing every node is unclean.
     if (c.options.stonith_enabled && c.options.startup_fencing) {
       n->unclean = true;
