@@ -47,7 +47,7 @@ Node* assign_primitive(Cluster& c, Resource* r) {
     apply_colocation_score(c, r, col->primary, *col);
   }
   for (Colocation* col : with_this_of(r)) {
-    if (!col->influence) continue;
+    if (!col->influence && !r->running_on.empty()) continue;
     r->allowed = merge_scores(c, col->dependent, &r->allowed, col->node_attribute, double(col->score) / kInfinity,
                               kMergeRollback);
   }
@@ -77,6 +77,7 @@ Node* assign_group(Cluster& c, Resource* g) {
   if (!g->provisional) return g->assigned;
   if (g->allocating) return nullptr;
   g->allocating = true;
+  expand_group_colocations(g);
   g->assign_scores = g->allowed;
   for (Resource* child : g->children) child->group_scores = child->allowed;
   Node* first = nullptr;
@@ -98,6 +99,8 @@ Node* assign_group(Cluster& c, Resource* g) {
 }  // namespace
 
 Node* assign_resource(Cluster& c, Resource* r) {
+  // Members are never placed on their own: their group goes first.
+  if (r->parent && !r->parent->allocating && r->parent->provisional) assign_resource(c, r->parent);
   return r->is_group() ? assign_group(c, r) : assign_primitive(c, r);
 }
 

@@ -53,18 +53,32 @@ void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const s
 
 }  // namespace
 
-std::vector<Colocation*> this_with_of(const Resource* r) {
-  std::vector<Colocation*> out = r->this_with;
-  if (is_first_member(r)) out.insert(out.end(), r->parent->this_with.begin(), r->parent->this_with.end());
-  if (r->parent && r->parent->is_group() && !r->parent->group_colocated)
-    out.insert(out.end(), r->parent->this_with.begin(), r->parent->this_with.end());
-  return out;
-}
+std::vector<Colocation*> this_with_of(const Resource* r) { return r->this_with; }
 
-std::vector<Colocation*> with_this_of(const Resource* r) {
-  std::vector<Colocation*> out = r->with_this;
-  if (is_first_member(r)) out.insert(out.end(), r->parent->with_this.begin(), r->parent->with_this.end());
-  return out;
+std::vector<Colocation*> with_this_of(const Resource* r) { return r->with_this; }
+
+void expand_group_colocations(Resource* g) {
+  if (g->children.empty() || g->group_expanded) return;
+  g->group_expanded = true;
+  // "group with R" is "first member with R" (later members follow it), plus,
+  // after an unmanaged member, mandatory ones for each later member.
+  Resource* first = g->children.front();
+  first->this_with.insert(first->this_with.end(), g->this_with.begin(), g->this_with.end());
+  bool any_unmanaged = !first->managed;
+  for (size_t i = 1; i < g->children.size(); ++i) {
+    Resource* m = g->children[i];
+    if (any_unmanaged) {
+      for (Colocation* col : g->this_with)
+        if (col->score >= kInfinity) m->this_with.insert(m->this_with.begin(), col);
+    } else if (!m->managed) {
+      any_unmanaged = true;
+    }
+  }
+  g->this_with.clear();
+  // "R with group" is "R with last member".
+  Resource* last = g->children.back();
+  last->with_this.insert(last->with_this.end(), g->with_this.begin(), g->with_this.end());
+  g->with_this.clear();
 }
 
 void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, const Colocation& col) {
@@ -86,44 +100,38 @@ void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, 
 
 NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
                         unsigned flags) {
-  if (rsc->merging) return nodes ? *nodes : NodeScores{};
+  const NodeScores input = nodes ? *nodes : NodeScores{};
+  if (rsc->merging) return input;
   rsc->merging = true;
+  const bool group = rsc->is_group() && !rsc->children.empty();
   NodeScores work;
-  if (rsc->is_group()) {
-    // A group merges through its first member, then its own dependents.
-    if (rsc->children.empty()) {
-      rsc->merging = false;
-      return nodes ? *nodes : NodeScores{};
-    }
-    work = merge_scores(c, rsc->children.front(), nodes, attr, factor, flags);
-    for (Colocation* col : rsc->with_this) {
-      if (!col->influence) continue;
-      work = merge_scores(c, col->dependent, &work, col->node_attribute, double(col->score) / kInfinity, flags);
-    }
-    rsc->merging = false;
-    return work;
-  }
   if (flags & kMergeInit) {
-    work = rsc->allowed;
+    work = group ? merge_scores(c, rsc->children.back(), nullptr, attr, factor, flags) : rsc->allowed;
     flags &= ~kMergeInit;
+  } else if (group) {
+    // The first member folds in the others through the internal colocations.
+    work = merge_scores(c, rsc->children.front(), &input, attr, factor, flags);
   } else {
-    work = nodes ? *nodes : NodeScores{};
+    work = input;
     add_matching(c, work, rsc, attr, factor, flags & kMergePositive);
   }
   if (any_available(c, work)) {
     const int multiplier = factor < 0 ? -1 : 1;
-    const auto list = (flags & kMergeForward) ? this_with_of(rsc) : with_this_of(rsc);
+    std::vector<Colocation*> list;
+    if (flags & kMergeForward) list = rsc->this_with;
+    else if (group) list = rsc->children.back()->with_this;
+    else list = rsc->with_this;
     for (Colocation* col : list) {
       Resource* other;
       if (flags & kMergeForward) other = col->primary;
-      else if (!col->influence) continue;
+      else if (!col->influence && !col->primary->running_on.empty()) continue;
       else other = col->dependent;
       work = merge_scores(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
                           flags | kMergeRollback);
     }
   } else if (flags & kMergeRollback) {
     rsc->merging = false;
-    return nodes ? *nodes : NodeScores{};
+    return input;
   }
   rsc->merging = false;
   return work;

@@ -22,8 +22,22 @@ void add_colocation(Cluster& c, const std::string& id, Resource* dep, Resource* 
   col->primary_role = pri_role;
   col->node_attribute = attr.empty() ? "#uname" : attr;
   col->influence = influence;
-  dep->this_with.push_back(col.get());
-  pri->with_this.push_back(col.get());
+  // Kept sorted as pacemaker keeps them: by the other side's priority, then
+  // variant, then id; a new constraint goes before equal ones.
+  auto insert = [](std::vector<Colocation*>& list, Colocation* c, bool by_primary) {
+    auto key_less = [&](const Colocation* a, const Colocation* b) {  // a sorts before b
+      const Resource* ra = by_primary ? a->primary : a->dependent;
+      const Resource* rb = by_primary ? b->primary : b->dependent;
+      if (ra->priority != rb->priority) return ra->priority > rb->priority;
+      if (ra->variant != rb->variant) return int(ra->variant) > int(rb->variant);
+      return ra->id < rb->id;
+    };
+    auto it = list.begin();
+    while (it != list.end() && key_less(*it, c)) ++it;
+    list.insert(it, c);
+  };
+  insert(dep->this_with, col.get(), true);
+  insert(pri->with_this, col.get(), false);
   c.colocations.push_back(std::move(col));
 }
 
@@ -187,7 +201,15 @@ void unpack_order(Cluster& c, const XmlElement& x) {
 }  // namespace
 
 void unpack_constraints(Cluster& c, const XmlElement& cib) {
-  // Implicit group constraints first: member i runs with and after member i-1.
+  auto constraints = cib.first_child("configuration").first_child("constraints");
+  for (const auto& x : constraints.children()) {
+    const auto tag = x.name();
+    if (tag == "rsc_location") unpack_location(c, x);
+    else if (tag == "rsc_colocation") unpack_colocation(c, x);
+    else if (tag == "rsc_order") unpack_order(c, x);
+    else if (tag == "rsc_ticket") c.warnings.push_back("rsc_ticket " + x.attr_or("id", "?") + ": tickets are not supported yet");
+  }
+  // Implicit group constraints, after the configured ones as in pacemaker: member i runs with and after member i-1.
   for (Resource* g : c.resources) {
     if (!g->is_group()) continue;
     for (size_t i = 1; i < g->children.size(); ++i) {
@@ -198,14 +220,7 @@ void unpack_constraints(Cluster& c, const XmlElement& cib) {
         add_order(c, g->id + "-internal", g->children[i - 1], "start", g->children[i], "start", "Mandatory", true);
     }
   }
-  auto constraints = cib.first_child("configuration").first_child("constraints");
-  for (const auto& x : constraints.children()) {
-    const auto tag = x.name();
-    if (tag == "rsc_location") unpack_location(c, x);
-    else if (tag == "rsc_colocation") unpack_colocation(c, x);
-    else if (tag == "rsc_order") unpack_order(c, x);
-    else if (tag == "rsc_ticket") c.warnings.push_back("rsc_ticket " + x.attr_or("id", "?") + ": tickets are not supported yet");
-  }
+
 }
 
 }  // namespace halab::scheduler

@@ -44,10 +44,6 @@ bool update_edge(Action* first, Action* then, uint32_t flags) {
       first->optional = false;
       changed = true;
     }
-    if (reason && !then->optional && !then->runnable && first->runnable) {
-      first->runnable = false;
-      changed = true;
-    }
   }
   return changed;
 }

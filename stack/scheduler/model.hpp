@@ -89,6 +89,7 @@ struct Resource {
   bool merging = false;
   bool group_colocated = true;
   bool group_ordered = true;
+  bool group_expanded = false;  // group colocations moved to members (at assignment)
   bool needs_fencing = false;  // requires=fencing (vs quorum / nothing)
   bool needs_nothing = false;
   bool restart_type_ignore = false;

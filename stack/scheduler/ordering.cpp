@@ -61,7 +61,11 @@ void apply_orderings(Cluster& c) {
     for (Action* f : firsts)
       for (Action* t : thens) {
         if (f->rsc == t->rsc && f->rsc) continue;
-        c.order(f, t, o.flags);
+        // As in pacemaker, the first ordering between two actions wins.
+        bool exists = false;
+        for (auto& [a, fl] : f->after)
+          if (a == t) exists = true;
+        if (!exists) c.order(f, t, o.flags);
       }
   }
 }

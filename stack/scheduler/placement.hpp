@@ -28,6 +28,10 @@ NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, cons
 std::vector<Colocation*> this_with_of(const Resource* r);
 std::vector<Colocation*> with_this_of(const Resource* r);
 
+// Moves a group's colocations onto its members (pacemaker does this when it
+// places the group).
+void expand_group_colocations(Resource* g);
+
 bool node_available(const Cluster& c, int node_index);
 Node* assign_resource(Cluster& c, Resource* r);
 void assign_all(Cluster& c);
