@@ -76,9 +76,13 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   Action* start = nullptr;
   if (chosen && !stopping) {
     const bool optional = r->current_node() == chosen && !r->failed && r->running_on.size() == 1;
-    start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, optional);
+    // As pacemaker: created optional, required only when it can run.
+    start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
-    for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
+    if (start->runnable && !optional) start->optional = false;
+    // Unmanaged resources get no internal orderings.
+    if (r->managed)
+      for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
     for (const auto& op : r->ops) {
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;

@@ -55,7 +55,9 @@ void add_order(Cluster& c, const std::string& id, Resource* first, std::string f
   uint32_t flags = 0;
   if (kind == "Optional") flags = kOrderOptional;
   else if (kind == "Serialize") flags = kOrderSerialize;
-  else {
+  else if (!symmetrical) {
+    flags = kOrderAsymmetrical;
+  } else {
     flags = kOrderImpliesThen;
     if (first_task == "start" || first_task == "promote") flags |= kOrderRunnableLeft;
   }

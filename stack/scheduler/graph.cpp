@@ -16,33 +16,47 @@ std::string describe(const Action* a, const char* change) {
   return s;
 }
 
-bool update_edge(Action* first, Action* then, uint32_t flags) {
+// Clears `flag` on `a` because of `why`, recording why (pacemaker's
+// clear_action_flag_because).
+bool clear_because(Action* a, bool Action::*flag, const Action* why, const char* change) {
+  if (!(a->*flag)) return false;
+  a->*flag = false;
+  if (a->rsc != why->rsc) set_reason(a, describe(why, change), false);
+  return true;
+}
+
+bool update_edge(Action* first, Action* then, uint32_t flags, bool runnable_only) {
   bool changed = false;
-  const bool differ = first->rsc != then->rsc;
-  if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable) {
-    then->runnable = false;
-    if (differ) set_reason(then, describe(first, "unrunnable"), false);
-    changed = true;
+  if ((flags & kOrderAsymmetrical) && then->rsc && !runnable_only) {
+    const Resource* r = then->rsc;
+    const bool then_stopped = r->running_on.empty();
+    const bool already_started = !then_stopped && then->task == "start" && then->optional && then->node &&
+                                 r->running_on.size() == 1 && then->node == r->running_on.front();
+    if (then_stopped && then->task == "stop") {
+      // nothing to do
+    } else if (already_started) {
+      // nothing to do: it is running and not restarting
+    } else if (!first->runnable) {
+      changed |= clear_because(then, &Action::optional, first, "required");
+      changed |= clear_because(then, &Action::runnable, first, "unrunnable");
+    }
   }
-  // A required first does not make an unrunnable then required (it stays a
-  // blocked option rather than forcing its own dependencies to stop).
-  if ((flags & kOrderImpliesThen) && !first->optional && then->optional && then->runnable) {
-    then->optional = false;
-    if (differ) set_reason(then, describe(first, "required"), false);
-    changed = true;
-  }
-  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional) {
-    first->optional = false;
-    if (differ) set_reason(first, describe(then, "required"), false);
-    changed = true;
-  }
+  if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
+    changed |= clear_because(then, &Action::runnable, first, "unrunnable");
+  if (runnable_only) return changed;
+  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
+    changed |= clear_because(first, &Action::optional, then, "required");
+  if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
+    changed |= clear_because(then, &Action::optional, first, "required");
   if (flags & kOrderRestart) {
-    bool reason = false;
-    if (!then->runnable && then->rsc && then->rsc->managed) reason = true;
-    if (!then->optional) reason = true;
-    if (reason && first->optional && (first->runnable || !then->optional)) {
-      first->optional = false;
-      changed = true;
+    // A stop before a start of the same resource: a required start (a
+    // restart) needs the stop; so does a start that cannot happen.
+    bool reason = !then->optional;
+    if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
+    if (reason) {
+      if (first->runnable) changed |= clear_because(first, &Action::optional, then, "required");
+      if (!then->optional) changed |= clear_because(first, &Action::optional, then, "required");
+      if (!first->optional && !first->runnable) changed |= clear_because(then, &Action::runnable, first, "unrunnable");
     }
   }
   return changed;
@@ -52,12 +66,16 @@ bool update_edge(Action* first, Action* then, uint32_t flags) {
 
 void propagate_flags(Cluster& c) {
   // Bounded: each pass can only clear flags, two per action.
+  // Unrunnable-ness first, so that blocked actions are explained by what
+  // blocks them rather than by what requires them.
   const size_t limit = 2 * c.actions.size() + 2;
-  for (size_t pass = 0; pass < limit; ++pass) {
-    bool changed = false;
-    for (auto& a : c.actions)
-      for (auto& [then, flags] : a->after) changed |= update_edge(a.get(), then, flags);
-    if (!changed) return;
+  for (int phase = 0; phase < 2; ++phase) {
+    for (size_t pass = 0; pass < limit; ++pass) {
+      bool changed = false;
+      for (auto& a : c.actions)
+        for (auto& [then, flags] : a->after) changed |= update_edge(a.get(), then, flags, phase == 0);
+      if (!changed) break;
+    }
   }
 }
 

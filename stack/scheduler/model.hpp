@@ -130,6 +130,7 @@ enum OrderFlag : uint32_t {
   kOrderImpliesThenPrinted = 1u << 6,
   kOrderOneOrMore = 1u << 7,
   kOrderPseudoLeft = 1u << 8,
+  kOrderAsymmetrical = 1u << 9,
 };
 
 enum class ActionKind { Resource, Pseudo, Fence, Shutdown, ClearFailcount };

@@ -51,9 +51,15 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
   Node* current = r->current_node();
   Node* next = r->assigned;
   if (!r->managed || (!current && !next)) return;
-  Action* start = find_on(r, "start", next);
-  Action* stop = find_on(r, "stop", current);
   const bool moving = current && next && current != next;
+  Action* start = nullptr;
+  for (Action* a : r->actions)
+    if (!start && a->task == "start" && a->interval_ms == 0 && next && a->node == next) start = a;
+  // The stop on the current node, or any stop when the start cannot happen.
+  const Node* start_node = (start && start->runnable) ? current : nullptr;
+  Action* stop = nullptr;
+  for (Action* a : r->actions)
+    if (!stop && a->task == "stop" && (!start_node || a->node == start_node)) stop = a;
   if (r->role == r->next_role) {
     if (!next) return;
     if (!start || start->optional) return;
@@ -77,8 +83,10 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     log_action(out, "Recover", r, current, next, stop, start);
   } else if (moving) {
     log_action(out, "Move", r, current, next, stop, nullptr);
-  } else if (start && !start->optional) {
-    log_action(out, "Start", r, nullptr, next, start, nullptr);
+  } else if (stop && !stop->optional) {
+    log_action(out, "Restart", r, current, next, start, nullptr);
+  } else if (r->role == Role::Stopped && r->next_role != Role::Stopped && r->next_role != Role::Unknown) {
+    log_action(out, "Start", r, current, next, start, nullptr);
   }
 }
 
