@@ -110,25 +110,57 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
 }
 
+// A resource's start, or an optional placeholder that cannot run when it has
+// none (pacemaker creates the missing "first" of an ordering that way).
+Action* start_or_placeholder(Cluster& c, Resource* r) {
+  auto starts = c.find_actions(r, "start");
+  if (!starts.empty()) return starts.front();
+  Action* placeholder = c.new_action(ActionKind::Resource, r, "start", 0, nullptr, true);
+  placeholder->runnable = false;
+  return placeholder;
+}
+
+// pacemaker's group internal constraints: pseudo-actions around the members
+// and, for ordered groups, each member after the previous one.
 void create_group_actions(Cluster& c, Resource* g) {
   for (Resource* child : g->children) create_primitive_actions(c, child);
   Action* start = c.new_action(ActionKind::Pseudo, g, "start", 0, nullptr, true);
   Action* running = c.new_action(ActionKind::Pseudo, g, "running", 0, nullptr, true);
   Action* stop = c.new_action(ActionKind::Pseudo, g, "stop", 0, nullptr, true);
   Action* stopped = c.new_action(ActionKind::Pseudo, g, "stopped", 0, nullptr, true);
+  c.order(stopped, start, kOrderOptional);
   c.order(start, running, kOrderRunnableLeft);
   c.order(stop, stopped, kOrderRunnableLeft);
-  c.order(stopped, start, kOrderOptional);
+  Resource* prev = nullptr;
   for (Resource* child : g->children) {
-    for (Action* a : c.find_actions(child, "start")) {
-      c.order(start, a, kOrderImpliesFirst | kOrderRunnableLeft);
-      c.order(a, running, kOrderImpliesThen | kOrderRunnableLeft);
+    uint32_t stopped_flags = kOrderImpliesThenPrinted;
+    if (!prev && g->group_ordered) stopped_flags = kOrderImpliesThen;
+    const auto child_starts = c.find_actions(child, "start");
+    const auto child_stops = c.find_actions(child, "stop");
+    for (Action* a : child_starts) {
+      c.order(start, a, kOrderImpliesFirstPrinted);
+      c.order(a, running, kOrderRunnableLeft | kOrderImpliesThen | kOrderImpliesThenPrinted);
     }
-    for (Action* a : c.find_actions(child, "stop")) {
-      c.order(stop, a, kOrderImpliesFirst);
-      c.order(a, stopped, kOrderImpliesThen);
+    for (Action* a : child_stops) {
+      c.order(stop, a, kOrderImpliesFirstPrinted);
+      c.order(a, stopped, stopped_flags);
     }
+    if (!g->group_ordered) {
+      for (Action* a : child_starts) c.order(start, a, kOrderImpliesThen | kOrderRunnableLeft);
+    } else if (prev) {
+      Action* prev_start = child_starts.empty() ? nullptr : start_or_placeholder(c, prev);
+      for (Action* a : child_starts) c.order(prev_start, a, kOrderImpliesThen | kOrderRunnableLeft);
+      for (Action* a : child_stops)
+        for (Action* p : c.find_actions(prev, "stop")) c.order(a, p, kOrderRestart);
+    }
+    if (child_starts.empty()) {
+      // The group cannot be "running" without this member.
+      c.order(start_or_placeholder(c, child), running, kOrderRunnableLeft | kOrderImpliesThen);
+    }
+    prev = child;
   }
+  if (g->group_ordered && !g->children.empty())
+    for (Action* a : c.find_actions(g->children.back(), "stop")) c.order(stop, a, kOrderImpliesThen);
 }
 
 }  // namespace

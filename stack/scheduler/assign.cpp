@@ -35,7 +35,13 @@ Node* best_node(Cluster& c, Resource* r) {
   if (nodes.empty()) return nullptr;
   const auto& best = nodes.front();
   if (!node_available(c, best.first) || best.second < 0) return nullptr;
-  return c.nodes[size_t(best.first)].get();
+  Node* chosen = c.nodes[size_t(best.first)].get();
+  // A resource stays where it runs when that node is just as good.
+  if (best.second > 0 && current && current->can_run()) {
+    for (size_t i = 1; i < nodes.size() && nodes[i].second == best.second; ++i)
+      if (nodes[i].first == current->index) chosen = current;
+  }
+  return chosen;
 }
 
 Node* assign_primitive(Cluster& c, Resource* r) {
@@ -57,6 +63,8 @@ Node* assign_primitive(Cluster& c, Resource* r) {
   if (c.options.stonith_enabled && !c.have_fence_device) r->managed = false;
   if (target == Role::Stopped && r->managed) {
     r->next_role = Role::Stopped;
+    for (auto& [n, w] : r->allowed) w = -kInfinity;  // pacemaker bans it everywhere
+    r->assign_scores = r->allowed;
     set_assigned(r, nullptr);
   } else if (!r->managed) {
     r->next_role = r->role;

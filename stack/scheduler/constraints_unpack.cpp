@@ -218,8 +218,6 @@ void unpack_constraints(Cluster& c, const XmlElement& cib) {
       if (g->group_colocated)
         add_colocation(c, g->id + "-internal", g->children[i], g->children[i - 1], kInfinity, Role::Unknown,
                        Role::Unknown, "#uname", true);
-      if (g->group_ordered)
-        add_order(c, g->id + "-internal", g->children[i - 1], "start", g->children[i], "start", "Mandatory", true);
     }
   }
 

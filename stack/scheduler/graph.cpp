@@ -25,9 +25,28 @@ bool clear_because(Action* a, bool Action::*flag, const Action* why, const char*
   return true;
 }
 
-bool update_edge(Action* first, Action* then, uint32_t flags, bool runnable_only) {
-  bool changed = false;
-  if ((flags & kOrderAsymmetrical) && then->rsc && !runnable_only) {
+// One ordering edge, its rules in pacemaker's order.
+void update_edge(Action* first, Action* then, uint32_t flags) {
+  if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
+  if ((flags & kOrderImpliesThenPrinted) && !first->optional) then->printed = true;
+  if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
+    clear_because(then, &Action::optional, first, "required");
+  if (flags & kOrderRestart) {
+    // A stop before a start of the same resource: a required start (a
+    // restart) needs the stop; so does a start that cannot happen.
+    bool reason = !then->optional;
+    if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
+    if (reason) {
+      if (first->runnable) clear_because(first, &Action::optional, then, "required");
+      if (!then->optional) clear_because(first, &Action::optional, then, "required");
+      if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
+    }
+  }
+  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
+    clear_because(first, &Action::optional, then, "required");
+  if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
+    clear_because(then, &Action::runnable, first, "unrunnable");
+  if ((flags & kOrderAsymmetrical) && then->rsc) {
     const Resource* r = then->rsc;
     const bool then_stopped = r->running_on.empty();
     const bool already_started = !then_stopped && then->task == "start" && then->optional && then->node &&
@@ -37,45 +56,47 @@ bool update_edge(Action* first, Action* then, uint32_t flags, bool runnable_only
     } else if (already_started) {
       // nothing to do: it is running and not restarting
     } else if (!first->runnable) {
-      changed |= clear_because(then, &Action::optional, first, "required");
-      changed |= clear_because(then, &Action::runnable, first, "unrunnable");
+      clear_because(then, &Action::optional, first, "required");
+      clear_because(then, &Action::runnable, first, "unrunnable");
     }
   }
-  if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
-    changed |= clear_because(then, &Action::runnable, first, "unrunnable");
-  if (runnable_only) return changed;
-  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
-    changed |= clear_because(first, &Action::optional, then, "required");
-  if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
-    changed |= clear_because(then, &Action::optional, first, "required");
-  if (flags & kOrderRestart) {
-    // A stop before a start of the same resource: a required start (a
-    // restart) needs the stop; so does a start that cannot happen.
-    bool reason = !then->optional;
-    if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
-    if (reason) {
-      if (first->runnable) changed |= clear_because(first, &Action::optional, then, "required");
-      if (!then->optional) changed |= clear_because(first, &Action::optional, then, "required");
-      if (!first->optional && !first->runnable) changed |= clear_because(then, &Action::runnable, first, "unrunnable");
+}
+
+// pacemaker's update_action: apply the orderings into `then` (latest first),
+// and follow whatever changed.
+void update_action(Action* then, size_t depth, size_t limit) {
+  if (depth > limit) return;
+  const bool then_opt = then->optional, then_run = then->runnable;
+  for (size_t i = then->before.size(); i-- > 0;) {
+    auto [first, flags] = then->before[i];
+    const bool f_opt = first->optional, f_run = first->runnable;
+    update_edge(first, then, flags);
+    if (first->optional != f_opt || first->runnable != f_run) {
+      for (size_t j = first->after.size(); j-- > 0;) update_action(first->after[j].first, depth + 1, limit);
+      update_action(first, depth + 1, limit);
     }
   }
-  return changed;
+  if (then->optional != then_opt || then->runnable != then_run)
+    for (size_t j = then->after.size(); j-- > 0;) update_action(then->after[j].first, depth + 1, limit);
 }
 
 }  // namespace
 
 void propagate_flags(Cluster& c) {
-  // Bounded: each pass can only clear flags, two per action.
-  // Unrunnable-ness first, so that blocked actions are explained by what
-  // blocks them rather than by what requires them.
-  const size_t limit = 2 * c.actions.size() + 2;
-  for (int phase = 0; phase < 2; ++phase) {
-    for (size_t pass = 0; pass < limit; ++pass) {
-      bool changed = false;
-      for (auto& a : c.actions)
-        for (auto& [then, flags] : a->after) changed |= update_edge(a.get(), then, flags, phase == 0);
-      if (!changed) break;
-    }
+  // Every change clears a flag, so recursion is bounded by twice the number
+  // of actions; the limit only guards against a bug.
+  const size_t limit = 2 * c.actions.size() + 8;
+  for (auto& a : c.actions) update_action(a.get(), 0, limit);
+  // A last sweep to a fixpoint (normally a no-op).
+  for (size_t pass = 0; pass < limit; ++pass) {
+    bool changed = false;
+    for (auto& a : c.actions)
+      for (auto& [first, flags] : a->before) {
+        const bool before = first->optional ^ (first->runnable << 1) ^ (a->optional << 2) ^ (a->runnable << 3);
+        update_edge(first, a.get(), flags);
+        changed |= before != (first->optional ^ (first->runnable << 1) ^ (a->optional << 2) ^ (a->runnable << 3));
+      }
+    if (!changed) break;
   }
 }
 

@@ -145,13 +145,14 @@ struct Action {
   bool optional = true;
   bool runnable = true;
   bool pseudo = false;
+  bool printed = false;  // optional but shown in the graph (pacemaker's print_always)
   std::string reason;
   std::string fence_type = "reboot";
   std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
   std::vector<std::pair<Action*, uint32_t>> after;
   // rsc_task_interval, as pacemaker names operations.
   std::string key() const;
-  bool in_graph() const { return !optional && runnable; }
+  bool in_graph() const { return (!optional || printed) && runnable; }
 };
 
 struct OrderConstraint {
