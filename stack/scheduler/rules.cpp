@@ -204,6 +204,7 @@ std::optional<long long> parse_iso8601(const std::string& text) {
     secs = parts[0] * 3600LL + parts[1] * 60LL + parts[2];
     if (i < s.size() && s[i] == '.')
       while (i < s.size() && (s[i] == '.' || std::isdigit((unsigned char)s[i]))) ++i;
+    while (i < s.size() && s[i] == ' ') ++i;
     if (i < s.size() && (s[i] == '+' || s[i] == '-') && all_digits(s, i + 1, 2)) {
       int sign = s[i] == '+' ? 1 : -1;
       int oh = std::atoi(s.substr(i + 1, 2).c_str());

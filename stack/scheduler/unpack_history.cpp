@@ -3,6 +3,7 @@
 // which nodes already know its state (no probe needed), recurring monitors.
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 
 #include "stack/scheduler/unpack.hpp"
@@ -72,6 +73,14 @@ Resource* orphan_for(Cluster& c, const XmlElement& lrm_rsc) {
   c.all_resources.push_back(std::move(r));
   c.resources.push_back(raw);
   return raw;
+}
+
+bool feature_set_at_least(const std::string& v, int major, int minor, int patch) {
+  int a = 0, b = 0, d = 0;
+  if (std::sscanf(v.c_str(), "%d.%d.%d", &a, &b, &d) < 1) return false;
+  if (a != major) return a > major;
+  if (b != minor) return b > minor;
+  return d >= patch;
 }
 
 }  // namespace
@@ -206,12 +215,15 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       }
     }
   }
-  // Fail counts from transient attributes: fail-count-RSC or fail-count-RSC#op_interval.
+  // Fail counts from transient attributes: fail-count-RSC, and (from feature
+  // set 3.0.13 on, as pacemaker reads them) fail-count-RSC#op_interval.
+  const bool per_op = feature_set_at_least(cib.attr_or("crm_feature_set", ""), 3, 0, 13);
   for (auto& n : c.nodes) {
     for (auto& [k, v] : n->attrs) {
       if (k.rfind("fail-count-", 0) != 0) continue;
       std::string rest = k.substr(11);
       auto hash = rest.find('#');
+      if (hash != std::string::npos && !per_op) continue;
       std::string rid = hash == std::string::npos ? rest : rest.substr(0, hash);
       Resource* r = c.find_resource(rid);
       if (!r) continue;
