@@ -97,7 +97,9 @@ TEST(SimulateCli, WritesDotSvgAndGraphAndPrintsCrmSimulateSections) {
     auto summary = [](const std::string& text) {
       auto from = text.find("Transition Summary:");
       auto to = text.find("\n\n", from);
-      return text.substr(from, to == std::string::npos ? std::string::npos : to - from);
+      std::string part = text.substr(from, to == std::string::npos ? std::string::npos : to - from);
+      while (!part.empty() && part.back() == '\n') part.pop_back();
+      return part;
     };
     EXPECT_EQ(summary(out), summary(slurp(dir + "/peer.txt")));
   }
