@@ -15,8 +15,8 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (r->orphan) return false;
   if (!c.options.enable_startup_probes) return false;
   if (r->probed_on.count(n->index)) return false;
-  for (const auto& lc : c.locations) {
-    if (lc.discovery == "always") continue;
+  for (const LocationConstraint* lcp : c.discovery_limits) {
+    const auto& lc = *lcp;
     const Resource* t = lc.rsc;
     if (t != r && t != r->parent) continue;
     if (lc.discovery == "never") {
@@ -166,6 +166,9 @@ void create_group_actions(Cluster& c, Resource* g) {
 }  // namespace
 
 void create_actions(Cluster& c) {
+  c.discovery_limits.clear();
+  for (const auto& lc : c.locations)
+    if (lc.discovery != "always") c.discovery_limits.push_back(&lc);
   for (Resource* r : c.resources) {
     if (r->is_group()) create_group_actions(c, r);
     else create_primitive_actions(c, r);

@@ -62,43 +62,41 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   }
 }
 
-// pacemaker's update_action: apply the orderings into `then` (latest first),
-// and follow whatever changed.
-void update_action(Action* then, size_t depth, size_t limit) {
-  if (depth > limit) return;
-  const bool then_opt = then->optional, then_run = then->runnable;
-  for (size_t i = then->before.size(); i-- > 0;) {
-    auto [first, flags] = then->before[i];
-    const bool f_opt = first->optional, f_run = first->runnable;
-    update_edge(first, then, flags);
-    if (first->optional != f_opt || first->runnable != f_run) {
-      for (size_t j = first->after.size(); j-- > 0;) update_action(first->after[j].first, depth + 1, limit);
-      update_action(first, depth + 1, limit);
+// pacemaker's update_action, as a worklist: an action applies the orderings
+// into it (latest first); whatever changes queues the actions after it (and
+// a changed 'first' itself). Each flag only ever clears, so this ends.
+void update_actions(Cluster& c) {
+  std::vector<Action*> work;
+  std::vector<char> queued(c.actions.size(), 0);
+  auto push = [&](Action* a) {
+    if (!queued[size_t(a->id)]) {
+      queued[size_t(a->id)] = 1;
+      work.push_back(a);
     }
+  };
+  for (size_t i = c.actions.size(); i-- > 0;) push(c.actions[i].get());
+  while (!work.empty()) {
+    Action* then = work.back();
+    work.pop_back();
+    queued[size_t(then->id)] = 0;
+    const bool then_opt = then->optional, then_run = then->runnable;
+    for (size_t i = then->before.size(); i-- > 0;) {
+      auto [first, flags] = then->before[i];
+      const bool f_opt = first->optional, f_run = first->runnable;
+      update_edge(first, then, flags);
+      if (first->optional != f_opt || first->runnable != f_run) {
+        push(first);
+        for (auto& [next, fl] : first->after) push(next);
+      }
+    }
+    if (then->optional != then_opt || then->runnable != then_run)
+      for (auto& [next, fl] : then->after) push(next);
   }
-  if (then->optional != then_opt || then->runnable != then_run)
-    for (size_t j = then->after.size(); j-- > 0;) update_action(then->after[j].first, depth + 1, limit);
 }
 
 }  // namespace
 
-void propagate_flags(Cluster& c) {
-  // Every change clears a flag, so recursion is bounded by twice the number
-  // of actions; the limit only guards against a bug.
-  const size_t limit = 2 * c.actions.size() + 8;
-  for (auto& a : c.actions) update_action(a.get(), 0, limit);
-  // A last sweep to a fixpoint (normally a no-op).
-  for (size_t pass = 0; pass < limit; ++pass) {
-    bool changed = false;
-    for (auto& a : c.actions)
-      for (auto& [first, flags] : a->before) {
-        const bool before = first->optional ^ (first->runnable << 1) ^ (a->optional << 2) ^ (a->runnable << 3);
-        update_edge(first, a.get(), flags);
-        changed |= before != (first->optional ^ (first->runnable << 1) ^ (a->optional << 2) ^ (a->runnable << 3));
-      }
-    if (!changed) break;
-  }
-}
+void propagate_flags(Cluster& c) { update_actions(c); }
 
 std::vector<Action*> graph_order(const Cluster& c) {
   std::vector<int> indegree(c.actions.size(), 0);

@@ -199,6 +199,7 @@ struct Cluster {
   std::vector<std::unique_ptr<Colocation>> colocations;
   std::vector<OrderConstraint> orders;
   std::vector<LocationConstraint> locations;
+  std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
   std::vector<std::string> warnings;
   bool have_fence_device = false;
