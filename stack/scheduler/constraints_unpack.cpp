@@ -209,7 +209,6 @@ void unpack_constraints(Cluster& c, const XmlElement& cib) {
     if (tag == "rsc_location") unpack_location(c, x);
     else if (tag == "rsc_colocation") unpack_colocation(c, x);
     else if (tag == "rsc_order") unpack_order(c, x);
-    else if (tag == "rsc_ticket") c.warnings.push_back("rsc_ticket " + x.attr_or("id", "?") + ": tickets are not supported yet");
   }
   // Implicit group constraints, after the configured ones as in pacemaker: member i runs with and after member i-1.
   for (Resource* g : c.resources) {

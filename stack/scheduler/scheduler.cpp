@@ -51,6 +51,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   unpack_resources(*c, cib);
   unpack_history(*c, cib);
   unpack_constraints(*c, cib);
+  unpack_tickets(*c, cib);
   return c;
 }
 

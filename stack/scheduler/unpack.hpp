@@ -29,6 +29,7 @@ void unpack_resources(Cluster& c, const XmlElement& cib);
 void unpack_node_states(Cluster& c, const XmlElement& cib);
 void unpack_history(Cluster& c, const XmlElement& cib);
 void unpack_constraints(Cluster& c, const XmlElement& cib);
+void unpack_tickets(Cluster& c, const XmlElement& cib);
 
 // Whole pipeline: config, nodes, resources, status, constraints.
 std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now);
