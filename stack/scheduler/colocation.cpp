@@ -14,10 +14,6 @@ bool any_available(const Cluster& c, const NodeScores& s) {
   return false;
 }
 
-bool is_first_member(const Resource* r) {
-  return r->parent && r->parent->is_group() && r->parent->group_colocated && !r->parent->children.empty() &&
-         r->parent->children.front() == r;
-}
 
 // The member a group stands for as a primary: its last member for mandatory
 // colocations (the whole group must be up), else its first.

@@ -75,17 +75,35 @@ std::string kind_of(const XmlElement& x) {
   return "Mandatory";
 }
 
+}  // namespace
+
+std::vector<Resource*> resolve(Cluster& c, const std::string& id) {
+  if (Resource* r = c.find_resource(id)) return {r};
+  std::vector<Resource*> out;
+  auto tag = c.tags.find(id);
+  if (tag != c.tags.end()) {
+    for (const auto& ref : tag->second)
+      for (Resource* r : resolve(c, ref)) out.push_back(r);
+    return out;
+  }
+  for (auto& r : c.all_resources)
+    if (r->template_id == id) out.push_back(r.get());
+  return out;
+}
+
+namespace {
+
 std::vector<Resource*> set_members(Cluster& c, const XmlElement& set) {
   std::vector<Resource*> out;
   for (const auto& ref : set.children("resource_ref"))
-    if (Resource* r = c.find_resource(ref.attr_or("id", ""))) out.push_back(r);
+    for (Resource* r : resolve(c, ref.attr_or("id", ""))) out.push_back(r);
   return out;
 }
 
 void unpack_location(Cluster& c, const XmlElement& x) {
   std::vector<Resource*> targets;
   if (auto rid = x.attr("rsc")) {
-    if (Resource* r = c.find_resource(*rid)) targets.push_back(r);
+    for (Resource* r : resolve(c, *rid)) targets.push_back(r);
   } else if (auto pat = x.attr("rsc-pattern")) {
     try {
       std::regex re(*pat, std::regex::extended);
@@ -141,14 +159,15 @@ void unpack_colocation(Cluster& c, const XmlElement& x) {
   const std::string attr = x.attr_or("node-attribute", "#uname");
   auto sets = x.children("resource_set");
   if (sets.empty()) {
-    Resource* dep = c.find_resource(x.attr_or("rsc", ""));
-    Resource* pri = c.find_resource(x.attr_or("with-rsc", ""));
-    if (dep) {
-      auto cr = dep->meta.find("critical");
-      if (cr != dep->meta.end() && !x.has_attr("influence")) influence = is_true(cr->second);
-    }
-    add_colocation(c, id, dep, pri, score, parse_role(x.attr_or("rsc-role", "")),
-                   parse_role(x.attr_or("with-rsc-role", "")), attr, influence);
+    // A template or tag on either side stands for each of its resources.
+    for (Resource* dep : resolve(c, x.attr_or("rsc", "")))
+      for (Resource* pri : resolve(c, x.attr_or("with-rsc", ""))) {
+        bool infl = influence;
+        auto cr = dep->meta.find("critical");
+        if (cr != dep->meta.end() && !x.has_attr("influence")) infl = is_true(cr->second);
+        add_colocation(c, id, dep, pri, score, parse_role(x.attr_or("rsc-role", "")),
+                       parse_role(x.attr_or("with-rsc-role", "")), attr, infl);
+      }
     return;
   }
   // Within a sequential set each member is colocated with the one before it;
@@ -175,11 +194,10 @@ void unpack_order(Cluster& c, const XmlElement& x) {
   auto sets = x.children("resource_set");
   bool symmetrical = is_true(x.attr_or("symmetrical", kind == "Serialize" ? "false" : "true"));
   if (sets.empty()) {
-    Resource* first = c.find_resource(x.attr_or("first", ""));
-    Resource* then = c.find_resource(x.attr_or("then", ""));
     std::string ft = x.attr_or("first-action", "start");
     std::string tt = x.attr_or("then-action", ft);
-    add_order(c, id, first, ft, then, tt, kind, symmetrical);
+    for (Resource* first : resolve(c, x.attr_or("first", "")))
+      for (Resource* then : resolve(c, x.attr_or("then", ""))) add_order(c, id, first, ft, then, tt, kind, symmetrical);
     return;
   }
   std::vector<Resource*> prev_last;
@@ -203,6 +221,8 @@ void unpack_order(Cluster& c, const XmlElement& x) {
 }  // namespace
 
 void unpack_constraints(Cluster& c, const XmlElement& cib) {
+  for (const auto& tag : cib.first_child("configuration").first_child("tags").children("tag"))
+    for (const auto& ref : tag.children("obj_ref")) c.tags[tag.attr_or("id", "")].push_back(ref.attr_or("id", ""));
   auto constraints = cib.first_child("configuration").first_child("constraints");
   for (const auto& x : constraints.children()) {
     const auto tag = x.name();

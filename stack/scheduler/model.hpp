@@ -75,6 +75,7 @@ struct Resource {
   Resource* parent = nullptr;
   std::vector<Resource*> children;
   std::string cls, provider, type;
+  std::string template_id;  // the <template> it was built from, if any
   std::map<std::string, std::string> meta;
   int priority = 0;
   int stickiness = 0;
@@ -202,6 +203,7 @@ struct Cluster {
   std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
   std::vector<std::string> warnings;
+  std::map<std::string, std::vector<std::string>> tags;  // tag id -> referenced ids
   bool have_fence_device = false;
 
   Node* find_node(const std::string& uname_or_id);

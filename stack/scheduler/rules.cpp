@@ -133,8 +133,9 @@ bool evaluate_date_spec(const XmlElement& spec, long long now) {
 
 bool evaluate_date_expression(const XmlElement& e, const RuleContext& ctx) {
   const std::string op = e.attr_or("operation", "in_range");
-  auto start = e.attr("start") ? parse_iso8601(*e.attr("start")) : std::nullopt;
-  auto end = e.attr("end") ? parse_iso8601(*e.attr("end")) : std::nullopt;
+  std::optional<long long> start, end;
+  if (auto v = e.attr("start")) start = parse_iso8601(*v);
+  if (auto v = e.attr("end")) end = parse_iso8601(*v);
   if (op == "date_spec") {
     auto spec = e.first_child("date_spec");
     return spec ? evaluate_date_spec(spec, ctx.now) : false;

@@ -70,12 +70,12 @@ void unpack_tickets(Cluster& c, const XmlElement& cib) {
     const std::string policy = x.attr_or("loss-policy", "stop");
     std::vector<std::pair<Resource*, Role>> targets;
     if (auto rid = x.attr("rsc")) {
-      if (Resource* r = c.find_resource(*rid)) targets.emplace_back(r, parse_role(x.attr_or("rsc-role", "")));
+      for (Resource* r : resolve(c, *rid)) targets.emplace_back(r, parse_role(x.attr_or("rsc-role", "")));
     }
     for (const auto& set : x.children("resource_set")) {
       Role role = parse_role(set.attr_or("role", ""));
       for (const auto& ref : set.children("resource_ref"))
-        if (Resource* r = c.find_resource(ref.attr_or("id", ""))) targets.emplace_back(r, role);
+        for (Resource* r : resolve(c, ref.attr_or("id", ""))) targets.emplace_back(r, role);
     }
     for (auto& [r, role] : targets) apply_ticket(c, r, state, role, policy, id);
   }

@@ -5,6 +5,7 @@
 // (lrm operation history), constraints_unpack.cpp (location, colocation, order).
 #include <map>
 #include <string>
+#include <vector>
 
 #include "stack/scheduler/model.hpp"
 #include "stack/scheduler/xml_reader.hpp"
@@ -30,6 +31,8 @@ void unpack_node_states(Cluster& c, const XmlElement& cib);
 void unpack_history(Cluster& c, const XmlElement& cib);
 void unpack_constraints(Cluster& c, const XmlElement& cib);
 void unpack_tickets(Cluster& c, const XmlElement& cib);
+// A resource id, or a template or tag id standing for several resources.
+std::vector<Resource*> resolve(Cluster& c, const std::string& id);
 
 // Whole pipeline: config, nodes, resources, status, constraints.
 std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now);

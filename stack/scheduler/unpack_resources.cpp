@@ -72,6 +72,7 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
   if (auto t = xml.attr("template")) {
     auto it = templates.find(*t);
     if (it != templates.end()) tmpl = it->second;
+    r->template_id = *t;
   }
   auto from = [&](const char* k) { return xml.has_attr(k) ? xml.attr_or(k, "") : tmpl ? tmpl.attr_or(k, "") : ""; };
   r->cls = from("class");

@@ -138,7 +138,9 @@ TEST(SeedWebService, MovesOnStandbyAndBack) {
   // 1. Fresh cluster: everything starts on node2 (webip must run there).
   std::vector<std::string> start = {"* Start webip ( node2 )", "* Start websrv ( node2 )", "* Start webstore ( node2 )"};
   EXPECT_EQ(ours(doc), start);
-  if (auto t = theirs(doc)) EXPECT_EQ(*t, start);
+  if (auto t = theirs(doc)) {
+    EXPECT_EQ(*t, start);
+  }
   record_running(doc, "node2", false);
   EXPECT_TRUE(ours(doc).empty()) << "nothing to do once started";
 
@@ -148,7 +150,9 @@ TEST(SeedWebService, MovesOnStandbyAndBack) {
   std::vector<std::string> away = {"* Move webip ( node2 -> node1 )", "* Move websrv ( node2 -> node1 )",
                                    "* Move webstore ( node2 -> node1 )"};
   EXPECT_EQ(ours(doc), away);
-  if (auto t = theirs(doc)) EXPECT_EQ(*t, away);
+  if (auto t = theirs(doc)) {
+    EXPECT_EQ(*t, away);
+  }
   record_running(doc, "node2", true);
   record_running(doc, "node1", false);
   EXPECT_TRUE(ours(doc).empty()) << "settled on node1 while node2 is standby";
@@ -159,7 +163,9 @@ TEST(SeedWebService, MovesOnStandbyAndBack) {
   std::vector<std::string> back = {"* Move webip ( node1 -> node2 )", "* Move websrv ( node1 -> node2 )",
                                    "* Move webstore ( node1 -> node2 )"};
   EXPECT_EQ(ours(doc), back);
-  if (auto t = theirs(doc)) EXPECT_EQ(*t, back);
+  if (auto t = theirs(doc)) {
+    EXPECT_EQ(*t, back);
+  }
 }
 
 }  // namespace halab::scheduler::testing
