@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "stack/scheduler/score.hpp"
+#include "stack/scheduler/xml_reader.hpp"
 
 namespace halab::scheduler {
 
@@ -203,7 +204,8 @@ struct Cluster {
   std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
   std::vector<std::string> warnings;
-  std::map<std::string, std::vector<std::string>> tags;  // tag id -> referenced ids
+  std::map<std::string, std::vector<std::string>> tags;
+  XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
   bool have_fence_device = false;
 
   Node* find_node(const std::string& uname_or_id);

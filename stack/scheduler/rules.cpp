@@ -231,6 +231,14 @@ bool evaluate_rule(const XmlElement& rule, const RuleContext& ctx) {
     if (child.name() == "expression") v = evaluate_expression(child, ctx);
     else if (child.name() == "date_expression") v = evaluate_date_expression(child, ctx);
     else if (child.name() == "rule") v = evaluate_rule(child, ctx);
+    else if (child.name() == "rsc_expression") {
+      auto match = [&](const char* attr, const std::string* have) {
+        auto want = child.attr(attr);
+        return !want || (have && *have == *want);
+      };
+      v = ctx.rsc_type && match("class", ctx.rsc_class) && match("provider", ctx.rsc_provider) &&
+          match("type", ctx.rsc_type);
+    } else if (child.name() == "op_expression") v = false;  // no operation context here
     else continue;
     any = true;
     if (want_or && v) return true;

@@ -12,6 +12,10 @@ struct RuleContext {
   const Node* node = nullptr;  // for node attribute expressions
   long long now = 0;
   Role role = Role::Unknown;
+  // For rsc_expression (rsc_defaults rules): the resource's agent.
+  const std::string* rsc_class = nullptr;
+  const std::string* rsc_provider = nullptr;
+  const std::string* rsc_type = nullptr;
 };
 
 bool evaluate_rule(const XmlElement& rule, const RuleContext& ctx);

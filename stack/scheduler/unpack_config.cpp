@@ -98,7 +98,12 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.have_quorum = is_true(cib.attr_or("have-quorum", "false"));
   c.dc_uuid = cib.attr_or("dc-uuid", "");
 
-  unpack_nvpair_sets(config.first_child("rsc_defaults"), "meta_attributes", o.rsc_defaults, &ctx);
+  // Only rule-less rsc_defaults here; sets with rules are evaluated per resource.
+  for (const auto& set : config.first_child("rsc_defaults").children("meta_attributes")) {
+    if (set.first_child("rule")) continue;
+    for (const auto& nv : set.children("nvpair"))
+      if (auto name = nv.attr("name"); name && !o.rsc_defaults.count(*name)) o.rsc_defaults[*name] = nv.attr_or("value", "");
+  }
   unpack_nvpair_sets(config.first_child("op_defaults"), "meta_attributes", o.op_defaults, &ctx);
   if (!o.rsc_defaults.count("resource-stickiness") && legacy_stickiness != props.end())
     o.rsc_defaults["resource-stickiness"] = legacy_stickiness->second;

@@ -190,6 +190,15 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.task == "start" && c.options.start_failure_is_fatal) n->attrs["#start-failed-" + r->id] = "1";
         if (op.task == "monitor" && op.interval_ms > 0) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
       }
+      // A managed resource thought active on a node that is down: with
+      // fencing the node is fenced, and what was running there no longer
+      // counts as failed (it can start again after the node is shot).
+      if (role != Role::Stopped && role != Role::Unknown && !n->online && !n->maintenance && r->managed &&
+          c.options.stonith_enabled && !n->unclean) {
+        n->unclean = true;
+        n->fence_reason = r->id + " is thought to be active there";
+      }
+      if (n->unclean) on_fail = OnFail::Ignore;
       r->monitors_on[n->index] = monitors;
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {

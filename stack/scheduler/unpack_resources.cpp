@@ -38,7 +38,8 @@ void apply_meta(Cluster& c, Resource& r) {
     if (t != Role::Unknown && t != Role::Started) r.target_role = t;
   }
   if (auto v = get("restart-type")) r.restart_type_ignore = *v == "ignore";
-  std::string requires_ = r.is_fence_device() ? "nothing" : (c.options.stonith_enabled ? "fencing" : "quorum");
+  // Fence devices need quorum but not fencing; others need fencing when it is enabled.
+  std::string requires_ = (r.is_fence_device() || !c.options.stonith_enabled) ? "quorum" : "fencing";
   if (auto v = get("requires")) requires_ = *v;
   r.needs_fencing = requires_ == "fencing" || requires_ == "unfencing";
   r.needs_nothing = requires_ == "nothing";
@@ -86,7 +87,17 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
   if (parent)
     for (auto& [k, v] : parent->meta)
       if (!r->meta.count(k)) r->meta[k] = v;
+  // rsc_defaults may carry rules about the resource's agent.
+  RuleContext rctx;
+  rctx.now = c.now;
+  rctx.rsc_class = &r->cls;
+  rctx.rsc_provider = &r->provider;
+  rctx.rsc_type = &r->type;
+  std::map<std::string, std::string> defaults;
+  unpack_nvpair_sets(c.rsc_defaults_xml, "meta_attributes", defaults, &rctx);
   for (auto& [k, v] : c.options.rsc_defaults)
+    if (!defaults.count(k)) defaults[k] = v;
+  for (auto& [k, v] : defaults)
     if (!r->meta.count(k)) r->meta[k] = v;
   apply_meta(c, *r);
   unpack_ops(*r, xml);
@@ -101,6 +112,7 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
 
 void unpack_resources(Cluster& c, const XmlElement& cib) {
   auto resources = cib.first_child("configuration").first_child("resources");
+  c.rsc_defaults_xml = cib.first_child("configuration").first_child("rsc_defaults");
   auto templates = templates_of(resources);
   RuleContext ctx;
   ctx.now = c.now;
