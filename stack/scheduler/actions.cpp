@@ -94,6 +94,8 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }
+  for (auto [ni, interval] : r->cancels)
+    c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
   for (int ni : r->expired_on) {
     Node* n = c.nodes[size_t(ni)].get();
     if (!n->online || r->failcount.count(ni)) continue;

@@ -109,6 +109,8 @@ struct Resource {
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures
   std::set<int> expired_on;                          // nodes with expired failures
+  std::vector<std::pair<int, long>> cancels;         // (node, interval) recurring monitors to cancel
+  bool maintenance = false;                          // meta maintenance=true
   std::vector<Action*> actions;
   std::string pending_task;  // a pending (in-flight) operation, for display
   std::map<int, int> assign_scores;  // node scores when it was placed (crm_simulate -s)

@@ -199,6 +199,19 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         n->fence_reason = r->id + " is thought to be active there";
       }
       if (n->unclean) on_fail = OnFail::Ignore;
+      // Recurring monitors that must stop: maintenance, or disabled in the configuration.
+      if (n->online && !r->orphan) {
+        for (const auto& key : monitors) {
+          const long interval = std::atol(key.substr(key.find('_') + 1).c_str());
+          bool disabled = false;
+          for (const auto& op : r->ops)
+            if (op.name == "monitor" && op.interval_ms == interval && !op.enabled) disabled = true;
+          const bool maintenance = n->maintenance || r->maintenance || c.options.maintenance_mode;
+          if (maintenance || disabled) r->cancels.emplace_back(n->index, interval);
+        }
+      }
+      // Nothing is managed on a node in maintenance.
+      if (n->maintenance && role != Role::Stopped && role != Role::Unknown) r->managed = false;
       r->monitors_on[n->index] = monitors;
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {

@@ -31,7 +31,7 @@ void apply_meta(Cluster& c, Resource& r) {
   }
   if (auto v = get("failure-timeout")) r.failure_timeout_s = parse_interval_ms(*v) / 1000;
   if (auto v = get("is-managed")) r.managed = is_true(*v);
-  if (auto v = get("maintenance"); v && is_true(*v)) r.managed = false;
+  if (auto v = get("maintenance"); v && is_true(*v)) r.managed = false, r.maintenance = true;
   if (c.options.maintenance_mode) r.managed = false;
   if (auto v = get("target-role")) {
     Role t = parse_role(*v);
