@@ -109,6 +109,7 @@ struct Resource {
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures
   std::set<int> expired_on;                          // nodes with expired failures
+  std::set<int> failcount_ignored;                   // nodes whose failures were all on-fail=ignore
   std::vector<std::pair<int, long>> cancels;         // (node, interval) recurring monitors to cancel
   bool maintenance = false;                          // meta maintenance=true
   std::vector<Action*> actions;

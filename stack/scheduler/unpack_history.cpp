@@ -123,7 +123,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (!any_active) continue;
         r = orphan_for(c, lr);
       }
-      int counted = 0;
+      int counted = 0, ignored_failures = 0, counted_failures = 0;
       Role role = Role::Stopped;
       OnFail on_fail = OnFail::Ignore;
       std::set<std::string> monitors;
@@ -178,6 +178,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         }
         // A failure.
         OnFail f = on_fail_for(c, *r, op.task, op.interval_ms);
+        if (f == OnFail::Ignore) ignored_failures++;
+        else counted_failures++;
         if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
           n->attrs["#ban-" + r->id] = "1";
           if (op.rc == 6) r->target_role = Role::Stopped;
@@ -212,6 +214,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       }
       // Nothing is managed on a node in maintenance.
       if (n->maintenance && role != Role::Stopped && role != Role::Unknown) r->managed = false;
+      // Failures of operations with on-fail=ignore do not count toward
+      // migration-threshold.
+      if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {
@@ -246,6 +251,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       std::string rest = k.substr(11);
       auto hash = rest.find('#');
       if (hash != std::string::npos && !per_op) continue;
+      if (Resource* fr = c.find_resource(hash == std::string::npos ? rest : rest.substr(0, hash));
+          fr && fr->failcount_ignored.count(n->index))
+        continue;
       std::string rid = hash == std::string::npos ? rest : rest.substr(0, hash);
       Resource* r = c.find_resource(rid);
       if (!r) continue;
