@@ -177,8 +177,16 @@ void unpack_colocation(Cluster& c, const XmlElement& x) {
     int s = set.attr("score") ? parse_score_or(*set.attr("score"), score) : score;
     auto m = set_members(c, set);
     Role role = parse_role(set.attr_or("role", ""));
-    if (is_true(set.attr_or("sequential", "true")))
-      for (size_t i = 1; i < m.size(); ++i) add_colocation(c, id, m[i], m[i - 1], s, role, role, attr, influence);
+    if (is_true(set.attr_or("sequential", "true"))) {
+      if (s >= 0) {
+        for (size_t i = 1; i < m.size(); ++i) add_colocation(c, id, m[i], m[i - 1], s, role, role, attr, influence);
+      } else {
+        // Anti-colocation: each member against every earlier one, so no two
+        // members of the set share a node.
+        for (size_t i = 1; i < m.size(); ++i)
+          for (size_t j = 0; j < i; ++j) add_colocation(c, id, m[i], m[j], s, role, role, attr, influence);
+      }
+    }
     members.push_back(m);
   }
   for (size_t si = 1; si < members.size(); ++si) {
@@ -202,16 +210,28 @@ void unpack_order(Cluster& c, const XmlElement& x) {
   }
   std::vector<Resource*> prev_last;
   std::string prev_action;
+  std::string prev_pseudo;  // a previous require-all=false set's "one-or-more" pseudo-action
   for (const auto& set : sets) {
     auto m = set_members(c, set);
     std::string action = set.attr_or("action", "start");
     bool sequential = is_true(set.attr_or("sequential", "true"));
+    const bool any = !is_true(set.attr_or("require-all", "true"));
     if (sequential)
       for (size_t i = 1; i < m.size(); ++i) add_order(c, id, m[i - 1], action, m[i], action, kind, symmetrical);
-    if (!prev_last.empty() && !m.empty()) {
-      std::vector<Resource*> heads = sequential ? std::vector<Resource*>{m.front()} : m;
+    std::vector<Resource*> heads = sequential && !m.empty() ? std::vector<Resource*>{m.front()} : m;
+    if (!prev_pseudo.empty()) {
+      // After a one-or-more set: its pseudo-action gates this set.
+      for (Resource* h : heads)
+        c.orders.push_back({id, nullptr, prev_pseudo, h, action, kOrderImpliesThen | kOrderRunnableLeft});
+    } else if (!prev_last.empty() && !m.empty()) {
       for (Resource* p : prev_last)
         for (Resource* h : heads) add_order(c, id, p, prev_action, h, action, kind, symmetrical);
+    }
+    prev_pseudo.clear();
+    if (any && !sequential && !m.empty()) {
+      // require-all=false: any one member suffices, through a pseudo-action.
+      prev_pseudo = "one-or-more:" + set.attr_or("id", id);
+      for (Resource* r : m) c.orders.push_back({id, r, action, nullptr, prev_pseudo, kOrderOneOrMore | kOrderImpliesThen});
     }
     if (!m.empty()) prev_last = sequential ? std::vector<Resource*>{m.back()} : m;
     prev_action = action;

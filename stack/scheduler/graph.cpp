@@ -89,6 +89,12 @@ void update_actions(Cluster& c) {
         for (auto& [next, fl] : first->after) push(next);
       }
     }
+    if (then->requires_any && then->runnable) {
+      bool any = false;
+      for (auto& [first, flags] : then->before)
+        if ((flags & kOrderOneOrMore) && first->runnable) any = true;
+      if (!any) then->runnable = false;
+    }
     if (then->optional != then_opt || then->runnable != then_run)
       for (auto& [next, fl] : then->after) push(next);
   }

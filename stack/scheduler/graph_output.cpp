@@ -14,7 +14,7 @@ namespace {
 std::string label(const Action* a) {
   switch (a->kind) {
     case ActionKind::Fence: return "stonith '" + a->fence_type + "' " + a->node->uname;
-    case ActionKind::Pseudo: return a->key();
+    case ActionKind::Pseudo: return a->rsc ? a->key() : a->task;
     case ActionKind::Shutdown: return a->task + " " + a->node->uname;
     default: return a->key() + (a->node ? " " + a->node->uname : std::string());
   }

@@ -151,6 +151,7 @@ struct Action {
   bool runnable = true;
   bool pseudo = false;
   bool printed = false;  // optional but shown in the graph (pacemaker's print_always)
+  bool requires_any = false;  // runnable only if one of its one-or-more inputs is
   std::string reason;
   std::string fence_type = "reboot";
   std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
@@ -206,6 +207,7 @@ struct Cluster {
   std::vector<LocationConstraint> locations;
   std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
+  std::map<std::string, Action*> named_pseudo;  // pseudo-actions without a resource
   std::vector<std::string> warnings;
   std::map<std::string, std::vector<std::string>> tags;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids

@@ -41,8 +41,28 @@ bool rsc_stopped(const Resource* r) {
 
 }  // namespace
 
+Action* named_pseudo(Cluster& c, const std::string& name) {
+  auto it = c.named_pseudo.find(name);
+  if (it != c.named_pseudo.end()) return it->second;
+  Action* a = c.new_action(ActionKind::Pseudo, nullptr, name, 0, nullptr, false);
+  a->requires_any = true;
+  c.named_pseudo[name] = a;
+  return a;
+}
+
 void apply_orderings(Cluster& c) {
   for (const auto& o : c.orders) {
+    if (!o.first_rsc || !o.then_rsc) {
+      // Orderings with a named pseudo-action (one-or-more sets).
+      std::vector<Action*> firsts, thens;
+      if (o.first_rsc) collect(c, o.first_rsc, o.first_task, true, firsts);
+      else firsts.push_back(named_pseudo(c, o.first_task));
+      if (o.then_rsc) collect(c, o.then_rsc, o.then_task, false, thens);
+      else thens.push_back(named_pseudo(c, o.then_task));
+      for (Action* f : firsts)
+        for (Action* t : thens) c.order(f, t, o.flags);
+      continue;
+    }
     std::vector<Action*> thens;
     collect(c, o.then_rsc, o.then_task, false, thens);
     if (thens.empty()) continue;

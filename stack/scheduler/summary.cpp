@@ -137,7 +137,7 @@ std::vector<std::string> execution_lines(const Cluster& c) {
                       a->node->uname.c_str());
         break;
       case ActionKind::Pseudo:
-        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", a->key().c_str());
+        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", a->rsc ? a->key().c_str() : a->task.c_str());
         break;
       case ActionKind::Resource: {
         std::string task = a->task;
