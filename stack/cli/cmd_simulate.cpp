@@ -116,7 +116,7 @@ int run_simulate(std::span<char*> args) {
   if (doc.root().name() != "cib") throw core::Error(xml_file + ": root element is <" + std::string(doc.root().name()) + ">, not <cib>");
 
   sch::ScheduleOptions opts;
-  std::string out;
+  std::string out, date_line;
   if (!when.empty()) {
     auto t = sch::parse_iso8601(when);
     if (!t) throw core::Error("-t '" + when + "': not an ISO 8601 date/time");
@@ -128,13 +128,28 @@ int run_simulate(std::span<char*> args) {
     gmtime_r(&tt, &tm);
     char buf[64];
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-    out += std::string("Using the original execution date of: ") + buf + "\n";
+    date_line = std::string("Using the original execution date of: ") + buf + "\n";
+    out += date_line;
   } else {
     opts.now = static_cast<long long>(std::time(nullptr));  // crm_simulate's default: now
   }
 
   const bool show_status = !quiet;
   auto before = sch::schedule(doc.root(), opts);
+  if (show_status) {
+    // crm_mon's summary line, printed when something is disabled or blocked.
+    int total = 0, disabled = 0, blocked = 0;
+    for (auto& r : before->all_resources) {
+      if (r->is_group() || r->orphan) continue;
+      ++total;
+      const bool off = r->target_role == sch::Role::Stopped || (r->parent && r->parent->target_role == sch::Role::Stopped);
+      disabled += off;
+      blocked += r->blocked;
+    }
+    if (disabled + blocked > 0)
+      out += std::to_string(disabled) + " of " + std::to_string(total) + " resource instances DISABLED and " +
+             std::to_string(blocked) + " BLOCKED from further action due to failure\n\n";
+  }
   if (show_status) out += "Current cluster status:\n" + sch::cluster_status(*before, false) + "\n";
 
   const bool modified = !node_changes.empty() || !op_injects.empty() || quorum.has_value();
@@ -173,6 +188,7 @@ int run_simulate(std::span<char*> args) {
   if (simulate) {
     out += "\nExecuting Cluster Transition:\n";
     for (auto& l : sch::execution_lines(*cluster)) out += l + "\n";
+    out += date_line;  // crm_simulate repeats it after executing
     out += "\nRevised Cluster Status:\n" + sch::cluster_status(*cluster, true);
   }
   std::fputs(out.c_str(), stdout);
