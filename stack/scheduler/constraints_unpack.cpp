@@ -24,6 +24,8 @@ void add_colocation(Cluster& c, const std::string& id, Resource* dep, Resource* 
   col->influence = influence;
   // Kept sorted as pacemaker keeps them: by the other side's priority, then
   // variant, then id; a new constraint goes before equal ones.
+  // Observed from pacemaker 2.1.5: equal "this with" entries keep their
+  // configuration order, equal "with this" entries are reversed.
   auto insert = [](std::vector<Colocation*>& list, Colocation* c, bool by_primary) {
     auto key_less = [&](const Colocation* a, const Colocation* b) {  // a sorts before b
       const Resource* ra = by_primary ? a->primary : a->dependent;
@@ -33,7 +35,10 @@ void add_colocation(Cluster& c, const std::string& id, Resource* dep, Resource* 
       return ra->id < rb->id;
     };
     auto it = list.begin();
-    while (it != list.end() && key_less(*it, c)) ++it;
+    if (by_primary)
+      while (it != list.end() && !key_less(c, *it)) ++it;  // after equal ones
+    else
+      while (it != list.end() && key_less(*it, c)) ++it;  // before equal ones
     list.insert(it, c);
   };
   insert(dep->this_with, col.get(), true);
@@ -178,8 +183,12 @@ void unpack_colocation(Cluster& c, const XmlElement& x) {
     auto m = set_members(c, set);
     Role role = parse_role(set.attr_or("role", ""));
     if (is_true(set.attr_or("sequential", "true"))) {
-      if (s >= 0) {
+      const bool listed = set.attr_or("ordering", "group") != "group";
+      if (s >= 0 && !listed) {
         for (size_t i = 1; i < m.size(); ++i) add_colocation(c, id, m[i], m[i - 1], s, role, role, attr, influence);
+      } else if (s >= 0) {
+        // ordering="listed": each member runs with the one after it.
+        for (size_t i = 1; i < m.size(); ++i) add_colocation(c, id, m[i - 1], m[i], s, role, role, attr, influence);
       } else {
         // Anti-colocation: each member against every earlier one, so no two
         // members of the set share a node.
