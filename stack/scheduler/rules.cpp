@@ -54,6 +54,14 @@ std::optional<long long> parse_duration(const std::string& s) {
 bool compare_values(const std::string& lhs, const std::string& op, const std::string& rhs, const std::string& type) {
   int cmp = 0;
   bool numeric = type == "integer" || type == "number";
+  if (numeric) {
+    // A side that does not parse as a number falls back to comparing strings.
+    char* e1 = nullptr;
+    char* e2 = nullptr;
+    std::strtod(lhs.c_str(), &e1);
+    std::strtod(rhs.c_str(), &e2);
+    if (lhs.empty() || rhs.empty() || *e1 != 0 || *e2 != 0) numeric = false;
+  }
   if (type.empty()) {
     char* e1 = nullptr;
     char* e2 = nullptr;

@@ -106,6 +106,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         op.task = x.attr_or("operation", "");
         op.interval_ms = std::atol(x.attr_or("interval", "0").c_str());
         op.rc = std::atoi(x.attr_or("rc-code", "0").c_str());
+        // OCF "degraded" results count as success.
+        if (op.rc == 190) op.rc = 0;
+        if (op.rc == 191) op.rc = 8;
         op.status = std::atoi(x.attr_or("op-status", "0").c_str());
         op.call_id = std::atoi(x.attr_or("call-id", "0").c_str());
         op.target = target_rc_of(x.attr_or("transition-key", ""));
