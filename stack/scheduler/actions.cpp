@@ -33,8 +33,9 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
 }
 
 void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
+  // Unmanaged: the start stays optional; a failed one cannot happen at all.
   if (!r->managed) {
-    start->runnable = false;
+    if (r->failed) start->runnable = false;
     return;
   }
   if (r->needs_nothing || c.options.have_quorum) return;
@@ -79,7 +80,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // As pacemaker: created optional, required only when it can run.
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
-    if (start->runnable && !optional) start->optional = false;
+    if (start->runnable && !optional && r->managed) start->optional = false;
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);

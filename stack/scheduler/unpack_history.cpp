@@ -245,6 +245,15 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       }
     }
   }
+  // multiple-active=block: a resource active on several nodes is left alone.
+  for (auto& r : c.all_resources) {
+    if (r->running_on.size() < 2) continue;
+    auto it = r->meta.find("multiple-active");
+    if (it != r->meta.end() && it->second == "block") {
+      r->managed = false;
+      r->blocked = true;
+    }
+  }
   // Fail counts from transient attributes: fail-count-RSC, and (from feature
   // set 3.0.13 on, as pacemaker reads them) fail-count-RSC#op_interval.
   const bool per_op = feature_set_at_least(cib.attr_or("crm_feature_set", ""), 3, 0, 13);
