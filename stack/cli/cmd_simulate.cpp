@@ -1,5 +1,6 @@
 // halab simulate: crm_simulate's options and output, on halab's scheduler.
 // A CLI tool at the top of the stack: it reads and writes files directly.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -159,11 +160,15 @@ int run_simulate(std::span<char*> args) {
       sch::inject_quorum(doc, *quorum);
       if (show_status) out += std::string("  * Setting quorum: ") + (*quorum ? "true" : "false") + "\n";
     }
+    // crm_simulate applies node-up, then node-down, then node-fail.
+    std::stable_sort(node_changes.begin(), node_changes.end(),
+                     [](const auto& a, const auto& b) { return int(a.first) < int(b.first); });
     for (auto& [change, node] : node_changes) {
       sch::inject_node(doc, node, change);
       if (show_status)
-        out += std::string("  * Bringing node ") + node + (change == sch::NodeChange::Up ? " online" :
-                                                            change == sch::NodeChange::Down ? " offline" : " offline") + "\n";
+        out += change == sch::NodeChange::Up     ? "  * Bringing node " + node + " online\n"
+               : change == sch::NodeChange::Down ? "  * Taking node " + node + " offline\n"
+                                                 : "  * Failing node " + node + "\n";
     }
     for (auto& spec : op_injects) {
       sch::inject_op(doc, spec);
