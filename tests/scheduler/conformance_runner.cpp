@@ -106,9 +106,19 @@ Outcome run_case(const std::string& dir, const std::string& name, const std::str
         sch::inject_quorum(doc, v == "true" || v == "1");
       }
     }
+    std::string date_line;  // halab simulate (like crm_simulate) repeats it after the actions
     if (opts.now == 0) {
-      if (auto ed = doc.root().attr("execution-date")) opts.now = std::atoll(ed->c_str());
-      else opts.now = wall_now;
+      if (auto ed = doc.root().attr("execution-date")) {
+        opts.now = std::atoll(ed->c_str());
+        std::time_t tt = std::time_t(opts.now);
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+        date_line = std::string("Using the original execution date of: ") + buf;
+      } else {
+        opts.now = wall_now;
+      }
     }
     auto cluster = sch::schedule(doc.root(), opts);
     std::vector<std::string> got_a, want_a = section(expected, "Transition Summary:");
@@ -119,6 +129,7 @@ Outcome run_case(const std::string& dir, const std::string& name, const std::str
     std::set<std::string> got_b, want_b;
     for (auto& l : section(expected, "Executing Cluster Transition:")) want_b.insert(l);
     for (auto& l : sch::execution_lines(*cluster)) got_b.insert(fold(l));
+    if (!date_line.empty()) got_b.insert(fold(date_line));
     o.b = got_b == want_b;
   } catch (const std::exception& e) {
     o.error = e.what();
