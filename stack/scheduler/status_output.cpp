@@ -61,14 +61,14 @@ View revised_view(const Cluster& c) {
   return v;
 }
 
-std::string resource_line(const Cluster& c, const Resource* r, const View& v, const std::string& indent) {
+std::string resource_line(const Cluster& c, const Resource* r, const View& v, const std::string& indent, bool after) {
   const RscView& rv = v.rscs.at(r);
   std::string s = indent + "* " + r->id + "\t(" + r->agent() + "):\t ";
   if (r->orphan) s += "ORPHANED ";
   if (rv.on.empty()) {
     s += "Stopped";
   } else {
-    s += rv.failed ? "FAILED" : "Started";
+    s += rv.failed ? "FAILED" : (!after && !r->pending_task.empty() ? r->pending_task : "Started");
     if (rv.on.size() == 1) {
       s += " " + rv.on.front()->uname;
       if (v.nodes.at(rv.on.front()).unclean) s += " (UNCLEAN)";
@@ -127,9 +127,9 @@ std::string cluster_status(const Cluster& c, bool after) {
     any = true;
     if (r->is_group()) {
       out += "    * Resource Group: " + r->id + ":\n";
-      for (const Resource* ch : r->children) out += resource_line(c, ch, v, "      ");
+      for (const Resource* ch : r->children) out += resource_line(c, ch, v, "      ", after);
     } else {
-      out += resource_line(c, r, v, "    ");
+      out += resource_line(c, r, v, "    ", after);
     }
   }
   if (!any) out += "    * No resources\n";
