@@ -24,8 +24,8 @@ std::optional<int> parse_score(std::string_view t) {
   errno = 0;
   long long v = std::strtoll(s.c_str(), &end, 10);
   if (end == s.c_str()) return std::nullopt;
-  if (v >= kInfinity || errno == ERANGE && v > 0) return kInfinity;
-  if (v <= -kInfinity || errno == ERANGE && v < 0) return -kInfinity;
+  if (v >= kInfinity || (errno == ERANGE && v > 0)) return kInfinity;
+  if (v <= -kInfinity || (errno == ERANGE && v < 0)) return -kInfinity;
   return int(v);
 }
 
