@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Generates a pacemaker CIB for benchmarks: N nodes, R primitives
+(ocf:pacemaker:Dummy, a fifth of them in groups of three), location,
+colocation and order constraints, stickiness, and about 60% of the
+resources already running. With --fail-node, the first node has failed
+(cleanly offline; fencing is disabled) while its resources were running.
+
+usage: gen_cib.py NODES RESOURCES [--seed S] [--fail-node] > cib.xml
+"""
+import argparse
+import random
+
+START_DIGEST = "f2317cad3d54cec5d7d7aa7d0bf35cf8"   # Dummy, no parameters
+MONITOR_DIGEST = "4811cef7f7f94e3a35a70be7916cb2fd"  # Dummy, monitor 10s
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("nodes", type=int)
+    ap.add_argument("resources", type=int)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--fail-node", action="store_true")
+    a = ap.parse_args()
+    rnd = random.Random(a.seed)
+    nodes = [f"node{i + 1}" for i in range(a.nodes)]
+    rscs = [f"rsc{i + 1}" for i in range(a.resources)]
+    groups = []
+    i = 0
+    while i + 3 <= len(rscs) and len(groups) * 3 < len(rscs) // 5:
+        groups.append(rscs[i:i + 3])
+        i += 3
+    grouped = {r: f"grp{gi}" for gi, g in enumerate(groups) for r in g}
+    top = [f"grp{gi}" for gi in range(len(groups))] + [r for r in rscs if r not in grouped]
+
+    out = []
+    w = out.append
+    w('<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" '
+      'admin_epoch="0" have-quorum="1" dc-uuid="1">')
+    w('  <configuration>\n    <crm_config>\n      <cluster_property_set id="cib-bootstrap-options">')
+    w('        <nvpair id="o1" name="stonith-enabled" value="false"/>')
+    w('        <nvpair id="o2" name="no-quorum-policy" value="ignore"/>')
+    w('      </cluster_property_set>\n    </crm_config>\n    <nodes>')
+    for n_i, n in enumerate(nodes):
+        w(f'      <node id="{n_i + 1}" uname="{n}"/>')
+    w('    </nodes>\n    <resources>')
+
+    def prim(r, indent):
+        w(f'{indent}<primitive id="{r}" class="ocf" provider="pacemaker" type="Dummy">')
+        w(f'{indent}  <operations><op id="{r}-mon" name="monitor" interval="10s"/></operations>')
+        w(f'{indent}</primitive>')
+
+    for gi, g in enumerate(groups):
+        w(f'      <group id="grp{gi}">')
+        for r in g:
+            prim(r, "        ")
+        w('      </group>')
+    for r in rscs:
+        if r not in grouped:
+            prim(r, "      ")
+    w('    </resources>\n    <constraints>')
+    cid = 0
+    for t in top:
+        roll = rnd.random()
+        if roll < 0.10:
+            w(f'      <rsc_location id="c{cid}" rsc="{t}" node="{rnd.choice(nodes)}" '
+              f'score="{rnd.choice(["100", "200", "-INFINITY", "INFINITY", "50"])}"/>')
+            cid += 1
+    for _ in range(len(top) // 20):
+        d, p = rnd.sample(top, 2)
+        if top.index(d) < top.index(p):
+            d, p = p, d
+        w(f'      <rsc_colocation id="c{cid}" rsc="{d}" with-rsc="{p}" score="{rnd.choice(["INFINITY", "100", "-100"])}"/>')
+        cid += 1
+    for _ in range(len(top) // 20):
+        f, t = rnd.sample(top, 2)
+        if top.index(f) > top.index(t):
+            f, t = t, f
+        w(f'      <rsc_order id="c{cid}" first="{f}" then="{t}" kind="{rnd.choice(["Mandatory", "Optional"])}"/>')
+        cid += 1
+    w('    </constraints>\n    <rsc_defaults>\n      <meta_attributes id="rsc-options">')
+    w('        <nvpair id="rsc-options-stickiness" name="resource-stickiness" value="100"/>')
+    w('      </meta_attributes>\n    </rsc_defaults>\n  </configuration>\n  <status>')
+    placement = {}
+    for t in top:
+        if rnd.random() < 0.6:
+            placement[t] = rnd.choice(nodes)
+    running = {}
+    for r in rscs:
+        node = placement.get(grouped.get(r, r))
+        if node:
+            running.setdefault(node, []).append(r)
+    for n_i, n in enumerate(nodes):
+        failed = a.fail_node and n_i == 0
+        state = ('in_ccm="false" crmd="offline" join="down" expected="down"' if failed
+                 else 'in_ccm="true" crmd="online" join="member" expected="member"')
+        w(f'    <node_state id="{n_i + 1}" uname="{n}" {state}>')
+        w(f'      <lrm id="{n_i + 1}">\n        <lrm_resources>')
+        for r in running.get(n, []):
+            w(f'          <lrm_resource id="{r}" class="ocf" provider="pacemaker" type="Dummy">')
+            w(f'            <lrm_rsc_op id="{r}_last_0" operation_key="{r}_start_0" operation="start" '
+              f'transition-key="1:1:0:b" transition-magic="0:0;1:1:0:b" call-id="2" rc-code="0" '
+              f'op-status="0" interval="0" op-digest="{START_DIGEST}"/>')
+            w(f'            <lrm_rsc_op id="{r}_monitor_10000" operation_key="{r}_monitor_10000" '
+              f'operation="monitor" transition-key="2:1:0:b" transition-magic="0:0;2:1:0:b" call-id="3" '
+              f'rc-code="0" op-status="0" interval="10000" op-digest="{MONITOR_DIGEST}"/>')
+            w('          </lrm_resource>')
+        w('        </lrm_resources>\n      </lrm>\n    </node_state>')
+    w('  </status>\n</cib>')
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+// Actions for primitives and groups: stops, starts, recurring monitors and
+// probes, with whether each is required and can run.
+#include "stack/scheduler/actions.hpp"
+
+namespace halab::scheduler {
+
+void set_reason(Action* a, const std::string& reason, bool overwrite) {
+  if (a->reason.empty() || overwrite) a->reason = reason;
+}
+
+namespace {
+
+bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
+  if (!n->online || n->unclean || n->pending || n->maintenance) return false;
+  if (r->orphan) return false;
+  if (!c.options.enable_startup_probes) return false;
+  if (r->probed_on.count(n->index)) return false;
+  for (const LocationConstraint* lcp : c.discovery_limits) {
+    const auto& lc = *lcp;
+    const Resource* t = lc.rsc;
+    if (t != r && t != r->parent) continue;
+    if (lc.discovery == "never") {
+      for (auto [ni, s] : lc.node_scores)
+        if (ni == n->index) return false;
+    } else if (lc.discovery == "exclusive") {
+      bool listed = false;
+      for (auto [ni, s] : lc.node_scores)
+        if (ni == n->index) listed = true;
+      if (!listed) return false;
+    }
+  }
+  return true;
+}
+
+void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
+  // Unmanaged: the start stays optional; a failed one cannot happen at all.
+  if (!r->managed) {
+    if (r->failed) start->runnable = false;
+    return;
+  }
+  if (r->needs_nothing || c.options.have_quorum) return;
+  const auto& policy = c.options.no_quorum_policy;
+  if (policy == "ignore") return;
+  if (policy == "freeze") {
+    bool active = !r->running_on.empty();
+    if (!active || int(r->next_role) > int(r->role)) {
+      start->runnable = false;
+      set_reason(start, "quorum freeze", true);
+    }
+    return;
+  }
+  start->runnable = false;
+  set_reason(start, "no quorum", true);
+}
+
+void create_primitive_actions(Cluster& c, Resource* r) {
+  Node* chosen = r->assigned;
+  if (r->next_role == Role::Unknown) r->next_role = chosen ? Role::Started : Role::Stopped;
+  const bool stopping = r->next_role == Role::Stopped || !chosen;
+  std::vector<Action*> stops;
+  for (Node* n : r->running_on) {
+    const bool required = stopping || n != chosen || r->failed || r->running_on.size() > 1;
+    Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
+    if (!chosen && r->managed) set_reason(stop, "node availability", true);
+    else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
+    if (!r->managed) stop->runnable = false;
+    if (!n->online && !n->unclean && r->managed) {
+      if (c.options.stonith_enabled) {
+        n->unclean = true;
+        n->fence_reason = "resource actions are unrunnable";
+      } else {
+        stop->runnable = false;
+      }
+    }
+    stops.push_back(stop);
+  }
+  Action* start = nullptr;
+  if (chosen && !stopping) {
+    const bool optional = r->current_node() == chosen && !r->failed && r->running_on.size() == 1;
+    // As pacemaker: created optional, required only when it can run.
+    start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
+    mark_start_runnable(c, r, start);
+    if (start->runnable && !optional && r->managed) start->optional = false;
+    // Unmanaged resources get no internal orderings.
+    if (r->managed)
+      for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
+    for (const auto& op : r->ops) {
+      if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
+      if (op.role != Role::Unknown && op.role != Role::Started) continue;
+      const std::string key = "monitor_" + std::to_string(op.interval_ms);
+      auto mit = r->monitors_on.find(chosen->index);
+      const bool active = mit != r->monitors_on.end() && mit->second.count(key);
+      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
+      if (!r->managed) mon->runnable = false;
+      c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
+    }
+  }
+  for (auto [ni, interval] : r->cancels)
+    c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
+  for (int ni : r->expired_on) {
+    Node* n = c.nodes[size_t(ni)].get();
+    if (!n->online || r->failcount.count(ni)) continue;
+    bool has_attr = false;
+    for (auto& [k, v] : n->attrs)
+      if (k == "fail-count-" + r->id || k.rfind("fail-count-" + r->id + "#", 0) == 0) has_attr = true;
+    if (has_attr) c.new_action(ActionKind::ClearFailcount, r, "clear_failcount", 0, n, false);
+  }
+  for (auto& n : c.nodes) {
+    if (!can_probe_on(c, r, n.get())) continue;
+    Action* probe = c.new_action(ActionKind::Resource, r, "monitor", 0, n.get(), false);
+    if (start) c.order(probe, start, kOrderOptional);
+    for (Action* stop : stops) c.order(probe, stop, kOrderOptional);
+  }
+}
+
+// A resource's start, or an optional placeholder that cannot run when it has
+// none (pacemaker creates the missing "first" of an ordering that way).
+Action* start_or_placeholder(Cluster& c, Resource* r) {
+  auto starts = c.find_actions(r, "start");
+  if (!starts.empty()) return starts.front();
+  Action* placeholder = c.new_action(ActionKind::Resource, r, "start", 0, nullptr, true);
+  placeholder->runnable = false;
+  return placeholder;
+}
+
+// pacemaker's group internal constraints: pseudo-actions around the members
+// and, for ordered groups, each member after the previous one.
+void create_group_actions(Cluster& c, Resource* g) {
+  for (Resource* child : g->children) create_primitive_actions(c, child);
+  Action* start = c.new_action(ActionKind::Pseudo, g, "start", 0, nullptr, true);
+  Action* running = c.new_action(ActionKind::Pseudo, g, "running", 0, nullptr, true);
+  Action* stop = c.new_action(ActionKind::Pseudo, g, "stop", 0, nullptr, true);
+  Action* stopped = c.new_action(ActionKind::Pseudo, g, "stopped", 0, nullptr, true);
+  c.order(stopped, start, kOrderOptional);
+  c.order(start, running, kOrderRunnableLeft);
+  c.order(stop, stopped, kOrderRunnableLeft);
+  Resource* prev = nullptr;
+  for (Resource* child : g->children) {
+    uint32_t stopped_flags = kOrderImpliesThenPrinted;
+    if (!prev && g->group_ordered) stopped_flags = kOrderImpliesThen;
+    const auto child_starts = c.find_actions(child, "start");
+    const auto child_stops = c.find_actions(child, "stop");
+    for (Action* a : child_starts) {
+      c.order(start, a, kOrderImpliesFirstPrinted);
+      c.order(a, running, kOrderRunnableLeft | kOrderImpliesThen | kOrderImpliesThenPrinted);
+    }
+    for (Action* a : child_stops) {
+      c.order(stop, a, kOrderImpliesFirstPrinted);
+      c.order(a, stopped, stopped_flags);
+    }
+    if (!g->group_ordered) {
+      for (Action* a : child_starts) c.order(start, a, kOrderImpliesThen | kOrderRunnableLeft);
+    } else if (prev) {
+      Action* prev_start = child_starts.empty() ? nullptr : start_or_placeholder(c, prev);
+      for (Action* a : child_starts) c.order(prev_start, a, kOrderImpliesThen | kOrderRunnableLeft);
+      for (Action* a : child_stops)
+        for (Action* p : c.find_actions(prev, "stop")) c.order(a, p, kOrderRestart);
+    }
+    if (child_starts.empty()) {
+      // The group cannot be "running" without this member.
+      c.order(start_or_placeholder(c, child), running, kOrderRunnableLeft | kOrderImpliesThen);
+    }
+    prev = child;
+  }
+  if (g->group_ordered && !g->children.empty())
+    for (Action* a : c.find_actions(g->children.back(), "stop")) c.order(stop, a, kOrderImpliesThen);
+}
+
+}  // namespace
+
+void create_actions(Cluster& c) {
+  c.discovery_limits.clear();
+  for (const auto& lc : c.locations)
+    if (lc.discovery != "always") c.discovery_limits.push_back(&lc);
+  for (Resource* r : c.resources) {
+    if (r->is_group()) create_group_actions(c, r);
+    else create_primitive_actions(c, r);
+  }
+}
+
+}  // namespace halab::scheduler

@@ -1,0 +1,24 @@
+#pragma once
+// Action creation (actions.cpp: primitives, groups, probes, monitors),
+// fencing and shutdown (fencing.cpp), orderings (ordering.cpp) and the
+// propagation of required/runnable along orderings (graph.cpp).
+#include <string>
+#include <vector>
+
+#include "stack/scheduler/model.hpp"
+
+namespace halab::scheduler {
+
+void create_actions(Cluster& c);
+void schedule_fencing(Cluster& c);
+void apply_orderings(Cluster& c);
+// Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).
+void propagate_flags(Cluster& c);
+// The actions in the transition (required and runnable), in an order that
+// respects every ordering edge, lower ids first.
+std::vector<Action*> graph_order(const Cluster& c);
+
+// Sets a reason when none is set yet (or always, with overwrite).
+void set_reason(Action* a, const std::string& reason, bool overwrite);
+
+}  // namespace halab::scheduler

@@ -1,0 +1,136 @@
+// Colocation: how a placed primary moves its dependents' scores, and how
+// dependents' preferences flow back into a primary before it is placed.
+#include <cmath>
+
+#include "stack/scheduler/placement.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+bool any_available(const Cluster& c, const NodeScores& s) {
+  for (auto [n, w] : s)
+    if (w >= 0 && node_available(c, n)) return true;
+  return false;
+}
+
+
+// The member a group stands for as a primary: its last member for mandatory
+// colocations (the whole group must be up), else its first.
+Resource* primary_member(Resource* p, int score) {
+  if (!p->is_group() || p->children.empty()) return p;
+  return score >= kInfinity ? p->children.back() : p->children.front();
+}
+
+int best_score_matching(const Cluster& c, const Resource* r, const std::string& attr, const std::string& value) {
+  int best = -kInfinity;
+  for (auto [n, w] : r->allowed)
+    if (w > best && node_available(c, n) && c.nodes[n]->attr(attr) == value) best = w;
+  return best;
+}
+
+void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const std::string& attr, double factor,
+                  bool only_positive) {
+  for (auto& [n, w] : work) {
+    int score = best_score_matching(c, r, attr, c.nodes[n]->attr(attr));
+    if (factor < 0 && score < 0) continue;
+    double wf = factor * score;
+    int weight = int(wf < 0 ? wf - 0.5 : wf + 0.5);
+    if (weight == 0 && score != 0) weight = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+    int updated = add_scores(weight, w);
+    if (only_positive && updated < 0 && w > 0) {
+      w = 1;
+      continue;
+    }
+    if (only_positive && updated < 0 && w == 0) continue;
+    w = updated;
+  }
+}
+
+}  // namespace
+
+std::vector<Colocation*> this_with_of(const Resource* r) { return r->this_with; }
+
+std::vector<Colocation*> with_this_of(const Resource* r) { return r->with_this; }
+
+void expand_group_colocations(Resource* g) {
+  if (g->children.empty() || g->group_expanded) return;
+  g->group_expanded = true;
+  // "group with R" is "first member with R" (later members follow it), plus,
+  // after an unmanaged member, mandatory ones for each later member.
+  Resource* first = g->children.front();
+  first->this_with.insert(first->this_with.end(), g->this_with.begin(), g->this_with.end());
+  bool any_unmanaged = !first->managed;
+  for (size_t i = 1; i < g->children.size(); ++i) {
+    Resource* m = g->children[i];
+    if (any_unmanaged) {
+      for (Colocation* col : g->this_with)
+        if (col->score >= kInfinity) m->this_with.insert(m->this_with.begin(), col);
+    } else if (!m->managed) {
+      any_unmanaged = true;
+    }
+  }
+  g->this_with.clear();
+  // "R with group" is "R with last member".
+  Resource* last = g->children.back();
+  last->with_this.insert(last->with_this.end(), g->with_this.begin(), g->with_this.end());
+  g->with_this.clear();
+}
+
+void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, const Colocation& col) {
+  if (primary->provisional || !dependent->provisional) return;
+  Resource* p = primary_member(primary, col.score);
+  Node* pn = p->assigned;
+  if (!pn && col.score < 0) return;
+  const std::string value = pn ? pn->attr(col.node_attribute) : std::string();
+  NodeScores work = dependent->allowed;
+  for (auto& [n, w] : work) {
+    if (pn && c.nodes[n]->attr(col.node_attribute) == value) {
+      if (col.score < kInfinity) w = add_scores(col.score, w);
+    } else if (col.score >= kInfinity) {
+      w = -kInfinity;
+    }
+  }
+  if (col.score <= -kInfinity || col.score >= kInfinity || any_available(c, work)) dependent->allowed = work;
+}
+
+NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
+                        unsigned flags) {
+  const NodeScores input = nodes ? *nodes : NodeScores{};
+  if (rsc->merging) return input;
+  rsc->merging = true;
+  const bool group = rsc->is_group() && !rsc->children.empty();
+  NodeScores work;
+  if (flags & kMergeInit) {
+    work = group ? merge_scores(c, rsc->children.back(), nullptr, attr, factor, flags) : rsc->allowed;
+    flags &= ~kMergeInit;
+  } else if (group) {
+    // The first member folds in the others through the internal colocations.
+    work = merge_scores(c, rsc->children.front(), &input, attr, factor, flags);
+  } else {
+    work = input;
+    add_matching(c, work, rsc, attr, factor, flags & kMergePositive);
+  }
+  if (any_available(c, work)) {
+    const int multiplier = factor < 0 ? -1 : 1;
+    std::vector<Colocation*> list;
+    if (flags & kMergeForward) list = rsc->this_with;
+    else if (group) list = rsc->children.back()->with_this;
+    else list = rsc->with_this;
+    for (Colocation* col : list) {
+      Resource* other;
+      if (flags & kMergeForward) other = col->primary;
+      else if (!col->influence && !col->primary->running_on.empty()) continue;
+      else other = col->dependent;
+      work = merge_scores(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
+                          flags | kMergeRollback);
+    }
+  } else if (flags & kMergeRollback) {
+    rsc->merging = false;
+    return input;
+  }
+  rsc->merging = false;
+  return work;
+}
+
+}  // namespace halab::scheduler

@@ -1,0 +1,58 @@
+// Fencing of unclean nodes (when a fence device exists and quorum allows),
+// the stops that fencing implies, and clean shutdowns.
+#include "stack/scheduler/actions.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+bool can_fence(const Cluster& c, const Node& n) {
+  if (!c.options.stonith_enabled || !c.have_fence_device) return false;
+  if (c.options.have_quorum || c.options.no_quorum_policy == "ignore") return true;
+  return n.online;
+}
+
+}  // namespace
+
+void schedule_fencing(Cluster& c) {
+  for (auto& up : c.nodes) {
+    Node* n = up.get();
+    if (n->unclean) {
+      if (!can_fence(c, *n)) {
+        // Cannot be fenced: its resources' stops cannot happen.
+        for (Resource* r : n->running)
+          for (Action* a : r->actions)
+            if (a->node == n && a->task == "stop") a->runnable = false;
+        continue;
+      }
+      Action* fence = c.new_action(ActionKind::Fence, nullptr, "stonith", 0, n, false);
+      fence->fence_type = c.options.stonith_action;
+      fence->reason = n->fence_reason;
+      for (Resource* r : n->running) {
+        for (Action* a : r->actions) {
+          if (a->node != n) continue;
+          if (a->task == "stop") {
+            a->kind = ActionKind::Pseudo;
+            a->pseudo = true;
+            a->runnable = true;
+            a->optional = false;
+            c.order(fence, a, kOrderImpliesThen);
+          }
+        }
+        // Recovery elsewhere waits for the fencing.
+        for (Action* a : r->actions)
+          if (a->task == "start") c.order(fence, a, kOrderOptional);
+      }
+      // Nothing else may act on the node (its probes/monitors are void).
+      for (auto& a : c.actions)
+        if (a->node == n && a->kind == ActionKind::Resource && a->task != "stop") a->runnable = false;
+    } else if (n->online && n->shutdown) {
+      Action* down = c.new_action(ActionKind::Shutdown, nullptr, "do_shutdown", 0, n, false);
+      for (Resource* r : n->running)
+        for (Action* a : r->actions)
+          if (a->node == n && a->task == "stop") c.order(a, down, kOrderRunnableLeft);
+    }
+  }
+}
+
+}  // namespace halab::scheduler

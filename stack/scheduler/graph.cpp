@@ -1,0 +1,132 @@
+// Propagation of "required" and "runnable" along orderings to a fixpoint,
+// and the order in which a transition's actions can be executed.
+#include <algorithm>
+#include <queue>
+
+#include "stack/scheduler/actions.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+std::string describe(const Action* a, const char* change) {
+  std::string s = change;
+  if (a->rsc) s += " " + a->rsc->id;
+  s += " " + a->task;
+  return s;
+}
+
+// Clears `flag` on `a` because of `why`, recording why (pacemaker's
+// clear_action_flag_because).
+bool clear_because(Action* a, bool Action::*flag, const Action* why, const char* change) {
+  if (!(a->*flag)) return false;
+  a->*flag = false;
+  if (a->rsc != why->rsc) set_reason(a, describe(why, change), false);
+  return true;
+}
+
+// One ordering edge, its rules in pacemaker's order.
+void update_edge(Action* first, Action* then, uint32_t flags) {
+  if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
+  if ((flags & kOrderImpliesThenPrinted) && !first->optional) then->printed = true;
+  if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
+    clear_because(then, &Action::optional, first, "required");
+  if (flags & kOrderRestart) {
+    // A stop before a start of the same resource: a required start (a
+    // restart) needs the stop; so does a start that cannot happen.
+    bool reason = !then->optional;
+    if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
+    if (reason) {
+      if (first->runnable) clear_because(first, &Action::optional, then, "required");
+      if (!then->optional) clear_because(first, &Action::optional, then, "required");
+      if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
+    }
+  }
+  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
+    clear_because(first, &Action::optional, then, "required");
+  if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
+    clear_because(then, &Action::runnable, first, "unrunnable");
+  if ((flags & kOrderAsymmetrical) && then->rsc) {
+    const Resource* r = then->rsc;
+    const bool then_stopped = r->running_on.empty();
+    const bool already_started = !then_stopped && then->task == "start" && then->optional && then->node &&
+                                 r->running_on.size() == 1 && then->node == r->running_on.front();
+    if (then_stopped && then->task == "stop") {
+      // nothing to do
+    } else if (already_started) {
+      // nothing to do: it is running and not restarting
+    } else if (!first->runnable) {
+      clear_because(then, &Action::optional, first, "required");
+      clear_because(then, &Action::runnable, first, "unrunnable");
+    }
+  }
+}
+
+// pacemaker's update_action, as a worklist: an action applies the orderings
+// into it (latest first); whatever changes queues the actions after it (and
+// a changed 'first' itself). Each flag only ever clears, so this ends.
+void update_actions(Cluster& c) {
+  std::vector<Action*> work;
+  std::vector<char> queued(c.actions.size(), 0);
+  auto push = [&](Action* a) {
+    if (!queued[size_t(a->id)]) {
+      queued[size_t(a->id)] = 1;
+      work.push_back(a);
+    }
+  };
+  for (size_t i = c.actions.size(); i-- > 0;) push(c.actions[i].get());
+  while (!work.empty()) {
+    Action* then = work.back();
+    work.pop_back();
+    queued[size_t(then->id)] = 0;
+    const bool then_opt = then->optional, then_run = then->runnable;
+    for (size_t i = then->before.size(); i-- > 0;) {
+      auto [first, flags] = then->before[i];
+      const bool f_opt = first->optional, f_run = first->runnable;
+      update_edge(first, then, flags);
+      if (first->optional != f_opt || first->runnable != f_run) {
+        push(first);
+        for (auto& [next, fl] : first->after) push(next);
+      }
+    }
+    if (then->requires_any && then->runnable) {
+      bool any = false;
+      for (auto& [first, flags] : then->before)
+        if ((flags & kOrderOneOrMore) && first->runnable) any = true;
+      if (!any) then->runnable = false;
+    }
+    if (then->optional != then_opt || then->runnable != then_run)
+      for (auto& [next, fl] : then->after) push(next);
+  }
+}
+
+}  // namespace
+
+void propagate_flags(Cluster& c) { update_actions(c); }
+
+std::vector<Action*> graph_order(const Cluster& c) {
+  std::vector<int> indegree(c.actions.size(), 0);
+  for (auto& a : c.actions) {
+    if (!a->in_graph()) continue;
+    for (auto& [then, f] : a->after)
+      if (then->in_graph()) indegree[size_t(then->id)]++;
+  }
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (auto& a : c.actions)
+    if (a->in_graph() && indegree[size_t(a->id)] == 0) ready.push(a->id);
+  std::vector<Action*> out;
+  while (!ready.empty()) {
+    Action* a = c.actions[size_t(ready.top())].get();
+    ready.pop();
+    out.push_back(a);
+    for (auto& [then, f] : a->after)
+      if (then->in_graph() && --indegree[size_t(then->id)] == 0) ready.push(then->id);
+  }
+  // A cycle leaves actions out; append them so nothing is silently dropped.
+  if (out.size() < size_t(std::count_if(c.actions.begin(), c.actions.end(), [](auto& a) { return a->in_graph(); })))
+    for (auto& a : c.actions)
+      if (a->in_graph() && indegree[size_t(a->id)] > 0) out.push_back(a.get());
+  return out;
+}
+
+}  // namespace halab::scheduler

@@ -1,0 +1,108 @@
+// The transition graph as DOT (pacemaker's conventions: required actions
+// bold green, pseudo-actions with orange labels, required-but-unrunnable
+// actions dashed red; edges bold between actions in the graph) and as
+// pacemaker's transition_graph XML.
+#include <map>
+
+#include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/scheduler.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+std::string label(const Action* a) {
+  switch (a->kind) {
+    case ActionKind::Fence: return "stonith '" + a->fence_type + "' " + a->node->uname;
+    case ActionKind::Pseudo: return a->rsc ? a->key() : a->task;
+    case ActionKind::Shutdown: return a->task + " " + a->node->uname;
+    default: return a->key() + (a->node ? " " + a->node->uname : std::string());
+  }
+}
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char ch : s) {
+    switch (ch) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&apos;"; break;
+      default: o += ch;
+    }
+  }
+  return o;
+}
+
+bool shown(const Action* a) { return a->in_graph() || (!a->optional && !a->runnable); }
+
+}  // namespace
+
+std::string graph_dot(const Cluster& c) {
+  std::string out = " digraph \"g\" {\n";
+  for (auto& a : c.actions) {
+    if (!shown(a.get())) continue;
+    std::string l = label(a.get());
+    if (a->in_graph())
+      out += "\"" + l + "\" [ style=bold color=\"green\" fontcolor=\"" + (a->pseudo ? "orange" : "black") + "\"]\n";
+    else
+      out += "\"" + l + "\" [ style=dashed color=\"red\" fontcolor=\"black\"]\n";
+  }
+  for (auto& a : c.actions) {
+    if (!shown(a.get())) continue;
+    for (auto& [then, flags] : a->after) {
+      if (!shown(then)) continue;
+      const bool bold = a->in_graph() && then->in_graph();
+      out += "\"" + label(a.get()) + "\" -> \"" + label(then) + "\" [ style = " + (bold ? "bold" : "dashed") + "]\n";
+    }
+  }
+  out += "}\n";
+  return out;
+}
+
+std::string graph_xml(const Cluster& c) {
+  auto order = graph_order(c);
+  std::map<const Action*, int> ids;
+  for (const Action* a : order) ids[a] = a->id;
+  auto event = [&](const Action* a, bool with_body) {
+    std::string tag = a->kind == ActionKind::Pseudo ? "pseudo_event"
+                      : a->kind == ActionKind::Resource ? "rsc_op"
+                                                        : "crm_event";
+    std::string task = a->kind == ActionKind::Fence ? "stonith" : a->task;
+    std::string key = a->kind == ActionKind::Fence ? "stonith-" + a->node->uname + "-" + a->fence_type
+                      : a->kind == ActionKind::Shutdown ? "do_shutdown-" + a->node->uname
+                                                        : a->key();
+    std::string s = "<" + tag + " id=\"" + std::to_string(a->id) + "\" operation=\"" + esc(task) +
+                    "\" operation_key=\"" + esc(key) + "\"";
+    if (a->node) s += " on_node=\"" + esc(a->node->uname) + "\" on_node_uuid=\"" + esc(a->node->id) + "\"";
+    if (!with_body) return s + "/>";
+    s += ">\n";
+    if (a->kind == ActionKind::Resource && a->rsc) {
+      s += "          <primitive id=\"" + esc(a->rsc->id) + "\" class=\"" + esc(a->rsc->cls) + "\"";
+      if (!a->rsc->provider.empty()) s += " provider=\"" + esc(a->rsc->provider) + "\"";
+      s += " type=\"" + esc(a->rsc->type) + "\"/>\n";
+    }
+    s += "          <attributes CRM_meta_interval=\"" + std::to_string(a->interval_ms) + "\"";
+    if (a->kind == ActionKind::Fence) s += " CRM_meta_stonith_action=\"" + esc(a->fence_type) + "\"";
+    if (a->kind == ActionKind::Resource && a->task == "monitor" && a->interval_ms == 0)
+      s += " CRM_meta_op_target_rc=\"7\"";
+    s += "/>\n        </" + tag + ">";
+    return s;
+  };
+  std::string out =
+      "<transition_graph cluster-delay=\"60s\" stonith-timeout=\"60s\" failed-stop-offset=\"INFINITY\" "
+      "failed-start-offset=\"INFINITY\" transition_id=\"0\">\n";
+  int synapse = 0;
+  for (const Action* a : order) {
+    out += "  <synapse id=\"" + std::to_string(synapse++) + "\">\n    <action_set>\n      " + event(a, true) +
+           "\n    </action_set>\n    <inputs>\n";
+    for (auto& [first, flags] : a->before)
+      if (first->in_graph()) out += "      <trigger>\n        " + event(first, false) + "\n      </trigger>\n";
+    out += "    </inputs>\n  </synapse>\n";
+  }
+  out += "</transition_graph>\n";
+  return out;
+}
+
+}  // namespace halab::scheduler

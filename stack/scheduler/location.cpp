@@ -1,0 +1,60 @@
+// Location: the nodes a resource may run on and their scores, from the
+// cluster's symmetry, rsc_location constraints, stickiness and failures.
+#include "stack/scheduler/placement.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+void add_score(Resource* r, int node, int score) {
+  auto it = r->allowed.find(node);
+  if (it == r->allowed.end()) r->allowed[node] = score;
+  else it->second = add_scores(it->second, score);
+}
+
+void apply_location_to(Cluster& c, Resource* r, const LocationConstraint& lc, bool zero) {
+  if (r->is_group()) {
+    for (auto [n, s] : lc.node_scores) add_score(r, n, zero ? 0 : s);
+    bool first = true;
+    for (Resource* child : r->children) {
+      apply_location_to(c, child, lc, zero || (!first && r->group_colocated));
+      first = false;
+    }
+    return;
+  }
+  for (auto [n, s] : lc.node_scores) add_score(r, n, zero ? 0 : s);
+}
+
+}  // namespace
+
+void apply_locations(Cluster& c) {
+  for (auto& r : c.all_resources) {
+    r->allowed.clear();
+    if (c.options.symmetric)
+      for (auto& n : c.nodes) r->allowed[n->index] = 0;
+  }
+  for (const auto& lc : c.locations) {
+    // Role-specific locations only matter for promotable clones.
+    if (lc.role == Role::Promoted || lc.role == Role::Unpromoted) continue;
+    apply_location_to(c, lc.rsc, lc, false);
+  }
+}
+
+void apply_stickiness_and_failures(Cluster& c) {
+  for (auto& up : c.all_resources) {
+    Resource* r = up.get();
+    if (r->is_group()) continue;
+    if (r->managed && r->stickiness > 0 && r->running_on.size() == 1) {
+      Node* n = r->running_on.front();
+      if (c.options.symmetric || r->allowed.count(n->index)) add_score(r, n->index, r->stickiness);
+    }
+    for (auto& n : c.nodes) {
+      bool ban = !n->attr("#ban-" + r->id).empty();
+      auto fc = r->failcount.find(n->index);
+      if (fc != r->failcount.end() && fc->second > 0 && fc->second >= r->migration_threshold) ban = true;
+      if (ban) r->allowed[n->index] = -kInfinity;
+    }
+  }
+}
+
+}  // namespace halab::scheduler

@@ -1,0 +1,224 @@
+#pragma once
+// The scheduler's working set: what pacemaker calls pe_working_set_t. Built
+// by unpack (config, nodes, resources, status), then filled in by placement
+// and action creation. Plain data; the behaviour lives in one file per
+// concern (unpack_*, location, colocation, ordering, assign, actions, ...).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "stack/scheduler/score.hpp"
+#include "stack/scheduler/xml_reader.hpp"
+
+namespace halab::scheduler {
+
+enum class Role { Unknown, Stopped, Started, Unpromoted, Promoted };
+const char* role_name(Role r);
+Role parse_role(const std::string& s);  // Unknown when unrecognised
+
+struct Resource;
+struct Action;
+
+struct Node {
+  int index = 0;
+  std::string id;
+  std::string uname;
+  bool online = false;
+  bool unclean = false;
+  bool standby = false;
+  bool standby_onfail = false;
+  bool maintenance = false;
+  bool shutdown = false;
+  bool pending = false;
+  bool unseen = true;
+  bool expected_up = false;
+  std::string fence_reason;  // why the node must be fenced, when unclean
+  std::map<std::string, std::string> attrs;  // #uname, #id, config and transient attributes
+  int num_resources = 0;                     // assigned so far (tie-break)
+  std::vector<Resource*> running;
+
+  // pacemaker's "can run resources": online and in no state that forbids it.
+  bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }
+  std::string attr(const std::string& name) const;
+};
+
+struct OpConfig {
+  std::string id;
+  std::string name;
+  long interval_ms = 0;
+  Role role = Role::Unknown;
+  std::string on_fail;
+  bool enabled = true;
+};
+
+enum class Variant { Primitive, Group };
+
+struct Colocation {
+  std::string id;
+  Resource* dependent = nullptr;
+  Resource* primary = nullptr;
+  int score = 0;
+  Role dependent_role = Role::Unknown;
+  Role primary_role = Role::Unknown;
+  std::string node_attribute = "#uname";
+  bool influence = true;
+};
+
+enum class OnFail { Ignore, Block, Stop, Restart, Standby, Fence };
+
+struct Resource {
+  std::string id;
+  Variant variant = Variant::Primitive;
+  Resource* parent = nullptr;
+  std::vector<Resource*> children;
+  std::string cls, provider, type;
+  std::string template_id;  // the <template> it was built from, if any
+  std::map<std::string, std::string> meta;
+  int priority = 0;
+  int stickiness = 0;
+  int migration_threshold = kInfinity;
+  long failure_timeout_s = 0;
+  bool managed = true;
+  bool failed = false;
+  bool orphan = false;
+  bool blocked = false;     // on-fail=block after a failure
+  bool provisional = true;  // not assigned yet
+  bool allocating = false;
+  bool merging = false;
+  bool group_colocated = true;
+  bool group_ordered = true;
+  bool group_expanded = false;  // group colocations moved to members (at assignment)
+  bool needs_fencing = false;  // requires=fencing (vs quorum / nothing)
+  bool needs_nothing = false;
+  bool restart_type_ignore = false;
+  Role role = Role::Stopped;
+  Role next_role = Role::Unknown;
+  Role target_role = Role::Unknown;  // meta target-role
+  std::vector<Node*> running_on;
+  std::vector<Node*> failed_on;      // nodes where failed (for display)
+  std::map<int, int> allowed;        // node index -> score (pacemaker's allowed_nodes)
+  Node* assigned = nullptr;
+  std::vector<Colocation*> this_with;  // colocations where this is the dependent
+  std::vector<Colocation*> with_this;  // colocations where this is the primary
+  std::vector<OpConfig> ops;
+  std::set<int> probed_on;                          // nodes with any history
+  std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
+  std::map<int, int> failcount;                      // node -> failures
+  std::set<int> expired_on;                          // nodes with expired failures
+  std::set<int> failcount_ignored;                   // nodes whose failures were all on-fail=ignore
+  std::vector<std::pair<int, long>> cancels;         // (node, interval) recurring monitors to cancel
+  bool maintenance = false;                          // meta maintenance=true
+  std::vector<Action*> actions;
+  std::string pending_task;  // a pending (in-flight) operation, for display
+  std::map<int, int> assign_scores;  // node scores when it was placed (crm_simulate -s)
+  std::map<int, int> group_scores;   // scores when its group was placed
+  bool is_group() const { return variant == Variant::Group; }
+  bool is_fence_device() const { return cls == "stonith"; }
+  Node* current_node() const { return running_on.empty() ? nullptr : running_on.front(); }
+  std::string agent() const;  // ocf:heartbeat:IPaddr, systemd:httpd, stonith:fence_xvm
+  const Resource* top() const { return parent ? parent->top() : this; }
+};
+
+// Ordering flags, as in pacemaker's pe_ordering.
+enum OrderFlag : uint32_t {
+  kOrderOptional = 0,
+  kOrderImpliesThen = 1u << 0,
+  kOrderImpliesFirst = 1u << 1,
+  kOrderRunnableLeft = 1u << 2,
+  kOrderRestart = 1u << 3,
+  kOrderSerialize = 1u << 4,
+  kOrderImpliesFirstPrinted = 1u << 5,
+  kOrderImpliesThenPrinted = 1u << 6,
+  kOrderOneOrMore = 1u << 7,
+  kOrderPseudoLeft = 1u << 8,
+  kOrderAsymmetrical = 1u << 9,
+};
+
+enum class ActionKind { Resource, Pseudo, Fence, Shutdown, ClearFailcount };
+
+struct Action {
+  int id = 0;
+  ActionKind kind = ActionKind::Resource;
+  Resource* rsc = nullptr;
+  std::string task;  // start, stop, monitor, running, stopped, stonith, do_shutdown ...
+  long interval_ms = 0;
+  Node* node = nullptr;
+  bool optional = true;
+  bool runnable = true;
+  bool pseudo = false;
+  bool printed = false;  // optional but shown in the graph (pacemaker's print_always)
+  bool requires_any = false;  // runnable only if one of its one-or-more inputs is
+  std::string reason;
+  std::string fence_type = "reboot";
+  std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
+  std::vector<std::pair<Action*, uint32_t>> after;
+  // rsc_task_interval, as pacemaker names operations.
+  std::string key() const;
+  bool in_graph() const { return (!optional || printed) && runnable; }
+};
+
+struct OrderConstraint {
+  std::string id;
+  Resource* first_rsc = nullptr;
+  std::string first_task;
+  Resource* then_rsc = nullptr;
+  std::string then_task;
+  uint32_t flags = 0;
+};
+
+struct LocationConstraint {
+  std::string id;
+  Resource* rsc = nullptr;
+  std::vector<std::pair<int, int>> node_scores;  // node index, score
+  Role role = Role::Unknown;
+  std::string discovery = "always";
+};
+
+struct ClusterOptions {
+  bool stonith_enabled = true;
+  bool symmetric = true;
+  bool startup_fencing = true;
+  bool stop_orphan_resources = true;
+  bool maintenance_mode = false;
+  bool start_failure_is_fatal = true;
+  bool enable_startup_probes = true;
+  bool stop_all_resources = false;
+  std::string no_quorum_policy = "stop";
+  std::string placement_strategy = "default";
+  std::string stonith_action = "reboot";
+  bool have_quorum = true;
+  std::map<std::string, std::string> rsc_defaults;
+  std::map<std::string, std::string> op_defaults;
+};
+
+struct Cluster {
+  ClusterOptions options;
+  long long now = 0;  // seconds since the epoch, for rules and failure-timeout
+  std::string dc_uuid;
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<std::unique_ptr<Resource>> all_resources;
+  std::vector<Resource*> resources;  // top level, in configuration order
+  std::vector<std::unique_ptr<Colocation>> colocations;
+  std::vector<OrderConstraint> orders;
+  std::vector<LocationConstraint> locations;
+  std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
+  std::vector<std::unique_ptr<Action>> actions;
+  std::map<std::string, Action*> named_pseudo;  // pseudo-actions without a resource
+  std::vector<std::string> warnings;
+  std::map<std::string, std::vector<std::string>> tags;
+  XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
+  bool have_fence_device = false;
+
+  Node* find_node(const std::string& uname_or_id);
+  Resource* find_resource(const std::string& id);
+  Action* new_action(ActionKind kind, Resource* rsc, std::string task, long interval_ms, Node* node, bool optional);
+  Action* find_action(const Resource* rsc, const std::string& task, long interval_ms, const Node* node) const;
+  std::vector<Action*> find_actions(const Resource* rsc, const std::string& task) const;
+  void order(Action* first, Action* then, uint32_t flags);
+};
+
+}  // namespace halab::scheduler

@@ -1,0 +1,74 @@
+// The pipeline, in pacemaker's order: unpack, locations, stickiness and
+// failure bans, assignment, actions, fencing, orderings, propagation.
+#include "stack/scheduler/scheduler.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/placement.hpp"
+#include "stack/scheduler/rules.hpp"
+#include "stack/scheduler/unpack.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+// pacemaker sorts node names with digit runs compared as numbers.
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit((unsigned char)a[i2])) ++i2;
+      while (j2 < b.size() && std::isdigit((unsigned char)b[j2])) ++j2;
+      long long x = std::stoll(a.substr(i, std::min<size_t>(i2 - i, 18)));
+      long long y = std::stoll(b.substr(j, std::min<size_t>(j2 - j, 18)));
+      if (x != y) return x < y;
+      i = i2;
+      j = j2;
+      continue;
+    }
+    char x = char(std::tolower((unsigned char)a[i])), y = char(std::tolower((unsigned char)b[j]));
+    if (x != y) return x < y;
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+}  // namespace
+
+std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
+  auto c = std::make_unique<Cluster>();
+  c->now = now;
+  unpack_config(*c, cib);
+  unpack_nodes(*c, cib);
+  std::stable_sort(c->nodes.begin(), c->nodes.end(),
+                   [](const auto& x, const auto& y) { return natural_less(x->uname, y->uname); });
+  for (size_t i = 0; i < c->nodes.size(); ++i) c->nodes[i]->index = int(i);
+  unpack_node_states(*c, cib);
+  unpack_resources(*c, cib);
+  unpack_history(*c, cib);
+  unpack_constraints(*c, cib);
+  unpack_tickets(*c, cib);
+  return c;
+}
+
+std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& options) {
+  long long now = options.now;
+  if (now == 0) {
+    if (auto when = cib.attr("execution-date")) now = std::atoll(when->c_str());
+  }
+  auto c = unpack_cib(cib, now);
+  apply_locations(*c);
+  apply_stickiness_and_failures(*c);
+  assign_all(*c);
+  create_actions(*c);
+  schedule_fencing(*c);
+  apply_orderings(*c);
+  propagate_flags(*c);
+  return c;
+}
+
+}  // namespace halab::scheduler

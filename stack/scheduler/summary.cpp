@@ -1,0 +1,174 @@
+// The Transition Summary: one line per resource change, worded and aligned
+// as pacemaker's crm_simulate words and aligns them.
+#include <cstdio>
+
+#include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/scheduler.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+struct Item {
+  std::string change, rsc, details, reason;
+};
+
+struct Widths {
+  int rsc = 5, detail = 5;
+  void see(const Item& it) {
+    int len = int(it.rsc.size());
+    if (len > rsc) rsc = len + 2;
+    if (int(it.details.size()) > detail) detail = int(it.details.size());
+  }
+};
+
+Action* find_on(const Resource* r, const char* task, const Node* n) {
+  if (!n) return nullptr;
+  for (Action* a : r->actions)
+    if (a->task == task && a->interval_ms == 0 && a->node == n) return a;
+  return nullptr;
+}
+
+void log_action(std::vector<Item>& out, const char* change, const Resource* r, const Node* origin,
+                const Node* destination, const Action* action, const Action* source) {
+  if (!action) action = source;
+  if (!source) source = action;
+  Item it;
+  it.change = change;
+  it.rsc = r->id;
+  if (!origin && destination) it.details = destination->uname;
+  else if (!destination && origin) it.details = origin->uname;
+  else if (origin && destination && origin == destination) it.details = origin->uname;
+  else if (origin && destination) it.details = origin->uname + " -> " + destination->uname;
+  const bool runnable = !action || action->runnable;
+  if (source && !source->reason.empty() && !runnable) it.reason = "due to " + source->reason + " (blocked)";
+  else if (source && !source->reason.empty()) it.reason = "due to " + source->reason;
+  else if (!runnable) it.reason = "blocked";
+  out.push_back(it);
+}
+
+void primitive_items(const Resource* r, std::vector<Item>& out) {
+  Node* current = r->current_node();
+  Node* next = r->assigned;
+  if (!r->managed || (!current && !next)) return;
+  const bool moving = current && next && current != next;
+  Action* start = nullptr;
+  for (Action* a : r->actions)
+    if (!start && a->task == "start" && a->interval_ms == 0 && next && a->node == next) start = a;
+  // The stop on the current node, or any stop when the start cannot happen.
+  const Node* start_node = (start && start->runnable) ? current : nullptr;
+  Action* stop = nullptr;
+  for (Action* a : r->actions)
+    if (!stop && a->task == "stop" && (!start_node || a->node == start_node)) stop = a;
+  if (r->role == r->next_role) {
+    if (!next) return;
+    if (!start || start->optional) return;
+    if (!start->runnable) {
+      log_action(out, "Stop", r, current, nullptr, stop, (stop && !stop->reason.empty()) ? stop : start);
+    } else if (moving) {
+      log_action(out, r->failed ? "Recover" : "Move", r, current, next, stop, nullptr);
+    } else if (r->failed) {
+      log_action(out, "Recover", r, current, nullptr, stop, nullptr);
+    } else {
+      log_action(out, "Restart", r, current, next, start, nullptr);
+    }
+    return;
+  }
+  if (stop && (r->next_role == Role::Stopped || (start && !start->runnable))) {
+    for (Node* n : r->running_on) {
+      Action* s = find_on(r, "stop", n);
+      log_action(out, "Stop", r, n, nullptr, s, (s && !s->reason.empty()) ? s : start);
+    }
+  } else if (stop && r->failed && !stop->optional) {
+    log_action(out, "Recover", r, current, next, stop, start);
+  } else if (moving) {
+    log_action(out, "Move", r, current, next, stop, nullptr);
+  } else if (stop && !stop->optional) {
+    log_action(out, "Restart", r, current, next, start, nullptr);
+  } else if (r->role == Role::Stopped && r->next_role != Role::Stopped && r->next_role != Role::Unknown) {
+    log_action(out, "Start", r, current, next, start, nullptr);
+  }
+}
+
+void resource_items(const Resource* r, std::vector<Item>& out) {
+  if (r->is_group()) {
+    for (const Resource* ch : r->children) primitive_items(ch, out);
+  } else {
+    primitive_items(r, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> transition_summary(const Cluster& c) {
+  std::vector<std::string> lines;
+  for (const auto& a : c.actions) {
+    if (a->kind != ActionKind::Fence || !a->in_graph()) continue;
+    lines.push_back("  * Fence (" + a->fence_type + ") " + a->node->uname + " '" + a->reason + "'");
+  }
+  std::vector<Item> items;
+  for (const Resource* r : c.resources) resource_items(r, items);
+  // pacemaker sizes the columns while logging, before it prints: every item
+  // has been seen once when the first line is printed.
+  Widths w;
+  for (const auto& it : items) w.see(it);
+  for (const auto& it : items) {
+    char buf[1024];
+    std::snprintf(buf, sizeof buf, "  * %-8s   %-*s   ( %*s )%s%s", it.change.c_str(), w.rsc, it.rsc.c_str(), w.detail,
+                  it.details.c_str(), it.reason.empty() ? "" : "  ", it.reason.c_str());
+    lines.emplace_back(buf);
+  }
+  return lines;
+}
+
+std::vector<std::string> execution_lines(const Cluster& c) {
+  std::vector<std::string> lines;
+  for (Action* a : graph_order(c)) {
+    char buf[1024];
+    switch (a->kind) {
+      case ActionKind::Fence:
+        std::snprintf(buf, sizeof buf, "  * Fencing %s (%s)", a->node->uname.c_str(), a->fence_type.c_str());
+        break;
+      case ActionKind::Shutdown:
+        std::snprintf(buf, sizeof buf, "  * Cluster action:  %s on %s", a->task.c_str(), a->node->uname.c_str());
+        break;
+      case ActionKind::ClearFailcount:
+        std::snprintf(buf, sizeof buf, "  * Cluster action:  clear_failcount for %s on %s", a->rsc->id.c_str(),
+                      a->node->uname.c_str());
+        break;
+      case ActionKind::Pseudo:
+        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", a->rsc ? a->key().c_str() : a->task.c_str());
+        break;
+      case ActionKind::Resource: {
+        std::string task = a->task;
+        if (a->interval_ms > 0) task += "=" + std::to_string(a->interval_ms);
+        std::snprintf(buf, sizeof buf, "  * Resource action: %-15s %s on %s", a->rsc->id.c_str(), task.c_str(),
+                      a->node ? a->node->uname.c_str() : "(null)");
+        break;
+      }
+    }
+    lines.emplace_back(buf);
+  }
+  return lines;
+}
+
+std::vector<std::string> allocation_scores(const Cluster& c) {
+  std::vector<std::string> lines;
+  auto emit = [&](const char* fn, const Resource* r, const std::map<int, int>& scores) {
+    for (auto& [n, s] : scores)
+      lines.push_back(std::string(fn) + ": " + r->id + " allocation score on " + c.nodes[size_t(n)]->uname + ": " +
+                      score_to_string(s));
+  };
+  for (const Resource* r : c.resources) {
+    if (r->is_group()) {
+      emit("pcmk__group_assign", r, r->assign_scores);
+      for (const Resource* ch : r->children) emit("pcmk__group_assign", ch, ch->group_scores);
+      for (const Resource* ch : r->children) emit("pcmk__primitive_assign", ch, ch->assign_scores);
+    } else {
+      emit("pcmk__primitive_assign", r, r->assign_scores);
+    }
+  }
+  return lines;
+}
+
+}  // namespace halab::scheduler

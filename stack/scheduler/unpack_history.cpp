@@ -1,0 +1,282 @@
+// The executor's operation history (<lrm_rsc_op>) per node and resource:
+// the role each resource has there, its failures and their on-fail policy,
+// which nodes already know its state (no probe needed), recurring monitors.
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+
+#include "stack/scheduler/unpack.hpp"
+
+namespace halab::scheduler {
+
+namespace {
+
+struct HistOp {
+  std::string id, task;
+  long interval_ms = 0;
+  int rc = 0, status = 0, target = 0, call_id = 0;
+  long long last_rc_change = 0;
+};
+
+int target_rc_of(const std::string& key) {
+  // transition-key: action:transition:target-rc:uuid
+  auto a = key.find(':');
+  if (a == std::string::npos) return 0;
+  auto b = key.find(':', a + 1);
+  if (b == std::string::npos) return 0;
+  return std::atoi(key.c_str() + b + 1);
+}
+
+// on-fail severity in pacemaker's order (higher wins).
+int severity(OnFail f) {
+  switch (f) {
+    case OnFail::Ignore: return 0;
+    case OnFail::Restart: return 2;
+    case OnFail::Stop: return 5;
+    case OnFail::Standby: return 6;
+    case OnFail::Block: return 3;
+    case OnFail::Fence: return 7;
+  }
+  return 0;
+}
+
+OnFail on_fail_for(const Cluster& c, const Resource& r, const std::string& task, long interval_ms) {
+  std::string text;
+  for (const auto& op : r.ops)
+    if (op.name == task && op.interval_ms == interval_ms) text = op.on_fail;
+  if (text.empty()) {
+    auto it = c.options.op_defaults.find("on-fail");
+    if (it != c.options.op_defaults.end()) text = it->second;
+  }
+  if (text == "ignore") return OnFail::Ignore;
+  if (text == "block") return OnFail::Block;
+  if (text == "stop") return OnFail::Stop;
+  if (text == "standby") return OnFail::Standby;
+  if (text == "fence") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
+  if (text == "restart") return OnFail::Restart;
+  if (task == "stop") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
+  return OnFail::Restart;
+}
+
+Resource* orphan_for(Cluster& c, const XmlElement& lrm_rsc) {
+  auto r = std::make_unique<Resource>();
+  r->id = lrm_rsc.attr_or("id", "");
+  r->cls = lrm_rsc.attr_or("class", "");
+  r->provider = lrm_rsc.attr_or("provider", "");
+  r->type = lrm_rsc.attr_or("type", "");
+  r->orphan = true;
+  r->managed = c.options.stop_orphan_resources && !c.options.maintenance_mode;
+  r->target_role = Role::Stopped;
+  r->needs_nothing = r->is_fence_device();
+  Resource* raw = r.get();
+  c.all_resources.push_back(std::move(r));
+  c.resources.push_back(raw);
+  return raw;
+}
+
+bool feature_set_at_least(const std::string& v, int major, int minor, int patch) {
+  int a = 0, b = 0, d = 0;
+  if (std::sscanf(v.c_str(), "%d.%d.%d", &a, &b, &d) < 1) return false;
+  if (a != major) return a > major;
+  if (b != minor) return b > minor;
+  return d >= patch;
+}
+
+}  // namespace
+
+void unpack_history(Cluster& c, const XmlElement& cib) {
+  for (const auto& state : cib.first_child("status").children("node_state")) {
+    Node* n = nullptr;
+    const auto id = state.attr_or("id", "");
+    for (auto& cand : c.nodes)
+      if (cand->id == id) n = cand.get();
+    if (!n) continue;
+    // Offline nodes run nothing, unless fencing will be needed to be sure.
+    if (!n->online && !c.options.stonith_enabled) continue;
+    auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
+    for (const auto& lr : lrm_resources.children("lrm_resource")) {
+      const auto rid = lr.attr_or("id", "");
+      Resource* r = c.find_resource(rid);
+      if (r && r->is_group()) r = nullptr;
+      std::vector<HistOp> ops;
+      for (const auto& x : lr.children("lrm_rsc_op")) {
+        HistOp op;
+        op.id = x.attr_or("id", "");
+        op.task = x.attr_or("operation", "");
+        op.interval_ms = std::atol(x.attr_or("interval", "0").c_str());
+        op.rc = std::atoi(x.attr_or("rc-code", "0").c_str());
+        // OCF "degraded" results count as success.
+        if (op.rc == 190) op.rc = 0;
+        if (op.rc == 191) op.rc = 8;
+        op.status = std::atoi(x.attr_or("op-status", "0").c_str());
+        op.call_id = std::atoi(x.attr_or("call-id", "0").c_str());
+        op.target = target_rc_of(x.attr_or("transition-key", ""));
+        op.last_rc_change = std::atoll(x.attr_or("last-rc-change", x.attr_or("last-run", "0")).c_str());
+        ops.push_back(op);
+      }
+      std::stable_sort(ops.begin(), ops.end(), [](const HistOp& a, const HistOp& b) {
+        auto k = [](const HistOp& o) { return o.call_id < 0 ? INT_MAX : o.call_id; };
+        return k(a) < k(b);
+      });
+      bool any_active = false;
+      for (const auto& op : ops)
+        if (!(op.task == "monitor" && op.interval_ms == 0 && op.rc == 7) && op.task != "stop") any_active = true;
+      if (!r) {
+        if (!any_active) continue;
+        r = orphan_for(c, lr);
+      }
+      int counted = 0, ignored_failures = 0, counted_failures = 0;
+      Role role = Role::Stopped;
+      OnFail on_fail = OnFail::Ignore;
+      std::set<std::string> monitors;
+      for (const auto& op : ops) {
+        if (op.task == "notify" || op.status == 1) continue;
+        if (op.status == -1 || op.call_id == -1) {  // pending
+          ++counted;
+          if (op.task == "start" || op.task == "migrate_from") role = Role::Started, r->pending_task = "Starting";
+          else if (op.task == "stop") r->pending_task = "Stopping";
+          else if (op.task == "promote") role = Role::Promoted;
+          else if (op.task == "monitor" && op.interval_ms == 0) r->pending_task = "Monitoring";
+          continue;
+        }
+        const bool probe = op.task == "monitor" && op.interval_ms == 0;
+        const int target = op.target;
+        // Like pacemaker's remap: "done" and "error" statuses are judged by
+        // the result code against the expected one.
+        const bool judged = op.status == 0 || op.status == 4;
+        bool ok = false;
+        if (judged && op.rc == 7 && (probe || target == 7 || !r->managed)) {
+          role = Role::Stopped;
+          on_fail = OnFail::Ignore;
+          monitors.clear();
+          ++counted;
+          continue;
+        }
+        if (judged) ok = op.rc == target || (probe && (op.rc == 0 || op.rc == 8));
+        if (!ok && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
+            c.now >= op.last_rc_change + r->failure_timeout_s) {
+          // An expired failure no longer counts; its fail count is cleared.
+          r->expired_on.insert(n->index);
+          continue;
+        }
+        ++counted;
+        if (ok) {
+          if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
+          else if (op.task == "stop") {
+            role = Role::Stopped;
+            monitors.clear();
+            if (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart)
+              on_fail = OnFail::Ignore;
+          } else if (op.task == "promote") role = Role::Promoted;
+          else if (op.task == "demote") role = Role::Unpromoted;
+          else if (op.task == "migrate_to") role = Role::Started;
+          else if (op.task == "monitor") {
+            if (op.rc == 7) role = Role::Stopped;
+            else if (op.rc == 8) role = Role::Promoted;
+            else if (role == Role::Stopped || role == Role::Unknown) role = Role::Started;
+            if (op.interval_ms > 0 && op.rc != 7) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
+          }
+          continue;
+        }
+        // A failure.
+        OnFail f = on_fail_for(c, *r, op.task, op.interval_ms);
+        if (f == OnFail::Ignore) ignored_failures++;
+        else counted_failures++;
+        if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
+          n->attrs["#ban-" + r->id] = "1";
+          if (op.rc == 6) r->target_role = Role::Stopped;
+        }
+        if (op.task == "stop") n->attrs["#ban-" + r->id] = "1";
+        if (severity(f) > severity(on_fail)) on_fail = f;
+        if (op.task == "promote") role = Role::Promoted;
+        else if (probe && op.rc == 5) role = Role::Stopped;
+        else if (role == Role::Stopped || role == Role::Unknown) role = Role::Started;
+        if (op.task == "start" && c.options.start_failure_is_fatal) n->attrs["#start-failed-" + r->id] = "1";
+        if (op.task == "monitor" && op.interval_ms > 0) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
+      }
+      // A managed resource thought active on a node that is down: with
+      // fencing the node is fenced, and what was running there no longer
+      // counts as failed (it can start again after the node is shot).
+      if (role != Role::Stopped && role != Role::Unknown && !n->online && !n->maintenance && r->managed &&
+          c.options.stonith_enabled && !n->unclean) {
+        n->unclean = true;
+        n->fence_reason = r->id + " is thought to be active there";
+      }
+      if (n->unclean) on_fail = OnFail::Ignore;
+      // Recurring monitors that must stop: maintenance, or disabled in the configuration.
+      if (n->online && !r->orphan) {
+        for (const auto& key : monitors) {
+          const long interval = std::atol(key.substr(key.find('_') + 1).c_str());
+          bool disabled = false;
+          for (const auto& op : r->ops)
+            if (op.name == "monitor" && op.interval_ms == interval && !op.enabled) disabled = true;
+          const bool maintenance = n->maintenance || r->maintenance || c.options.maintenance_mode;
+          if (maintenance || disabled) r->cancels.emplace_back(n->index, interval);
+        }
+      }
+      // Nothing is managed on a node in maintenance.
+      if (n->maintenance && role != Role::Stopped && role != Role::Unknown) r->managed = false;
+      // Failures of operations with on-fail=ignore do not count toward
+      // migration-threshold.
+      if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
+      r->monitors_on[n->index] = monitors;
+      if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
+      if (role != Role::Stopped && role != Role::Unknown) {
+        if (on_fail != OnFail::Ignore) {
+          r->failed = true;
+          r->failed_on.push_back(n);
+        }
+        r->running_on.push_back(n);
+        n->running.push_back(r);
+        if (int(role) > int(r->role)) r->role = role;
+        switch (on_fail) {
+          case OnFail::Block: r->managed = false; r->blocked = true; break;
+          case OnFail::Fence:
+            if (!n->unclean) {
+              n->unclean = true;
+              n->fence_reason = r->id + " failed there";
+            }
+            break;
+          case OnFail::Standby: n->standby = true; n->standby_onfail = true; break;
+          case OnFail::Stop: r->target_role = Role::Stopped; break;
+          default: break;
+        }
+      }
+    }
+  }
+  // multiple-active=block: a resource active on several nodes is left alone.
+  for (auto& r : c.all_resources) {
+    if (r->running_on.size() < 2) continue;
+    auto it = r->meta.find("multiple-active");
+    if (it != r->meta.end() && it->second == "block") {
+      r->managed = false;
+      r->blocked = true;
+    }
+  }
+  // Fail counts from transient attributes: fail-count-RSC, and (from feature
+  // set 3.0.13 on, as pacemaker reads them) fail-count-RSC#op_interval.
+  const bool per_op = feature_set_at_least(cib.attr_or("crm_feature_set", ""), 3, 0, 13);
+  for (auto& n : c.nodes) {
+    for (auto& [k, v] : n->attrs) {
+      if (k.rfind("fail-count-", 0) != 0) continue;
+      std::string rest = k.substr(11);
+      auto hash = rest.find('#');
+      if (hash != std::string::npos && !per_op) continue;
+      if (Resource* fr = c.find_resource(hash == std::string::npos ? rest : rest.substr(0, hash));
+          fr && fr->failcount_ignored.count(n->index))
+        continue;
+      std::string rid = hash == std::string::npos ? rest : rest.substr(0, hash);
+      Resource* r = c.find_resource(rid);
+      if (!r) continue;
+      if (r->failure_timeout_s > 0 && c.now > 0) {
+        const std::string lf = n->attr("last-failure-" + rest);
+        const long long when = std::atoll(lf.c_str());
+        if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
+      }
+      r->failcount[n->index] = add_scores(r->failcount[n->index], parse_score_or(v, 0));
+    }
+  }
+}
+
+}  // namespace halab::scheduler
