@@ -10,6 +10,8 @@
 
 namespace halab::fake {
 
+inline core::Bytes msg_bytes(const std::string& s) { return core::Bytes(s.begin(), s.end()); }
+
 // No node delivers a message twice (payloads are unique in our tests).
 inline std::string check_no_duplicates(Cluster& c) {
   for (auto& a : c.nodes()) {
