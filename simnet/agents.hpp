@@ -1,0 +1,66 @@
+#pragma once
+// Modelled processes. In simnet, core::Processes::spawn does not fork: it
+// looks up a modelled agent by the basename of argv[0] and simulates it.
+//
+//  - action: argv[1] when present (OCF/LSB style: "agent start"), else
+//    "-o ACTION" / "--action=ACTION" in argv, else "action=" (or "option=")
+//    on stdin (the fence-agent stdin protocol), else "" (the default model).
+//  - the run takes a duration drawn from the action's distribution; with a
+//    spec timeout shorter than that, the whole "process group" is killed at
+//    the timeout (End::timed_out, SIGKILL) and the action has no effect.
+//  - it fails with the action's probability (exit code fail_code), else
+//    exits 0 — unless the agent has a `behaviour` hook, which later layers
+//    use to model stateful agents (a resource that is running or not).
+//  - kill(id, sig) ends a running model at once with End::signaled.
+//
+// The built-in "fence_simnet" is a modelled power switch: off/on/reboot really
+// power a simulated node off (crash, and it stays down) and on (restart);
+// status answers 0 (on) or 2 (off); list prints the node names. The target is
+// "port=", "plug=" or "nodename=" on stdin, or "-n NODE"/"--plug=NODE".
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simnet/dist.hpp"
+#include "stack/core/process.hpp"
+
+namespace halab::simnet {
+
+struct ActionModel {
+  Dist duration = Dist::fixed(std::chrono::milliseconds(10));
+  double fail_probability = 0;
+  int fail_code = 1;
+  std::string out;  // stdout of a successful run
+};
+
+// What a running modelled agent sees.
+struct AgentCall {
+  std::string node;    // the node it runs on
+  std::string agent;   // basename of argv[0]
+  std::string action;
+  const core::ProcessSpec* spec = nullptr;
+  std::map<std::string, std::string> stdin_args;  // key=value lines of stdin
+};
+
+struct AgentModel {
+  std::string name;
+  ActionModel default_action;
+  std::map<std::string, ActionModel> actions;
+  // Optional: decides exit code and output at the end of a successful
+  // (not failed, not timed out) run. Runs as a world event, never inside spawn().
+  std::function<void(const AgentCall&, core::ProcessResult&)> behaviour;
+
+  const ActionModel& action(const std::string& a) const {
+    auto it = actions.find(a);
+    return it == actions.end() ? default_action : it->second;
+  }
+};
+
+inline constexpr const char* kFenceAgent = "fence_simnet";
+
+// Parses an agent invocation (see above).
+AgentCall describe_call(const std::string& node, const core::ProcessSpec& spec);
+
+}  // namespace halab::simnet

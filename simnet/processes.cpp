@@ -1,0 +1,181 @@
+// Modelled processes: agents chosen by argv[0], and the fence_simnet power switch.
+#include <csignal>
+
+#include "simnet/world_internal.hpp"
+
+namespace halab::simnet {
+
+AgentCall describe_call(const std::string& node, const core::ProcessSpec& spec) {
+  AgentCall call;
+  call.node = node;
+  call.spec = &spec;
+  if (!spec.argv.empty()) {
+    const std::string& a0 = spec.argv[0];
+    const auto slash = a0.rfind('/');
+    call.agent = slash == std::string::npos ? a0 : a0.substr(slash + 1);
+  }
+  // stdin: key=value lines (the fence-agent protocol)
+  std::size_t pos = 0;
+  const std::string& in = spec.stdin_data;
+  while (pos < in.size()) {
+    auto nl = in.find('\n', pos);
+    std::string line = in.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? in.size() : nl + 1;
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq != std::string::npos) call.stdin_args[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  auto option = [&](const std::string& shortopt, const std::string& longopt) -> std::string {
+    for (std::size_t i = 1; i < spec.argv.size(); ++i) {
+      const std::string& a = spec.argv[i];
+      if ((a == shortopt || a == "--" + longopt) && i + 1 < spec.argv.size()) return spec.argv[i + 1];
+      if (a.rfind("--" + longopt + "=", 0) == 0) return a.substr(longopt.size() + 3);
+    }
+    return {};
+  };
+  if (spec.argv.size() > 1 && !spec.argv[1].empty() && spec.argv[1][0] != '-') call.action = spec.argv[1];
+  if (call.action.empty()) call.action = option("-o", "action");
+  if (call.action.empty() && call.stdin_args.count("action")) call.action = call.stdin_args["action"];
+  if (call.action.empty() && call.stdin_args.count("option")) call.action = call.stdin_args["option"];
+  std::string plug = option("-n", "plug");
+  if (plug.empty()) plug = option("-n", "port");
+  if (!plug.empty()) call.stdin_args["plug"] = plug;
+  return call;
+}
+
+void World::define_agent(AgentModel model) {
+  if (model.name == kFenceAgent && !model.behaviour)
+    model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { fence_effect(call, r); };
+  agents_[model.name] = std::move(model);
+}
+
+namespace {
+struct ProcState {
+  core::ProcessSpec spec;
+  AgentCall call;
+  core::ProcessResult result;
+  std::function<void(const AgentCall&, core::ProcessResult&)> behaviour;
+};
+}  // namespace
+
+core::ProcessId SimProcesses::spawn(core::ProcessSpec spec, core::ProcessDone done) {
+  return w_->spawn(*n_, std::move(spec), std::move(done));
+}
+void SimProcesses::kill(core::ProcessId id, int signal) { w_->kill_process(*n_, id, signal); }
+
+core::ProcessId World::spawn(Node& n, core::ProcessSpec spec, core::ProcessDone done) {
+  const core::ProcessId pid = n.next_pid++;
+  if (!n.up) return pid;  // a dead node starts nothing; done never runs
+  auto st = std::make_shared<ProcState>();
+  st->spec = std::move(spec);
+  st->call = describe_call(n.name, st->spec);
+  st->call.spec = &st->spec;
+  trace_.record_text(TraceKind::spawn, now_, n.index, pid, st->call.agent + " " + st->call.action);
+  core::ProcessResult& r = st->result;
+  const std::uint32_t node = n.index;
+  auto finish = [this, st, pid, node] {
+    Node& me = *nodes_[node];
+    auto it = me.running.find(pid);
+    if (it == me.running.end()) return;
+    auto cb = std::move(it->second.done);
+    me.running.erase(it);
+    const auto& res = st->result;
+    trace_.record(TraceKind::process_end, now_, node, pid, static_cast<std::uint64_t>(res.end),
+                  static_cast<std::uint64_t>(res.end == core::ProcessResult::End::exited ? res.exit_code : res.signal));
+    cb(res);
+  };
+  Running run;
+  run.started = now_;
+  run.done = std::move(done);
+  auto ag = agents_.find(st->call.agent);
+  if (ag == agents_.end()) {
+    r.end = core::ProcessResult::End::spawn_failed;
+    r.error = "no modelled agent '" + st->call.agent + "' in simnet";
+    run.end_event = push(now_, Kind::node_event, node, finish);
+    n.running.emplace(pid, std::move(run));
+    return pid;
+  }
+  const ActionModel& am = ag->second.action(st->call.action);
+  const SimTime d = am.duration.sample(n.rng).count();
+  const bool fails = n.rng.chance(am.fail_probability);
+  const SimTime timeout = st->spec.timeout.count();
+  if (timeout > 0 && d > timeout) {
+    r.end = core::ProcessResult::End::timed_out;
+    r.signal = SIGKILL;
+    r.runtime = core::Duration(timeout);
+    run.end_event = push(now_ + timeout, Kind::node_event, node, finish);
+  } else {
+    r.end = core::ProcessResult::End::exited;
+    r.exit_code = fails ? am.fail_code : 0;
+    if (!fails) r.out = am.out;
+    r.runtime = core::Duration(d);
+    st->behaviour = ag->second.behaviour;
+    if (!fails && st->behaviour)  // the effect happens even if the caller crashes meanwhile
+      run.effect_event = at(now_ + d, [st] { st->behaviour(st->call, st->result); });
+    run.end_event = push(now_ + d, Kind::node_event, node, finish);
+  }
+  n.running.emplace(pid, std::move(run));
+  return pid;
+}
+
+void World::kill_process(Node& n, core::ProcessId id, int signal) {
+  auto it = n.running.find(id);
+  if (it == n.running.end() || signal == 0 || !n.up) return;
+  Running run = std::move(it->second);
+  n.running.erase(it);
+  cancel_slot(run.end_event, n.index);
+  cancel_event(run.effect_event);
+  core::ProcessResult r;
+  r.end = core::ProcessResult::End::signaled;
+  r.signal = signal;
+  r.runtime = core::Duration(now_ - run.started);
+  const std::uint32_t node = n.index;
+  push(now_, Kind::node_event, node, [this, node, id, r, cb = std::move(run.done)] {
+    trace_.record(TraceKind::process_end, now_, node, id, static_cast<std::uint64_t>(r.end), r.signal);
+    cb(r);
+  });
+}
+
+void World::fence_effect(const AgentCall& call, core::ProcessResult& r) {
+  std::string target;
+  for (const char* key : {"plug", "port", "nodename"}) {
+    auto it = call.stdin_args.find(key);
+    if (it != call.stdin_args.end() && target.empty()) target = it->second;
+  }
+  const std::string& a = call.action;
+  if (a == "list") {
+    r.out.clear();
+    for (auto& n : nodes_) r.out += n->name + ",\n";
+    return;
+  }
+  if (a == "monitor" || a == "metadata" || a == "validate-all") return;
+  const int t = node_index(target);
+  if (t < 0) {
+    r.exit_code = 1;
+    r.err = "fence_simnet: no simulated node '" + target + "'\n";
+    return;
+  }
+  if (a == "status") {
+    const bool on = nodes_[t]->up;
+    r.exit_code = on ? 0 : 2;
+    r.out = on ? "Status: ON\n" : "Status: OFF\n";
+    return;
+  }
+  trace_.record_text(TraceKind::fence, now_, static_cast<std::uint32_t>(t), 0, call.node + " " + a);
+  if (a == "off") {
+    power_off(t);
+    r.out = "Success: Powered OFF\n";
+  } else if (a == "on") {
+    power_on(t);
+    r.out = "Success: Powered ON\n";
+  } else if (a == "reboot") {
+    power_off(t);
+    power_on(t);
+    r.out = "Success: Rebooted\n";
+  } else {
+    r.exit_code = 1;
+    r.err = "fence_simnet: unsupported action '" + a + "'\n";
+  }
+}
+
+}  // namespace halab::simnet

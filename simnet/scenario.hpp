@@ -1,0 +1,126 @@
+#pragma once
+// Scenario files: a cluster, a fault schedule, a duration, a seed and what
+// to check, written by hand. The format is documented in
+// docs/scenario-format.md. Every error names the file and line.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simnet/agents.hpp"
+#include "simnet/link_model.hpp"
+#include "simnet/world.hpp"
+#include "stack/core/address.hpp"
+#include "stack/core/error.hpp"
+#include "stack/core/log.hpp"
+
+namespace halab::simnet {
+
+class ScenarioError : public core::Error {
+ public:
+  ScenarioError(const std::string& file, int line, const std::string& what)
+      : core::Error(file + ":" + std::to_string(line) + ": " + what), line_(line) {}
+  int line() const { return line_; }
+
+ private:
+  int line_;
+};
+
+// Changes to a link model; unset fields keep the model they are applied to.
+struct LinkPatch {
+  std::optional<Dist> latency;
+  std::optional<double> jitter_ns, loss, duplicate, reorder, reorder_delay_ns, bandwidth_bps;
+  std::optional<std::uint64_t> queue_bytes;
+  void apply(LinkModel& m) const;
+  bool empty() const;
+};
+
+struct Scenario {
+  std::string file;  // where it came from (for messages)
+  std::string name;
+  std::optional<std::uint64_t> seed;
+  core::Duration duration = std::chrono::seconds(60);
+  core::Level log_level = core::Level::info;
+
+  struct Network {
+    std::string name;
+    core::Subnet subnet;
+    LinkPatch model;
+    int line = 0;
+  };
+  struct Node {
+    std::string name;
+    std::vector<core::Ipv4> addresses;  // empty: one per network, host part = position (1-based)
+    int line = 0;
+  };
+  struct Link {
+    std::vector<std::string> from, to;
+    bool both = false;
+    std::string network;  // empty: every network
+    LinkPatch model;
+    int line = 0;
+  };
+  struct Service {
+    std::string name;
+    std::map<std::string, std::string> params;
+    std::vector<std::string> nodes;  // empty: every node
+    int line = 0;
+  };
+  struct Agent {
+    AgentModel model;
+    int line = 0;
+  };
+  struct Fault {
+    enum class Kind { crash, restart, power_off, power_on, pause, resume, drift, step, partition, heal, degrade };
+    core::Duration at{};
+    Kind kind = Kind::crash;
+    std::vector<std::string> nodes;               // the subjects; partition: first group(s)
+    std::vector<std::vector<std::string>> groups;  // partition: every group
+    bool one_way = false;                          // partition / degrade: "->" rather than "|" / "<->"
+    double rate = 1.0;                             // drift
+    core::Duration delta{};                        // step; pause "for"
+    LinkPatch patch;                               // degrade
+    std::vector<std::string> to;                   // degrade: far ends
+    int line = 0;
+  };
+  struct Failures {
+    bool link = false;
+    std::string a, b;  // node, or the link's two ends
+    FailureProcess process;
+    std::string description;
+    int line = 0;
+  };
+  struct Expect {
+    enum class Kind { reach, no_reach, log, no_log, availability, state };
+    Kind kind = Kind::reach;
+    std::vector<std::string> from, to;  // reach / no_reach; log: from = nodes ("any" = every node)
+    bool both = false;
+    core::Duration t1{}, t2{-1};  // window; t2 < 0: the end of the run. state: t1 is the instant
+    std::string text;              // log: substring; state: up|down|paused
+    double threshold = 0;          // availability
+    bool at_least = true;          // availability: >= (else <=)
+    std::string source;            // the statement as written
+    int line = 0;
+  };
+
+  std::vector<Network> networks;
+  std::vector<Node> nodes;
+  std::vector<Link> links;
+  std::vector<Service> services;
+  std::vector<Agent> agents;
+  std::vector<Fault> faults;
+  std::vector<Failures> failures;
+  std::vector<Expect> expects;
+
+  int node_index(const std::string& name) const;
+};
+
+// Throws ScenarioError naming `file` and the line.
+Scenario parse_scenario(std::string_view text, const std::string& file);
+Scenario load_scenario(const std::string& path);
+
+// Scenarios compiled into the binary (scenarios/*.scn), by name.
+const std::map<std::string, std::string_view>& embedded_scenarios();
+
+}  // namespace halab::simnet

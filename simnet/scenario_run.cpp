@@ -1,0 +1,338 @@
+#include "simnet/scenario_run.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+
+namespace halab::simnet {
+
+std::string format_time(SimTime t) {
+  char buf[48];
+  const std::int64_t s = t / 1000000000, ms = (t / 1000000) % 1000;
+  if (s < 3600) std::snprintf(buf, sizeof buf, "%9" PRId64 ".%03" PRId64 "s", s, ms);
+  else  // long runs: days and a clock
+    std::snprintf(buf, sizeof buf, "%3" PRId64 "d%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, s / 86400,
+                  s % 86400 / 3600, s % 3600 / 60, s % 60, ms);
+  return buf;
+}
+
+namespace {
+
+struct LogLine {
+  SimTime t;
+  int node;
+  core::Level level;
+  std::string message;
+};
+
+// Keeps every log line (for expectations) and prints the notable ones.
+class RecordingSink final : public core::LogSink {
+ public:
+  RecordingSink(const World& w, std::FILE* out) : w_(w), out_(out) {}
+  void write(const core::LogRecord& r) override {
+    const int node = w_.node_index(r.node);
+    lines.push_back(LogLine{w_.now(), node, r.level, std::string(r.message)});
+    if (out_ && r.level <= core::Level::notice)
+      std::fprintf(out_, "%s  %.*s\n", format_time(w_.now()).c_str(), int(r.message.size()), r.message.data());
+  }
+  std::vector<LogLine> lines;
+
+ private:
+  const World& w_;
+  std::FILE* out_;
+};
+
+class TimelineObserver final : public Observer {
+ public:
+  explicit TimelineObserver(std::FILE* out) : out_(out) {}
+  void on_fault(SimTime t, const std::string& what) override {
+    if (t == 0 && what.rfind("boot ", 0) == 0) return;  // the initial boots are no news
+    std::fprintf(out_, "%s  == %s\n", format_time(t).c_str(), what.c_str());
+  }
+
+ private:
+  std::FILE* out_;
+};
+
+// Composes several services into the one a node runs.
+class Composite final : public core::Service {
+ public:
+  std::vector<std::unique_ptr<core::Service>> parts;
+};
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, const RunOptions& opt) {
+  RunResult result;
+  result.seed = opt.seed ? *opt.seed : sc.seed.value_or(1);
+  World world(result.seed);
+  if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
+  world.set_log_level(sc.log_level);
+  std::FILE* out = opt.timeline;
+
+  for (auto& n : sc.networks) {
+    LinkModel m;
+    n.model.apply(m);
+    world.add_network(n.name, n.subnet, m);
+  }
+  // Addresses: explicit, or the node's position as host part on every network.
+  std::vector<std::vector<core::Ipv4>> addrs(sc.nodes.size());
+  std::map<std::string, core::Ipv4> first_addr;
+  for (std::size_t i = 0; i < sc.nodes.size(); ++i) {
+    const auto& n = sc.nodes[i];
+    if (!n.addresses.empty()) addrs[i] = n.addresses;
+    else
+      for (auto& nw : sc.networks) {
+        const std::uint32_t host = static_cast<std::uint32_t>(i + 1);
+        if (host >= (~nw.subnet.mask())) throw ScenarioError(sc.file, n.line, "network " + nw.name + " is too small for node " + n.name);
+        addrs[i].push_back(core::Ipv4{(nw.subnet.network.value & nw.subnet.mask()) | host});
+      }
+    for (auto a : addrs[i])
+      if (sc.networks.front().subnet.contains(a)) first_addr[n.name] = a;
+  }
+
+  // Service factories per node.
+  std::vector<std::vector<ServiceFactory>> factories(sc.nodes.size());
+  for (auto& sv : sc.services) {
+    auto it = registry.find(sv.name);
+    if (it == registry.end()) {
+      std::string known;
+      for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
+      throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
+    }
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr};
+    if (ctx.nodes.empty())
+      for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
+    ServiceFactory f = it->second(ctx);
+    for (auto& n : ctx.nodes) factories[sc.node_index(n)].push_back(f);
+  }
+  for (std::size_t i = 0; i < sc.nodes.size(); ++i) {
+    ServiceFactory f;
+    if (factories[i].size() == 1) f = factories[i][0];
+    else if (!factories[i].empty())
+      f = [parts = factories[i]](core::Env& env) {
+        auto c = std::make_unique<Composite>();
+        for (auto& p : parts) c->parts.push_back(p(env));
+        return c;
+      };
+    try {
+      world.add_node(sc.nodes[i].name, addrs[i], f);
+    } catch (const core::Error& e) {
+      throw ScenarioError(sc.file, sc.nodes[i].line, e.what());
+    }
+  }
+  auto idx = [&](const std::string& name) { return world.node_index(name); };
+  auto net_index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < sc.networks.size(); ++i)
+      if (sc.networks[i].name == name) return static_cast<int>(i);
+    return -1;
+  };
+  for (auto& l : sc.links) {
+    for (std::size_t net = 0; net < sc.networks.size(); ++net) {
+      if (!l.network.empty() && net_index(l.network) != static_cast<int>(net)) continue;
+      LinkModel base;
+      sc.networks[net].model.apply(base);
+      l.model.apply(base);
+      for (auto& a : l.from)
+        for (auto& b : l.to) {
+          if (a == b) continue;
+          world.set_link(idx(a), idx(b), base, static_cast<int>(net));
+          if (l.both) world.set_link(idx(b), idx(a), base, static_cast<int>(net));
+        }
+    }
+  }
+  for (auto& a : sc.agents) world.define_agent(a.model);
+
+  auto recorder = std::make_shared<RecordingSink>(world, out);
+  world.add_log_sink(recorder);
+  TimelineObserver observer(out ? out : stderr);
+  if (out) world.set_observer(&observer);
+
+  // Faults.
+  using K = Scenario::Fault::Kind;
+  for (auto& f : sc.faults) {
+    const Scenario::Fault* fp = &f;
+    world.at(at(f.at), [&world, fp, idx] {
+      const auto& f = *fp;
+      switch (f.kind) {
+        case K::crash: for (auto& n : f.nodes) world.crash(idx(n)); break;
+        case K::restart: for (auto& n : f.nodes) world.restart(idx(n)); break;
+        case K::power_off: for (auto& n : f.nodes) world.power_off(idx(n)); break;
+        case K::power_on: for (auto& n : f.nodes) world.power_on(idx(n)); break;
+        case K::resume: for (auto& n : f.nodes) world.resume(idx(n)); break;
+        case K::pause:
+          for (auto& n : f.nodes) {
+            world.pause(idx(n));
+            if (f.delta.count() > 0) {
+              const int i = idx(n);
+              world.at(world.now() + f.delta.count(), [&world, i] { world.resume(i); });
+            }
+          }
+          break;
+        case K::drift: world.set_drift(idx(f.nodes[0]), f.rate); break;
+        case K::step: world.step_clock(idx(f.nodes[0]), f.delta); break;
+        case K::partition: {
+          auto ids = [&](const std::vector<std::string>& g) {
+            std::vector<int> v;
+            for (auto& n : g) v.push_back(idx(n));
+            return v;
+          };
+          if (f.one_way) world.partition(ids(f.groups[0]), ids(f.groups[1]), true);
+          else
+            for (std::size_t a = 0; a < f.groups.size(); ++a)
+              for (std::size_t b = a + 1; b < f.groups.size(); ++b) world.partition(ids(f.groups[a]), ids(f.groups[b]), false);
+          break;
+        }
+        case K::heal: world.heal(); break;
+        case K::degrade:
+          for (auto& a : f.nodes)
+            for (auto& b : f.to) {
+              for (int net = 0; net < world.network_count(); ++net) {
+                LinkModel m = world.link_model(idx(a), idx(b), net);
+                f.patch.apply(m);
+                world.degrade(idx(a), idx(b), m, net);
+                if (!f.one_way) {
+                  LinkModel r = world.link_model(idx(b), idx(a), net);
+                  f.patch.apply(r);
+                  world.degrade(idx(b), idx(a), r, net);
+                }
+              }
+            }
+          break;
+      }
+    });
+  }
+  for (auto& f : sc.failures) {
+    if (f.link) world.add_link_failures(idx(f.a), idx(f.b), f.process);
+    else world.add_failures(idx(f.a), f.process);
+  }
+
+  // Expectations that need snapshots during the run.
+  const SimTime end = at(sc.duration);
+  const std::size_t n = sc.nodes.size();
+  struct Snap {
+    std::vector<std::uint64_t> at1, at2;
+    std::string state;
+  };
+  std::vector<Snap> snaps(sc.expects.size());
+  for (std::size_t e = 0; e < sc.expects.size(); ++e) {
+    const auto& x = sc.expects[e];
+    Snap* s = &snaps[e];
+    auto take = [&world, n](std::vector<std::uint64_t>& v) {
+      v.resize(n * n);
+      for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = 0; b < n; ++b) v[a * n + b] = world.delivered(int(a), int(b));
+    };
+    if (x.kind == Scenario::Expect::Kind::reach || x.kind == Scenario::Expect::Kind::no_reach) {
+      const SimTime t2 = x.t2.count() < 0 ? end : at(x.t2);
+      world.at(at(x.t1), [s, take] { take(s->at1); });
+      world.at(std::min(t2, end), [s, take] { take(s->at2); });
+    } else if (x.kind == Scenario::Expect::Kind::state) {
+      const int i = idx(x.from[0]);
+      world.at(at(x.t1), [s, &world, i] { s->state = !world.is_up(i) ? "down" : world.is_paused(i) ? "paused" : "up"; });
+    }
+  }
+
+  if (out)
+    std::fprintf(out, "halab sim: %s — %zu nodes, %zu networks, seed %" PRIu64 ", %s simulated\n",
+                 sc.name.empty() ? sc.file.c_str() : sc.name.c_str(), sc.nodes.size(), sc.networks.size(), result.seed,
+                 core::format_duration(sc.duration).c_str());
+  // Who heard whom during the last second: the summary's view of connectivity.
+  std::vector<std::uint64_t> last_second(n * n);
+  const SimTime probe = end > 1'000'000'000 ? end - 1'000'000'000 : 0;
+  world.at(probe, [&] {
+    for (std::size_t a = 0; a < n; ++a)
+      for (std::size_t b = 0; b < n; ++b) last_second[a * n + b] = world.delivered(int(a), int(b));
+  });
+  world.start();
+  world.run_until(end);
+
+  // Evaluate.
+  for (std::size_t e = 0; e < sc.expects.size(); ++e) {
+    const auto& x = sc.expects[e];
+    ExpectResult r{&x, true, {}};
+    using EK = Scenario::Expect::Kind;
+    switch (x.kind) {
+      case EK::reach:
+      case EK::no_reach: {
+        const auto& s = snaps[e];
+        std::vector<std::pair<int, int>> pairs;
+        for (auto& a : x.from)
+          for (auto& b : x.to) {
+            if (a == b) continue;
+            pairs.emplace_back(idx(a), idx(b));
+            if (x.both) pairs.emplace_back(idx(b), idx(a));
+          }
+        for (auto [a, b] : pairs) {
+          const std::uint64_t count = s.at2.empty() ? 0 : s.at2[a * n + b] - s.at1[a * n + b];
+          const bool bad = x.kind == EK::reach ? count == 0 : count > 0;
+          if (bad) {
+            r.ok = false;
+            r.detail += (r.detail.empty() ? "" : "; ") + world.node_name(a) + " -> " + world.node_name(b) + ": " +
+                        std::to_string(count) + " datagrams";
+          }
+        }
+        break;
+      }
+      case EK::log:
+      case EK::no_log: {
+        const int who = x.from.empty() ? -1 : idx(x.from[0]);
+        const SimTime t1 = at(x.t1), t2 = x.t2.count() < 0 ? end : at(x.t2);
+        const LogLine* hit = nullptr;
+        for (auto& l : recorder->lines)
+          if ((who < 0 || l.node == who) && l.t >= t1 && l.t <= t2 && l.message.find(x.text) != std::string::npos) {
+            hit = &l;
+            break;
+          }
+        r.ok = (x.kind == EK::log) == (hit != nullptr);
+        if (hit) r.detail = "at " + core::format_duration(core::Duration(hit->t)) + ": " + hit->message;
+        else r.detail = "no matching line";
+        break;
+      }
+      case EK::availability: {
+        const double a = world.availability(idx(x.from[0]));
+        r.ok = x.at_least ? a >= x.threshold : a <= x.threshold;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "measured %.4f%%", a * 100);
+        r.detail = buf;
+        break;
+      }
+      case EK::state:
+        r.ok = snaps[e].state == x.text;
+        r.detail = "was " + (snaps[e].state.empty() ? std::string("?") : snaps[e].state);
+        break;
+    }
+    result.ok = result.ok && r.ok;
+    result.expects.push_back(std::move(r));
+  }
+
+  if (out) {
+    std::fprintf(out, "\nsummary at %s:\n", core::format_duration(core::Duration(end)).c_str());
+    for (std::size_t a = 0; a < n; ++a) {
+      const NodeStats st = world.stats(int(a));
+      std::string hears;
+      for (std::size_t b = 0; b < n; ++b)
+        if (b != a && world.delivered(int(b), int(a)) > last_second[b * n + a]) hears += " " + world.node_name(int(b));
+      std::fprintf(out, "  %-8s %-6s availability %7.3f%%  crashes %u  sent %" PRIu64 "  received %" PRIu64
+                        "  hears from:%s\n",
+                   world.node_name(int(a)).c_str(), !world.is_up(int(a)) ? "down" : world.is_paused(int(a)) ? "paused" : "up",
+                   world.availability(int(a)) * 100, st.crashes, st.sent, st.delivered, hears.empty() ? " (nobody)" : hears.c_str());
+    }
+    const auto& ns = world.network_stats();
+    std::fprintf(out, "  network: %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " duplicated; dropped:", ns.sent,
+                 ns.delivered, ns.duplicated);
+    for (int k = 0; k < 6; ++k)
+      std::fprintf(out, " %s %" PRIu64, to_string(static_cast<DropReason>(k)), ns.dropped[k]);
+    std::fprintf(out, "\n");
+    for (auto& r : result.expects)
+      std::fprintf(out, "  expect %-50s %s%s%s%s\n", r.expect->source.c_str(), r.ok ? "ok" : "FAILED",
+                   r.detail.empty() ? "" : " (", r.detail.c_str(), r.detail.empty() ? "" : ")");
+    std::fprintf(out, "  %" PRIu64 " events, %" PRIu64 " trace records\n", world.events(), world.trace().count());
+  }
+  result.hash = world.trace().hash();
+  result.events = world.events();
+  result.trace_records = world.trace().count();
+  world.trace().close_json();
+  return result;
+}
+
+}  // namespace halab::simnet
