@@ -136,7 +136,3 @@ RC_GTEST_PROP(SrpProperty, AgreedOrderEvsAndLivenessUnderFaults, ()) {
   run_schedule(n, loss, faults, seed);
 }
 
-TEST(SrpDebug, Case) {
-  if (!std::getenv("HALAB_DEBUG_CASE")) GTEST_SKIP();
-  rc::check([] { run_schedule(10, 0.15, {}, 0); });  // a fixed case for debugging
-}
