@@ -242,3 +242,56 @@ RC_GTEST_PROP(TotemSimnet, WrongKeyNodeNeverJoinsNorDisturbs, ()) {
   auto* svc = dynamic_cast<totem::TotemService*>(sim.world.service(0));
   RC_ASSERT(svc->crypto_stats().dropped_auth > 0u);
 }
+
+// Two rings (ring0_addr + ring1_addr, two interfaces): losing either
+// network entirely changes nothing, the ring and its delivery go on.
+TEST(TotemSimnet, RedundantRingsSurviveLosingEitherNetwork) {
+  const int n = 3;
+  std::string text =
+      "totem {\n version: 2\n token: 1000\n crypto_cipher: aes128\n crypto_hash: sha1\n"
+      " interface {\n  ringnumber: 0\n  mcastaddr: 239.255.1.1\n  mcastport: 5405\n }\n"
+      " interface {\n  ringnumber: 1\n  mcastaddr: 239.255.2.1\n  mcastport: 5407\n }\n}\nnodelist {\n";
+  for (int i = 1; i <= n; ++i)
+    text += " node {\n  ring0_addr: 10.0.0." + std::to_string(i) + "\n  ring1_addr: 10.1.0." + std::to_string(i) +
+            "\n  nodeid: " + std::to_string(i) + "\n }\n";
+  text += "}\n";
+  auto parsed = config::parse_corosync_conf(text, "rrp.conf");
+  ASSERT_TRUE(parsed.ok()) << parsed.report();
+  simnet::World w(7);
+  w.set_log_level(core::Level::warning);
+  w.add_network("ring0", *core::Subnet::parse("10.0.0.0/24"));
+  w.add_network("ring1", *core::Subnet::parse("10.1.0.0/24"));
+  std::vector<std::vector<std::string>> got(n);
+  for (int i = 1; i <= n; ++i) {
+    const std::vector<core::Ipv4> addrs{core::Ipv4::from_octets(10, 0, 0, std::uint8_t(i)),
+                                        core::Ipv4::from_octets(10, 1, 0, std::uint8_t(i))};
+    w.add_node("n" + std::to_string(i), addrs, [&, i, addrs](core::Env& env) {
+      totem::TotemServiceOptions o;
+      o.conf = parsed.conf;
+      o.key = core::Bytes(256, 1);
+      o.local_addrs = addrs;
+      o.callbacks.deliver = [&got, i](NodeId, core::ByteView p) { got[i - 1].emplace_back(p.begin(), p.end()); };
+      return std::make_unique<totem::TotemService>(env, std::move(o));
+    });
+  }
+  auto srp = [&](int i) { return &dynamic_cast<totem::TotemService*>(w.service(i))->srp(); };
+  w.start();
+  w.run_for(5s);
+  for (int i = 0; i < n; ++i) ASSERT_EQ(srp(i)->members().size(), std::size_t(n));
+  const auto ring = srp(0)->ring_id();
+  simnet::LinkModel dead;
+  dead.loss = 1.0;
+  for (int net : {0, 1}) {
+    w.heal();
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b)
+        if (a != b) w.degrade(a, b, dead, net);
+    srp(1)->mcast(fake::msg_bytes("over ring " + std::to_string(1 - net)));
+    w.run_for(5s);
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(srp(i)->ring_id(), ring) << "network " << net << " lost";
+      ASSERT_FALSE(got[i].empty());
+      EXPECT_EQ(got[i].back(), "over ring " + std::to_string(1 - net));
+    }
+  }
+}
