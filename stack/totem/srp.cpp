@@ -82,7 +82,7 @@ void Srp::start() {
 }
 
 bool Srp::mcast(core::ByteView payload) {
-  if (queue_.size() >= opt_.max_queue) return false;
+  if (queue_.size() >= opt_.max_queue || payload.size() > kMaxMessage) return false;
   queue_.emplace_back(payload.begin(), payload.end());
   // A representative holding an idle token lets it go at once.
   if (held_token_ && state_ == SrpState::operational) {
