@@ -77,9 +77,12 @@ void Srp::gather_join(const JoinMsg& j) {
   joins_[j.sender] = j;
   bool changed = false;
   if (std::binary_search(j.failed.begin(), j.failed.end(), opt_.node_id)) {
-    // It counts us failed: we cannot agree with it this round.
-    failed_.insert(j.sender);
-    changed = true;
+    // It counts us failed. Counting it failed in return (as the paper does)
+    // lets two sides' stale joins keep each other out for ever; instead we
+    // ignore this join: either its next one takes us back, or our consensus
+    // timeout gives up on it.
+    joins_.erase(j.sender);
+    proc_.insert(j.sender);
   } else {
     changed |= proc_.insert(j.sender).second;
     for (auto p : j.proc) changed |= proc_.insert(p).second;

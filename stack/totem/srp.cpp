@@ -82,7 +82,7 @@ void Srp::start() {
 }
 
 bool Srp::mcast(core::ByteView payload) {
-  if (queue_.size() >= opt_.max_queue) return false;
+  if (queue_.size() >= opt_.max_queue || payload.size() > kMaxMessage) return false;
   queue_.emplace_back(payload.begin(), payload.end());
   // A representative holding an idle token lets it go at once.
   if (held_token_ && state_ == SrpState::operational) {
@@ -247,6 +247,8 @@ void Srp::on_token(TokenMsg t) {
     ++stats_.mcasts_sent;
     --allowed;
   }
+  log_.trace("flow: fcc {} others {} resent {} sent {} queued {} backlog {}", t.fcc, others, resent, sent,
+             operational ? queue_.size() : recovery_queue_.size(), t.backlog);
   t.fcc = others + sent + resent;
   my_fcc_ = sent + resent;
   const std::uint32_t backlog = std::uint32_t(operational ? queue_.size() : recovery_queue_.size());

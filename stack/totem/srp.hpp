@@ -89,8 +89,12 @@ class Srp {
 
   // Enters GATHER and starts looking for peers.
   void start();
+  // Largest message: one datagram with room for headers, crypto and MAC
+  // (no fragmentation yet).
+  static constexpr std::size_t kMaxMessage = 60'000;
   // Queues a message for agreed delivery to the ring; false when the queue
-  // is full (the caller retries later, as with CS_ERR_TRY_AGAIN).
+  // is full (the caller retries later, as with CS_ERR_TRY_AGAIN) or the
+  // message is larger than kMaxMessage.
   bool mcast(core::ByteView payload);
 
   SrpState state() const { return state_; }

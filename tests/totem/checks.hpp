@@ -10,9 +10,12 @@
 
 namespace halab::fake {
 
+inline core::Bytes msg_bytes(const std::string& s) { return core::Bytes(s.begin(), s.end()); }
+
 // No node delivers a message twice (payloads are unique in our tests).
-inline std::string check_no_duplicates(Cluster& c) {
-  for (auto& a : c.nodes()) {
+template <class Nodes>
+std::string check_no_duplicates(const Nodes& nodes) {
+  for (auto& a : nodes) {
     std::set<std::string> seen;
     for (auto& e : a->epochs)
       for (auto& d : e.delivered)
@@ -23,9 +26,10 @@ inline std::string check_no_duplicates(Cluster& c) {
 
 // Agreed order: in one configuration, the messages two nodes both delivered
 // come in the same order; and both saw the same member list for it.
-inline std::string check_agreed_order(Cluster& c) {
-  for (auto& a : c.nodes())
-    for (auto& b : c.nodes()) {
+template <class Nodes>
+std::string check_agreed_order(const Nodes& nodes) {
+  for (auto& a : nodes)
+    for (auto& b : nodes) {
       if (a->id >= b->id) continue;
       for (auto& ea : a->epochs)
         for (auto& eb : b->epochs) {
@@ -51,9 +55,10 @@ inline std::string check_agreed_order(Cluster& c) {
 // Extended virtual synchrony: two nodes that went from ring R into the same
 // next ring, each in the other's transitional configuration, delivered
 // exactly the same messages in R (no gaps either side).
-inline std::string check_evs(Cluster& c) {
-  for (auto& a : c.nodes())
-    for (auto& b : c.nodes()) {
+template <class Nodes>
+std::string check_evs(const Nodes& nodes) {
+  for (auto& a : nodes)
+    for (auto& b : nodes) {
       if (a->id >= b->id) continue;
       for (std::size_t i = 0; i + 1 < a->epochs.size(); ++i)
         for (std::size_t j = 0; j + 1 < b->epochs.size(); ++j) {
@@ -72,10 +77,13 @@ inline std::string check_evs(Cluster& c) {
   return "";
 }
 
-inline std::string check_all(Cluster& c) {
-  for (auto* f : {check_no_duplicates, check_agreed_order, check_evs})
-    if (auto why = f(c); !why.empty()) return why;
-  return "";
+// Any range of (smart) pointers to objects with `id` and `epochs`.
+template <class Nodes>
+std::string check_all(const Nodes& nodes) {
+  if (auto why = check_no_duplicates(nodes); !why.empty()) return why;
+  if (auto why = check_agreed_order(nodes); !why.empty()) return why;
+  return check_evs(nodes);
 }
+inline std::string check_all(Cluster& c) { return check_all(c.nodes()); }
 
 }  // namespace halab::fake

@@ -115,7 +115,7 @@ class FakeNetwork {
     std::unique_ptr<DatagramSocket> bind(const BindOptions& o, ReceiveHandler h) override {
       Endpoint local{addr_, o.local.port};
       auto s = std::make_unique<FakeSocket>(*net_, local, o.broadcast, std::move(h));
-      net_->sockets_.insert(s.get());
+      net_->sockets_.push_back(s.get());
       return s;
     }
 
@@ -156,14 +156,14 @@ class FakeNetwork {
     }
   }
 
-  std::set<FakeSocket*> sockets_;
+  std::vector<FakeSocket*> sockets_;  // in bind order: delivery order never depends on addresses
 
  private:
   Clock* clock_;
   Duration latency_;
 };
 
-inline FakeSocket::~FakeSocket() { net_->sockets_.erase(this); }
+inline FakeSocket::~FakeSocket() { std::erase(net_->sockets_, this); }
 inline std::error_code FakeSocket::send_to(const Endpoint& to, ByteView data) {
   if (to.addr.is_limited_broadcast() && !broadcast_) return std::make_error_code(std::errc::permission_denied);
   net_->deliver(local_, to, data);

@@ -65,6 +65,17 @@ TEST(Srp, OneNodeRingDeliversToItself) {
   EXPECT_EQ(c.node(1).epochs.back().delivered[0].payload, "alone");
 }
 
+TEST(Srp, LargestMessageCrossesTheNetworkAndLargerIsRefused) {
+  Cluster c(opts(2));
+  c.start_all();
+  ASSERT_TRUE(c.run_until_formed({1, 2}, 5s));
+  EXPECT_FALSE(c.node(1).srp->mcast(core::Bytes(totem::Srp::kMaxMessage + 1, 'x')));  // would not fit a datagram
+  EXPECT_TRUE(c.node(1).srp->mcast(core::Bytes(totem::Srp::kMaxMessage, 'x')));
+  c.clock.run_for(1s);
+  ASSERT_EQ(delivered_in_last(c, 2), 1u);
+  EXPECT_EQ(c.node(2).epochs.back().delivered[0].payload.size(), totem::Srp::kMaxMessage);
+}
+
 TEST(Srp, CrashedNodeIsDetectedAndSurvivorsKeepOrder) {
   Cluster c(opts(3));
   c.start_all();
