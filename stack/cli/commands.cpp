@@ -5,11 +5,17 @@ namespace halab::cli {
 // One line per subcommand; each is defined in its own cmd_*.cpp.
 int run_sim(std::span<char*> args);
 int run_keygen(std::span<char*> args);
+int run_campaign(std::span<char*> args);
+int run_replay(std::span<char*> args);
+int run_report(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
       {"sim", "run a simnet scenario and print its trace hash", run_sim},
       {"keygen", "write the cluster's authkey (as corosync-keygen)", run_keygen},
+      {"campaign", "run a scenario over many seeds (lab); 'campaign merge' joins shards", run_campaign},
+      {"replay", "rerun a lab replay file and check its trace hash", run_replay},
+      {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
   };
   return table;
 }
