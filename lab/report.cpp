@@ -205,7 +205,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   const std::string name = runs.empty() ? "" : runs.front().scenario;
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>halab report: " +
                   esc(name) + "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
-                  "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+                  "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right;white-space:nowrap}"
                   "th{background:#eee}td:first-child{text-align:left}.bad{color:#b00}.ok{color:#070}"
                   ".hist{display:inline-block;margin-right:1em}</style></head><body>\n";
   h += "<h1>Availability report: " + esc(name) + "</h1>\n";
