@@ -19,7 +19,8 @@ struct ShrinkResult {
 };
 
 // `failure`: the audit that must still fail (the first violation of the
-// original run). Bounded by `max_runs`.
+// original run); a candidate also must not fail any audit the original run
+// passed (the same failure mode, not a new one). Bounded by `max_runs`.
 ShrinkResult shrink(const RunFn& run, const std::string& text, std::uint64_t seed, const std::string& failure,
                     int max_runs = 200);
 

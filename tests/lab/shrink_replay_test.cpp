@@ -39,6 +39,20 @@ TEST(Shrink, DropsIrrelevantFaultsAndShortensTheRun) {
   EXPECT_EQ(runner()(s.text, 3).hash, s.record.hash);
 }
 
+// The target fails with or without the crash of b, but the crash is what
+// makes another expectation hold: dropping it would be a different failure.
+TEST(Shrink, KeepsFaultsThatPassingAuditsDependOn) {
+  const std::string text =
+      "duration 20s\nnetwork lan 10.0.0.0/24\nnodes a b c\nservice heartbeat period=100ms timeout=600ms\n"
+      "at 2s pause c for 1s\nat 5s crash b\n"
+      "expect log a \"peer c lost\" during 5s..6s\nexpect state b down at 6s\n";
+  const auto s = shrink(runner(), text, 1, "log a \"peer c lost\" during 5s..6s");
+  EXPECT_FALSE(s.record.ok);
+  EXPECT_NE(s.text.find("\nat 5s crash b\n"), std::string::npos) << s.text;
+  EXPECT_NE(s.text.find("# (shrunk) at 2s pause c"), std::string::npos) << s.text;
+  EXPECT_EQ(s.faults_after, 1u);
+}
+
 TEST(Shrink, LeavesAPassingRunAlone) {
   const std::string passing = std::string(kFailing).replace(std::string(kFailing).find("up at 6s"), 8, "down at 6s");
   const auto s = shrink(runner(), passing, 3, "state b down at 6s");
