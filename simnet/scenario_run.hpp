@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,9 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's
   std::string trace_path;             // JSON lines; empty: none
   std::FILE* timeline = nullptr;      // a readable account as it happens; null: quiet
+  // Extra watchers (the lab's measurements): told every fault / log line.
+  Observer* observer = nullptr;
+  std::shared_ptr<core::LogSink> log_sink;
 };
 
 struct ExpectResult {

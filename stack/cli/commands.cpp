@@ -8,6 +8,9 @@ int run_simulate(std::span<char*> args);
 int run_keygen(std::span<char*> args);
 int run_crm(std::span<char*> args);
 int run_ra(std::span<char*> args);
+int run_campaign(std::span<char*> args);
+int run_replay(std::span<char*> args);
+int run_report(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -15,6 +18,9 @@ std::span<const Command> commands() {
       {"simulate", "run the scheduler on a CIB, as crm_simulate does", run_simulate},
       {"keygen", "write the cluster's authkey (as corosync-keygen)", run_keygen},
       {"crm", "crmsh's shell: configure the CIB (CIB_file=PATH works on a file)", run_crm},
+      {"campaign", "run a scenario over many seeds (lab); 'campaign merge' joins shards", run_campaign},
+      {"replay", "rerun a lab replay file and check its trace hash", run_replay},
+      {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
       {"ra", "resource agents: classes, list, info/meta (as crm ra)", run_ra},
   };
   return table;
