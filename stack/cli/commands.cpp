@@ -11,6 +11,9 @@ int run_ra(std::span<char*> args);
 int run_campaign(std::span<char*> args);
 int run_replay(std::span<char*> args);
 int run_report(std::span<char*> args);
+int run_cfgtool(std::span<char*> args);
+int run_quorumtool(std::span<char*> args);
+int run_cmapctl(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -22,6 +25,9 @@ std::span<const Command> commands() {
       {"replay", "rerun a lab replay file and check its trace hash", run_replay},
       {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
       {"ra", "resource agents: classes, list, info/meta (as crm ra)", run_ra},
+      {"cfgtool", "halabd's links, addresses, reload, shutdown (as corosync-cfgtool)", run_cfgtool},
+      {"quorumtool", "quorum status and node list from halabd (as corosync-quorumtool)", run_quorumtool},
+      {"cmapctl", "halabd's runtime key/value store (as corosync-cmapctl)", run_cmapctl},
   };
   return table;
 }

@@ -1,6 +1,9 @@
 #include "stack/cli/sim_services.hpp"
 
+#include "stack/config/corosync_conf.hpp"
+#include "stack/daemon/node.hpp"
 #include "stack/heartbeat/heartbeat.hpp"
+#include "stack/quorum/quorum_disk.hpp"
 
 namespace halab::cli {
 
@@ -42,11 +45,112 @@ simnet::ServiceFactory make_heartbeat(const simnet::ServiceContext& ctx) {
   return [cfg](core::Env& env) { return std::make_unique<heartbeat::Heartbeat>(env, cfg); };
 }
 
+// `service halabd KEY=VALUE...`: the Node (Totem, votequorum, cmap) on every
+// node, from a corosync.conf generated from the scenario's nodes (nodeid =
+// position in the node list, ring0_addr = address on the first network).
+simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
+  std::string transport = "udpu", crypto = "on", device, ping_host, mcastaddr = "239.192.0.1", port = "5405";
+  std::string totem_extra, quorum_extra;
+  auto number = [&](const std::string& k, const std::string& v) {
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end || n < 0) ctx.fail("halabd: " + k + " wants a number, not '" + v + "'");
+    return n;
+  };
+  auto boolean = [&](const std::string& k, const std::string& v) {
+    if (v == "1" || v == "yes" || v == "on") return "1";
+    if (v == "0" || v == "no" || v == "off") return "0";
+    ctx.fail("halabd: " + k + " is 0 or 1, not '" + v + "'");
+  };
+  for (auto& [k, v] : ctx.decl.params) {
+    if (k == "transport") {
+      if (v != "udp" && v != "udpu" && v != "broadcast")
+        ctx.fail("halabd: transport is udp (multicast), udpu or broadcast, not '" + v + "'");
+      transport = v;
+    } else if (k == "token" || k == "consensus" || k == "join" || k == "token_coefficient" || k == "merge" ||
+               k == "max_messages" || k == "window_size") {
+      totem_extra += "  " + k + ": " + std::to_string(number(k, v)) + "\n";
+    } else if (k == "two_node" || k == "wait_for_all" || k == "last_man_standing" || k == "auto_tie_breaker") {
+      quorum_extra += "  " + k + ": " + boolean(k, v) + "\n";
+    } else if (k == "last_man_standing_window" || k == "expected_votes") {
+      quorum_extra += "  " + k + ": " + std::to_string(number(k, v)) + "\n";
+    } else if (k == "crypto") {
+      crypto = boolean(k, v) == std::string("1") ? "on" : "off";
+    } else if (k == "device") {
+      if (v != "ping" && v != "disk") ctx.fail("halabd: device is ping or disk, not '" + v + "'");
+      device = v;
+    } else if (k == "ping_host") {
+      if (!core::Ipv4::parse(v)) ctx.fail("halabd: ping_host '" + v + "' is not an IPv4 address");
+      ping_host = v;
+    } else if (k == "mcastaddr") {
+      auto g = core::Ipv4::parse(v);
+      if (!g || !g->is_multicast()) ctx.fail("halabd: mcastaddr '" + v + "' is not a multicast address");
+      mcastaddr = v;
+    } else if (k == "port") {
+      const long p = number(k, v);
+      if (p < 2 || p > 65535) ctx.fail("halabd: bad port '" + v + "'");
+      port = v;
+    } else {
+      ctx.fail("halabd: unknown parameter '" + k +
+               "' (transport, token, consensus, join, token_coefficient, merge, max_messages, window_size, two_node, "
+               "wait_for_all, last_man_standing, last_man_standing_window, auto_tie_breaker, expected_votes, crypto, "
+               "device, ping_host, mcastaddr, port)");
+    }
+  }
+  if (device == "ping" && ping_host.empty()) ctx.fail("halabd: device=ping needs ping_host=ADDRESS");
+
+  std::string text = "totem {\n  version: 2\n  cluster_name: simnet\n";
+  text += std::string("  transport: ") + (transport == "udpu" ? "udpu" : "udp") + "\n";
+  if (crypto == "on") text += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
+  text += totem_extra;
+  text += "  interface {\n    ringnumber: 0\n    mcastport: " + port + "\n";
+  if (transport == "udp") text += "    mcastaddr: " + mcastaddr + "\n";
+  if (transport == "broadcast") text += "    broadcast: yes\n";
+  text += "  }\n}\nlogging {\n  to_stderr: no\n  to_syslog: no\n}\nquorum {\n  provider: corosync_votequorum\n";
+  text += quorum_extra;
+  if (device == "ping")
+    text += "  device {\n    model: ping\n    votes: 1\n    ping {\n      host: " + ping_host + "\n    }\n  }\n";
+  if (device == "disk") text += "  device {\n    model: disk\n    votes: 1\n  }\n";
+  text += "}\nnodelist {\n";
+  std::map<std::string, core::Ipv4> addr;
+  std::uint32_t id = 0;
+  for (const auto& n : ctx.nodes) {
+    ++id;
+    auto it = ctx.addresses.find(n);
+    if (it == ctx.addresses.end()) ctx.fail("halabd: node " + n + " has no address on the first network");
+    addr[n] = it->second;
+    text += "  node {\n    ring0_addr: " + it->second.to_string() + "\n    nodeid: " + std::to_string(id) +
+            "\n    name: " + n + "\n  }\n";
+  }
+  text += "}\n";
+  auto parsed = config::parse_corosync_conf(text, "halabd(" + ctx.scenario.file + ")");
+  if (!parsed.ok()) ctx.fail("halabd: the generated corosync.conf is not valid:\n" + parsed.report());
+
+  daemon::NodeOptions base;
+  base.conf = parsed.conf;
+  base.conf_text = text;
+  if (crypto == "on") base.key = core::Bytes(256, 0x5c);  // every simulated node shares it
+  auto disk = device == "disk" ? std::make_shared<quorum::MemorySharedDisk>() : nullptr;
+  for (const auto& [n, a] : addr) {
+    auto o = base;
+    o.local_addrs = {a};
+    if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, a));
+    if (auto e = daemon::check_node_options(o); !e.empty()) ctx.fail("halabd: node " + n + ": " + e);
+  }
+  return [base, addr, disk](core::Env& env) -> std::unique_ptr<core::Service> {
+    auto o = base;
+    o.local_addrs = {addr.at(env.node)};
+    if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, o.local_addrs[0]));
+    return std::make_unique<daemon::Node>(env, std::move(o));
+  };
+}
+
 }  // namespace
 
 simnet::ServiceRegistry sim_services() {
   simnet::ServiceRegistry r;
   r["heartbeat"] = make_heartbeat;
+  r["halabd"] = make_halabd;
   return r;
 }
 

@@ -4,7 +4,7 @@
 
 namespace halab::cli {
 
-// heartbeat (and, as later layers land, their services).
+// heartbeat, halabd (and, as later layers land, their services).
 simnet::ServiceRegistry sim_services();
 
 }  // namespace halab::cli

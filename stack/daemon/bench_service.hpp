@@ -1,0 +1,46 @@
+#pragma once
+// A bench-only ring service: measures agreed-order throughput and latency
+// through the Node's ring (the same path CPG traffic takes), driven by two
+// hidden control requests (docs/halabd.md, "Benchmark requests"):
+//
+//   bench-start COUNT SIZE WINDOW   this node sends COUNT messages of SIZE
+//                                   bytes, at most WINDOW not yet delivered
+//                                   back to it (WINDOW 1: one at a time)
+//   bench-result                    progress / figures of the last run
+//
+// Latency is from send to the sender's own agreed delivery (the round every
+// member's delivery waits for); throughput is messages delivered over the
+// run's time. Figures come from the node's Clock.
+#include <optional>
+#include <vector>
+
+#include "stack/core/clock.hpp"
+#include "stack/daemon/control_protocol.hpp"
+#include "stack/daemon/node.hpp"
+
+namespace halab::daemon {
+
+// Not a pinned service: no production node ever sends on it.
+inline constexpr auto kBenchServiceId = static_cast<totem::ServiceId>(0xB0);
+
+class BenchService : public core::Service {
+ public:
+  explicit BenchService(Node& node);
+  std::optional<Response> handle(const Request& req);
+
+ private:
+  void pump();
+  void on_message(NodeId from, core::ByteView payload);
+
+  Node& node_;
+  std::function<bool(core::Bytes)> send_;
+  core::Timer retry_;
+  bool running_ = false;
+  std::uint64_t count_ = 0, size_ = 0, window_ = 1;
+  std::uint64_t sent_ = 0, own_delivered_ = 0, others_delivered_ = 0;
+  std::uint64_t run_id_ = 0;
+  core::Instant started_{}, finished_{};
+  std::vector<std::int64_t> latencies_ns_;
+};
+
+}  // namespace halab::daemon

@@ -1,0 +1,266 @@
+// halabd: one node's daemon. Today it hosts the messaging layer (Node:
+// Totem, votequorum, cmap); the CIB, controller, executor and fencer join it
+// through Node::add_service as they land. See docs/halabd.md.
+//
+//   halabd [--config FILE] [--state-dir DIR] [--foreground]
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "stack/core/error.hpp"
+#include "stack/core/real/real_world.hpp"
+#include "stack/core/real/syslog_sink.hpp"
+#include "stack/daemon/bench_service.hpp"
+#include "stack/daemon/control.hpp"
+#include "stack/daemon/control_server.hpp"
+#include "stack/daemon/host.hpp"
+#include "stack/daemon/node.hpp"
+#include "stack/totem/authkey_file.hpp"
+
+using namespace halab;
+
+namespace {
+
+struct Args {
+  std::string config = "/etc/halab/corosync.conf";
+  std::string state_dir = "/var/lib/halab";
+  bool foreground = false;
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: halabd [--config FILE] [--state-dir DIR] [--foreground]\n"
+               "  --config FILE     corosync.conf to run (default /etc/halab/corosync.conf)\n"
+               "  --state-dir DIR   state directory, control socket DIR/halabd.sock\n"
+               "                    (default $HALAB_STATE_DIR, else /var/lib/halab)\n"
+               "  --foreground, -f  do not daemonize\n");
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::Error("cannot read " + path, std::error_code(errno, std::generic_category()));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Loaded {
+  std::string text;
+  config::CorosyncConf conf;
+  std::vector<std::string> warnings;
+};
+
+// Parses and checks the configuration; throws core::Error with every error
+// line (file:line: error: key: message).
+Loaded load_config(const std::string& path) {
+  Loaded l;
+  l.text = read_file(path);
+  auto r = config::parse_corosync_conf(l.text, path);
+  std::string errors;
+  for (const auto& d : r.diagnostics) {
+    if (d.severity == config::Diagnostic::Severity::error) errors += (errors.empty() ? "" : "\n") + d.to_string();
+    else l.warnings.push_back(d.to_string());
+  }
+  if (!errors.empty()) throw core::Error(errors);
+  l.conf = std::move(r.conf);
+  if (auto e = daemon::resolve_nodelist(l.conf, path); !e.empty()) throw core::Error(e);
+  return l;
+}
+
+std::string key_path(const config::CorosyncConf& conf, const std::string& config_path) {
+  if (!conf.totem.keyfile.empty()) return conf.totem.keyfile;
+  auto dir = std::filesystem::path(config_path).parent_path();
+  return (dir.empty() ? std::filesystem::path(".") : dir).append("authkey").string();
+}
+
+void apply_logging(core::Logger& logger, const config::LoggingConf& l, bool foreground) {
+  using Stamp = core::StreamSink::Stamp;
+  logger.clear_sinks();
+  const Stamp stamp = l.timestamp ? Stamp::wall : Stamp::none;
+  if (l.to_stderr && foreground) logger.add_sink(std::make_shared<core::StreamSink>(stderr, false, stamp));
+  if (l.to_logfile && !l.logfile.empty()) logger.add_sink(core::StreamSink::open_file(l.logfile, Stamp::wall));
+  if (l.to_syslog) {
+    int facility = core::real::SyslogSink::default_facility();
+    core::real::SyslogSink::parse_facility(l.syslog_facility, facility);
+    logger.add_sink(std::make_shared<core::real::SyslogSink>("halabd", facility));
+  }
+  auto level = [](const std::string& d) {
+    return d == "trace" ? core::Level::trace : d == "on" ? core::Level::debug : core::Level::info;
+  };
+  logger.set_level(level(l.debug));
+  for (const auto& s : l.logger_subsys)
+    if (s.debug) logger.set_level(s.subsys, level(*s.debug));
+}
+
+// The parent waits on this pipe until the child is serving (one byte 0) or
+// has failed (the message); so `halabd` without -f reports start-up errors.
+struct ReadyPipe {
+  int fd = -1;
+  void ok() {
+    if (fd < 0) return;
+    const char zero = 0;
+    (void)!::write(fd, &zero, 1);
+    ::close(fd);
+    fd = -1;
+  }
+  void fail(const std::string& msg) {
+    if (fd < 0) return;
+    (void)!::write(fd, msg.data(), msg.size());
+    ::close(fd);
+    fd = -1;
+  }
+};
+
+int run(const Args& args, ReadyPipe& ready) {
+  auto loaded = load_config(args.config);
+  const auto& conf = loaded.conf;
+
+  core::Bytes key;
+  if (conf.totem.crypto_cipher != config::Cipher::none || conf.totem.crypto_hash != config::Hash::none)
+    key = totem::read_authkey_file(key_path(conf, args.config));
+
+  const auto addrs = daemon::find_local_addresses(conf, daemon::local_interfaces());
+  std::filesystem::create_directories(args.state_dir);
+  ::chmod(args.state_dir.c_str(), 0700);
+
+  core::real::RealWorld world({daemon::local_node_name(conf, addrs[0]), args.state_dir, std::nullopt, {}});
+  apply_logging(world.logger(), conf.logging, args.foreground);
+  auto log = core::Log(world.logger(), "MAIN");
+  for (const auto& w : loaded.warnings) log.warning("{}", w);
+
+  const std::string sock = args.state_dir + "/" + daemon::kSocketName;
+  bool stopping = false;
+  daemon::ControlHooks hooks;
+  hooks.version = HALAB_VERSION;
+  hooks.pid = ::getpid();
+  hooks.shutdown = [&] { stopping = true; };
+
+  // The control socket first: "already running" must win over "cannot bind".
+  std::unique_ptr<daemon::Node> node;
+  daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r) {
+    if (!node) return daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n");
+    return daemon::handle_request(*node, r, hooks);
+  });
+  server.set_after_response([&] {
+    if (stopping) world.stop();
+  });
+
+  daemon::NodeOptions no;
+  no.conf = conf;
+  no.conf_text = loaded.text;
+  no.key = key;
+  no.local_addrs = addrs;
+  auto env = world.env();
+  log.notice("halabd {} starting: node {} ({}), config {}, state {}", HALAB_VERSION, world.node(),
+             addrs[0].to_string(), args.config, args.state_dir);
+  node = std::make_unique<daemon::Node>(env, no);
+  auto& bench = node->add_service(std::make_unique<daemon::BenchService>(*node));
+  hooks.reload = [&]() -> daemon::Response {
+    try {
+      auto fresh = load_config(args.config);
+      cmap::load_config(node->cmap(), fresh.conf, node->node_id());
+      apply_logging(world.logger(), fresh.conf.logging, args.foreground);
+      std::string note;
+      if (fresh.conf.effective_token() != conf.effective_token() ||
+          fresh.conf.totem.transport != conf.totem.transport || fresh.conf.nodelist.size() != conf.nodelist.size())
+        note = "totem settings and the nodelist take effect at the next start\n";
+      log.notice("configuration reloaded from {}", args.config);
+      daemon::Response r;
+      r.body = note;
+      return r;
+    } catch (const std::exception& e) {
+      return daemon::Response::fail("CS_ERR_INVALID_PARAM", std::string(e.what()) + "\n");
+    }
+  };
+  // Hidden bench requests go to the bench service, the rest to the node.
+  hooks.extra = [&](const daemon::Request& r) { return bench.handle(r); };
+
+  {
+    std::ofstream pid(args.state_dir + "/halabd.pid", std::ios::trunc);
+    pid << ::getpid() << "\n";
+  }
+  world.stop_on_signals({SIGTERM, SIGINT});
+  ready.ok();
+  world.run();
+  log.notice("halabd shutting down{}", stopping ? " (cfgtool -H)" : "");
+  node.reset();
+  ::unlink((args.state_dir + "/halabd.pid").c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (const char* s = std::getenv("HALAB_STATE_DIR"); s && *s) args.state_dir = s;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* opt) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "halabd: %s needs a value\n", opt);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config" || a == "-c") args.config = value("--config");
+    else if (a.rfind("--config=", 0) == 0) args.config = a.substr(9);
+    else if (a == "--state-dir") args.state_dir = value("--state-dir");
+    else if (a.rfind("--state-dir=", 0) == 0) args.state_dir = a.substr(12);
+    else if (a == "--foreground" || a == "-f") args.foreground = true;
+    else if (a == "--help" || a == "-h") return usage(stdout), 0;
+    else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
+    else {
+      std::fprintf(stderr, "halabd: unknown option '%s'\n", a.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!args.state_dir.empty() && args.state_dir.front() != '/')
+    args.state_dir = std::filesystem::absolute(args.state_dir).string();
+  ::signal(SIGPIPE, SIG_IGN);
+
+  ReadyPipe ready;
+  if (!args.foreground) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return std::perror("halabd: pipe"), 1;
+    const pid_t pid = ::fork();
+    if (pid < 0) return std::perror("halabd: fork"), 1;
+    if (pid > 0) {
+      ::close(fds[1]);
+      std::string msg;
+      char buf[512];
+      ssize_t n;
+      while ((n = ::read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) msg.append(buf, std::size_t(n));
+      if (msg.size() == 1 && msg[0] == 0) return 0;
+      std::fprintf(stderr, "halabd: %s\n", msg.empty() ? "exited during start-up" : msg.c_str());
+      return 1;
+    }
+    ::close(fds[0]);
+    ready.fd = fds[1];
+    ::setsid();
+    ::umask(0077);
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+  }
+  try {
+    return run(args, ready);
+  } catch (const std::exception& e) {
+    if (ready.fd >= 0) ready.fail(e.what());
+    else std::fprintf(stderr, "halabd: %s\n", e.what());
+    return 1;
+  }
+}

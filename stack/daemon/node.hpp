@@ -1,0 +1,128 @@
+#pragma once
+// Node: one node's messaging layer, as halabd and simnet run it.
+//
+// Built from a core::Env and a parsed corosync.conf (plus the authkey's
+// bytes): Totem (TotemService: crypto, transports, SRP), the ring's service
+// multiplexer, votequorum with its configured quorum device, cmap kept up to
+// date (the config trees, runtime.members.*, runtime.votequorum.*,
+// runtime.config.totem.*, runtime.totem.*) and, once it lands, CPG.
+//
+// Later layers (CIB manager, controller, executor, fencer) live in the same
+// process and reach the cluster through the accessors below; they are added
+// with add_service() and destroyed before the messaging layer, newest first,
+// so none of them outlives what it uses.
+//
+// Stack code: it touches the world only through the Env, so it runs
+// unchanged in simnet and in halabd. Finding this node's own addresses is the
+// caller's job (halabd asks the kernel, simnet knows them).
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stack/cmap/cmap.hpp"
+#include "stack/cmap/standard_keys.hpp"
+#include "stack/config/corosync_conf.hpp"
+#include "stack/core/env.hpp"
+#include "stack/quorum/device.hpp"
+#include "stack/quorum/quorum_disk.hpp"
+#include "stack/quorum/votequorum.hpp"
+#include "stack/totem/service_mux.hpp"
+#include "stack/totem/totem_service.hpp"
+
+namespace halab::daemon {
+
+using totem::NodeId;
+
+struct NodeOptions {
+  config::CorosyncConf conf;
+  std::string conf_text;                // the file's text (auto_tie_breaker_node lives only there)
+  core::Bytes key;                      // the authkey's bytes (empty with crypto none/none)
+  std::vector<core::Ipv4> local_addrs;  // ring 0's address (and ring 1's)
+  // The quorum disk's path when quorum.device.model is "disk" (simnet: a
+  // MemorySharedDisk view). Must outlive the Node.
+  quorum::SharedDisk* shared_disk = nullptr;
+};
+
+// Why `opt` cannot make a node, or "" (no local address, node id 0,
+// votequorum refusing the config, a disk device without a disk).
+std::string check_node_options(const NodeOptions& opt);
+
+using ListenerId = std::uint64_t;
+
+class Node : public core::Service {
+ public:
+  using QuorumListener = std::function<void(const quorum::QuorumNotification&)>;
+  using MembershipListener = std::function<void(const totem::ConfigChange&)>;
+
+  // Throws core::Error naming what is wrong (bind failure, bad options).
+  Node(core::Env& env, NodeOptions opt);
+  ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  NodeId node_id() const { return id_; }
+  const std::string& name() const { return env_.node; }
+  core::Env& env() { return env_; }
+  const config::CorosyncConf& conf() const { return opt_.conf; }
+
+  totem::Srp& srp() { return totem_->srp(); }
+  const totem::Srp& srp() const { return totem_->srp(); }
+  totem::TotemService& totem() { return *totem_; }
+  totem::ServiceMux& mux() { return mux_; }
+  quorum::Votequorum& votequorum() { return *vq_; }
+  const quorum::Votequorum& votequorum() const { return *vq_; }
+  quorum::QuorumDevice* device() { return device_.get(); }
+  cmap::Cmap& cmap() { return cmap_; }
+
+  // Quorum notifications (votequorum's view, after each membership's sync
+  // and whenever quorate flips), to any number of listeners, in the order
+  // they were added. The latest is available at once through last_quorum().
+  ListenerId on_quorum(QuorumListener fn);
+  // Regular and transitional configuration changes, after votequorum and
+  // cmap have seen them.
+  ListenerId on_membership(MembershipListener fn);
+  void remove_listener(ListenerId id);
+  const std::optional<quorum::QuorumNotification>& last_quorum() const { return last_quorum_; }
+
+  // Hosts another in-process component (controller, CIB manager, ...).
+  // Returns it; it is destroyed before the messaging layer.
+  template <class S> S& add_service(std::unique_ptr<S> s) {
+    S& ref = *s;
+    services_.push_back(std::move(s));
+    return ref;
+  }
+
+  // The nodelist's name for `id`, else its ring0_addr, else the id.
+  std::string node_name(NodeId id) const;
+  // Every ring address the nodelist (or traffic) gives `id`, ring order.
+  std::vector<std::string> node_addresses(NodeId id) const;
+
+  // Rewrites the runtime.totem.* statistics keys from the counters (the
+  // tools call it before reading cmap; the ring does not call it per packet).
+  void refresh_stats();
+
+ private:
+  void on_config_change(const totem::ConfigChange& cc);
+  void on_quorum_changed(const quorum::QuorumNotification& q);
+  void publish_runtime_config();
+
+  core::Env& env_;
+  NodeOptions opt_;
+  core::Log log_;
+  NodeId id_ = 0;
+  cmap::Cmap cmap_;
+  cmap::MemberAddressFn member_address_;
+  totem::ServiceMux mux_;
+  std::unique_ptr<quorum::Votequorum> vq_;
+  std::unique_ptr<quorum::QuorumDevice> device_;
+  std::unique_ptr<totem::TotemService> totem_;  // last: its callbacks use everything above
+  std::optional<quorum::QuorumNotification> last_quorum_;
+  ListenerId next_listener_ = 1;
+  std::map<ListenerId, QuorumListener> quorum_listeners_;
+  std::map<ListenerId, MembershipListener> membership_listeners_;
+  std::vector<std::unique_ptr<core::Service>> services_;
+};
+
+}  // namespace halab::daemon
