@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "stack/cli/ctl_client.hpp"
+#include "stack/daemon/control_client.hpp"
 
 namespace halab::cli {
+using daemon::ctl_call;
+using daemon::take_state_dir;
 
 namespace {
 

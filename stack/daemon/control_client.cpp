@@ -1,4 +1,4 @@
-#include "stack/cli/ctl_client.hpp"
+#include "stack/daemon/control_client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace halab::cli {
+namespace halab::daemon {
 
 std::string take_state_dir(std::vector<std::string>& args) {
   std::string dir;
@@ -40,15 +40,15 @@ struct Fd {
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
-CtlResult ctl_call(const std::string& state_dir, const daemon::Request& req, int timeout_ms) {
+CtlResult ctl_call(const std::string& state_dir, const Request& req, int timeout_ms) {
   CtlResult out;
-  const std::string path = state_dir + "/" + daemon::kSocketName;
+  const std::string path = state_dir + "/" + kSocketName;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto left_ms = [&] {
     auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return int(std::max<long>(0, d.count()));
   };
-  const std::string wire = daemon::encode_request(req);
+  const std::string wire = encode_request(req);
   if (wire.empty()) return out.error = "request cannot be encoded (newline in an argument)", out;
 
   Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
@@ -91,9 +91,9 @@ CtlResult ctl_call(const std::string& state_dir, const daemon::Request& req, int
     if (in.size() > (64u << 20)) return out.error = "answer too long", out;
   }
   std::string error;
-  out.response = daemon::decode_response(in, &error);
+  out.response = decode_response(in, &error);
   if (!out.response) out.error = "bad answer from halabd: " + error;
   return out;
 }
 
-}  // namespace halab::cli
+}  // namespace halab::daemon

@@ -1,0 +1,238 @@
+#include "tests/daemon/netns_lab.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "stack/daemon/control_client.hpp"
+
+namespace halab::testlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<int> g_seq{0};
+
+int sh(const std::string& cmd) {
+  const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+void must(const std::string& cmd) {
+  if (sh(cmd) != 0) throw std::runtime_error("lab setup failed: " + cmd);
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Namespaces "hlab-<pid>-..." whose process is gone: left by a lab that crashed.
+void remove_stale_namespaces() {
+  FILE* p = ::popen("ip netns list 2>/dev/null", "r");
+  if (!p) return;
+  char line[256];
+  std::vector<std::string> stale;
+  while (std::fgets(line, sizeof line, p)) {
+    std::string name(line);
+    name = name.substr(0, name.find_first_of(" \n"));
+    if (name.rfind("hlab-", 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + 5, nullptr, 10);
+    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) stale.push_back(name);
+  }
+  ::pclose(p);
+  for (const auto& n : stale) sh("ip netns del " + n);
+}
+
+}  // namespace
+
+std::string NetnsLab::unavailable() {
+  if (::geteuid() != 0) return "needs root to create network namespaces (ip netns); run as root";
+  if (sh("ip -V") != 0) return "the ip(8) command (iproute2) is missing";
+  const std::string probe = "hlab-" + std::to_string(::getpid()) + "-probe";
+  if (sh("ip netns add " + probe) != 0) return "cannot create a network namespace here (ip netns add failed)";
+  sh("ip netns del " + probe);
+  return "";
+}
+
+NetnsLab::NetnsLab(NetnsLabOptions opt) : opt_(std::move(opt)) {
+  remove_stale_namespaces();
+  const int seq = g_seq++;
+  tag_ = "hlab-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
+  short_ = "h" + std::to_string(::getpid() % 1000000) + char('a' + seq % 26);
+  dir_ = (fs::temp_directory_path() / tag_).string();
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  pids_.assign(std::size_t(opt_.nodes + 1), 0);
+  try {
+    const std::string br = tag_ + "-br";
+    must("ip netns add " + br);
+    ns_created_ = true;
+    must("ip -n " + br + " link add br0 type bridge");
+    // Snooping would hold multicast back until an IGMP querier shows up.
+    must("ip -n " + br + " link set br0 type bridge mcast_snooping 0");
+    must("ip -n " + br + " link set br0 up");
+    for (int i = 1; i <= opt_.nodes; ++i) {
+      const std::string a = short_ + "n" + std::to_string(i), b = short_ + "b" + std::to_string(i);
+      must("ip netns add " + ns(i));
+      must("ip link add " + a + " type veth peer name " + b);
+      must("ip link set " + a + " netns " + ns(i));
+      must("ip link set " + b + " netns " + br);
+      must("ip -n " + br + " link set " + b + " master br0");
+      must("ip -n " + br + " link set " + b + " up");
+      must("ip -n " + ns(i) + " link set lo up");
+      must("ip -n " + ns(i) + " addr add 10.77.0." + std::to_string(i) + "/24 dev " + a);
+      must("ip -n " + ns(i) + " link set " + a + " up");
+      write_config(i);
+    }
+    // The bridge forwards once its ports are up; wait until node 1 reaches the last.
+    const auto last = "10.77.0." + std::to_string(opt_.nodes);
+    if (!wait_for([&] { return sh("ip netns exec " + ns(1) + " ping -c 1 -W 1 " + last) == 0; },
+                  std::chrono::milliseconds(10'000)))
+      throw std::runtime_error("lab network did not come up");
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+}
+
+NetnsLab::~NetnsLab() { cleanup(); }
+
+void NetnsLab::cleanup() {
+  for (int i = 1; i < int(pids_.size()); ++i)
+    if (pids_[std::size_t(i)] > 0) kill(i, SIGKILL);
+  if (ns_created_) {
+    for (int i = 1; i <= opt_.nodes; ++i) sh("ip netns del " + ns(i));
+    sh("ip netns del " + tag_ + "-br");
+    ns_created_ = false;
+  }
+  std::error_code ec;
+  if (!std::getenv("HALAB_KEEP_LAB")) fs::remove_all(dir_, ec);
+}
+
+std::string NetnsLab::ns(int node) const { return tag_ + "-n" + std::to_string(node); }
+std::string NetnsLab::state_dir(int node) const { return dir_ + "/n" + std::to_string(node) + "/state"; }
+std::string NetnsLab::log(int node) const { return slurp(dir_ + "/n" + std::to_string(node) + "/halabd.log"); }
+
+void NetnsLab::write_config(int node) {
+  const std::string d = dir_ + "/n" + std::to_string(node);
+  fs::create_directories(d);
+  std::string t = "totem {\n  version: 2\n  cluster_name: netnslab\n";
+  t += std::string("  transport: ") + (opt_.transport == "udpu" ? "udpu" : "udp") + "\n";
+  t += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
+  if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
+  t += "  interface {\n    ringnumber: 0\n    mcastport: 5405\n";
+  if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
+  if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
+  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n}\n";
+  t += "quorum {\n  provider: corosync_votequorum\n}\nnodelist {\n";
+  for (int i = 1; i <= opt_.nodes; ++i)
+    t += "  node {\n    ring0_addr: 10.77.0." + std::to_string(i) + "\n    nodeid: " + std::to_string(i) +
+         "\n    name: node" + std::to_string(i) + "\n  }\n";
+  t += "}\n";
+  std::ofstream(d + "/corosync.conf") << t;
+  // One key for the whole lab (derived from the tag, so every node shares it).
+  std::string key(256, '\0');
+  for (std::size_t k = 0; k < key.size(); ++k) key[k] = char((k * 131 + tag_.size() * 7 + 1) & 0xff);
+  const std::string kp = d + "/authkey";
+  { std::ofstream(kp, std::ios::binary) << key; }
+  ::chmod(kp.c_str(), 0400);
+}
+
+void NetnsLab::start(int node) {
+  if (running(node)) return;
+  const std::string d = dir_ + "/n" + std::to_string(node);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int fd = ::open((d + "/halabd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state";
+    ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(),
+             "--state-dir", state.c_str(), "--foreground", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  pids_[std::size_t(node)] = pid;
+}
+
+void NetnsLab::kill(int node, int sig) {
+  const pid_t pid = pids_[std::size_t(node)];
+  if (pid <= 0) return;
+  ::kill(pid, sig);
+  // Bounded reap: SIGKILL always ends it; SIGTERM gets 5 s, then SIGKILL.
+  for (int k = 0; k < 500; ++k) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      pids_[std::size_t(node)] = 0;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pids_[std::size_t(node)] = 0;
+}
+
+bool NetnsLab::running(int node) const { return pids_[std::size_t(node)] > 0; }
+
+void NetnsLab::set_link(int node, bool up) {
+  must("ip -n " + ns(node) + " link set " + short_ + "n" + std::to_string(node) + (up ? " up" : " down"));
+}
+
+std::optional<QuorumView> NetnsLab::quorum(int node) const {
+  auto r = daemon::ctl_call(state_dir(node), {"quorum-status", {}}, 2000);
+  if (!r.response || !r.response->ok()) return std::nullopt;
+  QuorumView v;
+  v.quorate = r.response->headers["Quorate"] == "yes";
+  v.members = r.response->headers["Members"];
+  v.ring = r.response->headers["Ring-Id"];
+  return v;
+}
+
+bool NetnsLab::agree(const std::vector<int>& ids, const std::string& members, bool quorate) const {
+  std::string ring;
+  for (int id : ids) {
+    auto q = quorum(id);
+    if (!q || q->members != members || q->quorate != quorate) return false;
+    if (!ring.empty() && q->ring != ring) return false;
+    ring = q->ring;
+  }
+  return true;
+}
+
+bool NetnsLab::wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+std::string NetnsLab::describe() const {
+  std::string s;
+  for (int i = 1; i <= opt_.nodes; ++i) {
+    auto q = quorum(i);
+    s += "node" + std::to_string(i) + ": ";
+    s += q ? (q->quorate ? "quorate" : "not quorate") + std::string(" ring ") + q->ring + " members [" + q->members + "]"
+           : std::string("no answer");
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace halab::testlab

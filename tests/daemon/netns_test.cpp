@@ -1,0 +1,92 @@
+// Acceptance (issue 3, item 7): three real halabd processes, each in its own
+// network namespace on one bridge, with multicast, udpu and broadcast. They
+// form one ring (seen through `halab quorumtool -s` and the control socket);
+// SIGKILL one and the other two install a 2-node membership and stay
+// quorate; cut one off (link down in its namespace) and it loses quorum
+// while the others keep it; link up, and all three merge.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include "tests/daemon/netns_lab.hpp"
+
+using namespace halab::testlab;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs `halab ARGS`, returns (exit code, stdout).
+std::pair<int, std::string> halab(const std::string& args) {
+  FILE* p = ::popen((std::string(HALAB_BIN) + " " + args + " 2>&1").c_str(), "r");
+  if (!p) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int rc = ::pclose(p);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+// Every wait is bounded: formation and merges within 20 s, failure detection
+// within 20 s (token 1000 ms, effective 1650 ms, plus consensus).
+constexpr auto kLimit = 20s;
+
+class DaemonNetns : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DaemonNetns, FormsOneRingSurvivesKillLosesQuorumWhenCutOffAndMerges) {
+  if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  NetnsLab lab({3, GetParam(), 1000, HALABD_BIN});
+  for (int i = 1; i <= 3; ++i) lab.start(i);
+
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit))
+      << lab.describe() << lab.log(1);
+  {
+    auto [rc, out] = halab("quorumtool -s --state-dir " + lab.state_dir(2));
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("Quorate:          Yes"), std::string::npos) << out;
+    EXPECT_NE(out.find("Nodes:            3"), std::string::npos) << out;
+    auto [rc2, cfg] = halab("cfgtool -s --state-dir " + lab.state_dir(1));
+    EXPECT_EQ(rc2, 0) << cfg;
+    EXPECT_NE(cfg.find("3:\tconnected"), std::string::npos) << cfg;
+  }
+
+  // SIGKILL node 3: nodes 1 and 2 install {1, 2} and stay quorate.
+  lab.kill(3, SIGKILL);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2}, "1 2", true); }, kLimit)) << lab.describe();
+  {
+    auto [rc, out] = halab("cmapctl -g runtime.members.3.status --state-dir " + lab.state_dir(1));
+    EXPECT_EQ(rc, 0);
+    EXPECT_NE(out.find("= left"), std::string::npos) << out;
+  }
+
+  // It comes back and rejoins.
+  lab.start(3);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit)) << lab.describe();
+
+  // Cut node 1 off: alone it loses quorum; 2 and 3 keep it.
+  lab.set_link(1, false);
+  ASSERT_TRUE(NetnsLab::wait_for(
+      [&] { return lab.agree({1}, "1", false) && lab.agree({2, 3}, "2 3", true); }, kLimit))
+      << lab.describe();
+  {
+    auto [rc, out] = halab("quorumtool -s --state-dir " + lab.state_dir(1));
+    EXPECT_EQ(rc, 2) << out;  // corosync-quorumtool -s: 2 = not quorate
+    EXPECT_NE(out.find("Quorate:          No"), std::string::npos) << out;
+  }
+
+  // Heal: all three merge into one quorate ring.
+  lab.set_link(1, true);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit)) << lab.describe();
+
+  // cfgtool -H stops a daemon cleanly (its socket goes away).
+  auto [rc, out] = halab("cfgtool -H --state-dir " + lab.state_dir(2));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_TRUE(NetnsLab::wait_for([&] { return !lab.quorum(2); }, 5s));
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonNetns, ::testing::Values("udp", "udpu", "broadcast"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace

@@ -1,0 +1,153 @@
+// The Node in simnet: the scenario file's crash / partition story, the tools'
+// requests answered by simulated nodes, several quorum listeners, hosted
+// services, the quorum disk, and scenario errors naming their line.
+#include <gtest/gtest.h>
+
+#include "simnet/scenario.hpp"
+#include "simnet/scenario_run.hpp"
+#include "simnet/world.hpp"
+#include "stack/cli/sim_services.hpp"
+#include "stack/daemon/control.hpp"
+#include "stack/daemon/node.hpp"
+
+using namespace halab;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct SimCluster {
+  simnet::Scenario sc;
+  simnet::World world{1};
+
+  explicit SimCluster(const std::string& service_line, int nodes = 3) {
+    std::string text = "network lan 10.0.0.0/24\nnodes n1..n" + std::to_string(nodes) + "\n" + service_line + "\n";
+    sc = simnet::parse_scenario(text, "test.scn");
+    world.add_network("lan", sc.networks.front().subnet);
+    std::map<std::string, core::Ipv4> addrs;
+    std::vector<std::string> names;
+    for (int i = 1; i <= nodes; ++i) {
+      names.push_back("n" + std::to_string(i));
+      addrs[names.back()] = core::Ipv4::from_octets(10, 0, 0, std::uint8_t(i));
+    }
+    simnet::ServiceContext ctx{sc, sc.services.front(), names, addrs};
+    auto factory = cli::sim_services().at("halabd")(ctx);
+    for (auto& n : names) world.add_node(n, {addrs[n]}, factory);
+    world.start();
+    world.run_until(world.now());  // boot: the services exist from here on
+  }
+  daemon::Node& node(int i) { return dynamic_cast<daemon::Node&>(*world.service(i - 1)); }
+  daemon::Response ask(int i, daemon::Request r) { return daemon::handle_request(node(i), r, {}); }
+};
+
+}  // namespace
+
+TEST(HalabdScenario, ThreeNodesCrashAndPartitionHoldTheirExpectations) {
+  auto sc = simnet::load_scenario(std::string(HALAB_SOURCE_DIR) + "/scenarios/halabd-3node.scn");
+  auto result = simnet::run_scenario(sc, cli::sim_services(), {});
+  for (const auto& e : result.expects) EXPECT_TRUE(e.ok) << "line " << e.expect->line << ": " << e.detail;
+  EXPECT_TRUE(result.ok);
+  EXPECT_GE(result.expects.size(), 10u);
+}
+
+TEST(HalabdSim, ToolsRequestsOnSimulatedNodes) {
+  SimCluster c("service halabd transport=udpu token=1000");
+  c.world.run_for(5s);
+  auto q = c.ask(1, {"quorum-status", {}});
+  ASSERT_TRUE(q.ok()) << q.body;
+  EXPECT_EQ(q.headers["Quorate"], "yes");
+  EXPECT_EQ(q.headers["Members"], "1 2 3");
+  EXPECT_NE(q.body.find("Quorate:          Yes"), std::string::npos) << q.body;
+  EXPECT_NE(q.body.find("n2"), std::string::npos) << q.body;
+
+  auto s = c.ask(2, {"cfg-status", {}});
+  EXPECT_NE(s.body.find("Local node ID 2, transport udpu"), std::string::npos) << s.body;
+  EXPECT_NE(s.body.find("1:\tconnected"), std::string::npos) << s.body;
+  EXPECT_NE(s.body.find("2:\tlocalhost"), std::string::npos) << s.body;
+
+  EXPECT_EQ(c.ask(1, {"cfg-addrs", {"3"}}).body, "10.0.0.3\n");
+  EXPECT_EQ(c.ask(1, {"cfg-addrs", {"9"}}).error, "CS_ERR_NOT_EXIST");
+
+  EXPECT_EQ(c.ask(1, {"cmap-get", {"runtime.members.3.status"}}).headers["Value"], "joined");
+  EXPECT_EQ(c.ask(1, {"cmap-get", {"runtime.config.totem.token"}}).headers["Value"], "1650");  // 1000 + 650
+  EXPECT_EQ(c.ask(1, {"cmap-get", {"no.such.key"}}).error, "CS_ERR_NOT_EXIST");
+  EXPECT_TRUE(c.ask(1, {"cmap-set", {"test.answer", "u32", "42"}}).ok());
+  EXPECT_EQ(c.ask(1, {"cmap-get", {"test.answer"}}).body, "test.answer (u32) = 42\n");
+  EXPECT_FALSE(c.ask(1, {"cmap-set", {"test.bad", "u8", "256"}}).ok());
+  EXPECT_TRUE(c.ask(1, {"cmap-delete", {"test.answer"}}).ok());
+  EXPECT_EQ(c.ask(1, {"cmap-get", {"test.answer"}}).error, "CS_ERR_NOT_EXIST");
+  auto list = c.ask(1, {"cmap-list", {"totem."}});
+  EXPECT_NE(list.body.find("totem.transport (str) = udpu"), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find("runtime."), std::string::npos);
+  EXPECT_EQ(c.ask(1, {"no-such-verb", {}}).error, "CS_ERR_NOT_SUPPORTED");
+
+  // Node 3 crashes: the others report {1, 2}, still quorate, and cmap says it left.
+  c.world.crash(2);
+  c.world.run_for(10s);
+  q = c.ask(1, {"quorum-status", {}});
+  EXPECT_EQ(q.headers["Members"], "1 2");
+  EXPECT_EQ(q.headers["Quorate"], "yes");
+  EXPECT_EQ(c.ask(2, {"cmap-get", {"runtime.members.3.status"}}).headers["Value"], "left");
+  auto l = c.ask(2, {"quorum-list", {"hex", "ips"}});
+  EXPECT_NE(l.body.find("0x00000001"), std::string::npos) << l.body;
+  EXPECT_NE(l.body.find("10.0.0.2 (local)"), std::string::npos) << l.body;
+}
+
+namespace {
+struct Hosted : core::Service {
+  explicit Hosted(int* destroyed) : destroyed_(destroyed) {}
+  ~Hosted() override { ++*destroyed_; }
+  int* destroyed_;
+};
+}  // namespace
+
+TEST(HalabdSim, SeveralQuorumListenersAndHostedServices) {
+  SimCluster c("service halabd transport=udp token=1000", 2);
+  std::vector<bool> a, b;
+  auto& n1 = c.node(1);
+  n1.on_quorum([&](const quorum::QuorumNotification& q) { a.push_back(q.quorate); });
+  const auto id_b = n1.on_quorum([&](const quorum::QuorumNotification& q) { b.push_back(q.quorate); });
+  int members = 0;
+  n1.on_membership([&](const totem::ConfigChange& cc) { members += cc.kind == totem::ConfigChange::Kind::regular; });
+  int destroyed = 0;
+  n1.add_service(std::make_unique<Hosted>(&destroyed));
+  c.world.run_for(5s);
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a.back());
+  EXPECT_EQ(a, b);
+  EXPECT_GE(members, 1);
+  ASSERT_TRUE(n1.last_quorum());
+  EXPECT_EQ(n1.last_quorum()->members, (std::vector<totem::NodeId>{1, 2}));
+
+  n1.remove_listener(id_b);
+  const auto b_before = b.size();
+  c.world.crash(1);  // n2 goes: n1 alone holds 1 of 2 votes, not quorate
+  c.world.run_for(10s);
+  EXPECT_EQ(b.size(), b_before);  // removed: told nothing more
+  ASSERT_FALSE(a.empty());
+  EXPECT_FALSE(a.back());
+  EXPECT_EQ(c.ask(1, {"quorum-status", {}}).headers["Quorate"], "no");
+  EXPECT_EQ(destroyed, 0);
+  c.world.crash(0);
+  EXPECT_EQ(destroyed, 1);  // hosted services go with the node
+}
+
+TEST(HalabdSim, QuorumDiskDeviceLendsItsVote) {
+  SimCluster c("service halabd transport=udpu token=1000 device=disk", 2);
+  c.world.run_for(30s);
+  auto q = c.ask(1, {"quorum-status", {}});
+  EXPECT_EQ(q.headers["Quorate"], "yes") << q.body;
+  EXPECT_NE(q.body.find("Expected votes:   3"), std::string::npos) << q.body;
+  EXPECT_NE(q.body.find("Total votes:      3"), std::string::npos) << q.body;
+}
+
+TEST(HalabdSim, BadParametersNameTheScenarioLine) {
+  const std::string text = "network lan 10.0.0.0/24\nnodes n1 n2\n\nservice halabd transport=carrier-pigeon\n";
+  auto sc = simnet::parse_scenario(text, "bad.scn");
+  try {
+    simnet::run_scenario(sc, cli::sim_services(), {});
+    FAIL() << "accepted a bad transport";
+  } catch (const simnet::ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.scn:4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("carrier-pigeon"), std::string::npos) << e.what();
+  }
+}
