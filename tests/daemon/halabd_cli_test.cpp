@@ -1,0 +1,174 @@
+// halabd as a process on this host (a one-node cluster on 127.0.0.1): its
+// start-up errors (bad config with file:line:key, missing or world-readable
+// key, a live daemon on the socket, a port in use), background mode with its
+// pid file, shutdown by SIGTERM and by cfgtool -H, and the tools' errors
+// when no daemon answers.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "stack/daemon/control_client.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::pair<int, std::string> run(const std::string& cmd) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while (p && (n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int rc = p ? ::pclose(p) : -1;
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+class HalabdProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("halabd-cli-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    port = 20000 + (::getpid() % 10000) * 2;
+    write_conf("");
+    write_key(0400);
+  }
+  void TearDown() override {
+    for (pid_t p : children) {
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+    // A background daemon: stop it by its pid file.
+    for (auto& sd : {state(), dir / "state2"}) {
+      std::ifstream pf(sd / "halabd.pid");
+      long pid = 0;
+      if (pf >> pid && pid > 0) ::kill(pid_t(pid), SIGKILL);
+    }
+    fs::remove_all(dir);
+  }
+  void write_conf(const std::string& extra_totem) {
+    std::ofstream(dir / "corosync.conf")
+        << "totem {\n  version: 2\n  cluster_name: one\n  transport: udpu\n  crypto_cipher: aes128\n"
+           "  crypto_hash: sha1\n  token: 500\n"
+        << extra_totem << "  interface {\n    ringnumber: 0\n    mcastport: " << port
+        << "\n  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n}\nquorum {\n  provider: corosync_votequorum\n}\n"
+           "nodelist {\n  node {\n    ring0_addr: 127.0.0.1\n    nodeid: 1\n    name: solo\n  }\n}\n";
+  }
+  void write_key(unsigned mode) {
+    const auto k = dir / "authkey";
+    fs::remove(k);
+    std::ofstream(k, std::ios::binary) << std::string(256, 'k');
+    ::chmod(k.c_str(), mode);
+  }
+  fs::path state() const { return dir / "state"; }
+  std::string halabd_args(const fs::path& sd) const {
+    return std::string(HALABD_BIN) + " --config " + (dir / "corosync.conf").string() + " --state-dir " + sd.string();
+  }
+  pid_t start_foreground(const fs::path& sd, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::freopen(log.c_str(), "w", stderr);
+      ::execl(HALABD_BIN, HALABD_BIN, "--config", (dir / "corosync.conf").c_str(), "--state-dir", sd.c_str(),
+              "--foreground", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    children.push_back(pid);
+    return pid;
+  }
+  bool answers(const fs::path& sd) {
+    auto r = halab::daemon::ctl_call(sd.string(), {"ping", {}}, 1000);
+    return r.response && r.response->ok();
+  }
+
+  fs::path dir;
+  int port = 0;
+  std::vector<pid_t> children;
+};
+
+}  // namespace
+
+TEST_F(HalabdProcess, BadConfigIsReportedWithFileLineAndKey) {
+  write_conf("  token: soon\n");
+  auto [rc, out] = run(halabd_args(state()) + " --foreground");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("corosync.conf:8: error: totem.token"), std::string::npos) << out;
+}
+
+TEST_F(HalabdProcess, MissingOrWorldReadableKeyIsRefused) {
+  write_key(0444);
+  auto [rc, out] = run(halabd_args(state()) + " --foreground");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("accessible to every user"), std::string::npos) << out;
+  fs::remove(dir / "authkey");
+  std::tie(rc, out) = run(halabd_args(state()) + " --foreground");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("authkey"), std::string::npos) << out;
+}
+
+TEST_F(HalabdProcess, ToolsSayNoDaemonAnswersAndExitNonZero) {
+  for (const char* tool : {"cfgtool -s", "quorumtool -s", "cmapctl", "cmapctl -g totem.token"}) {
+    auto [rc, out] = run(std::string(HALAB_BIN) + " " + tool + " --state-dir " + state().string());
+    EXPECT_EQ(rc, 1) << tool;
+    EXPECT_NE(out.find("no halabd answers on " + (state() / "halabd.sock").string()), std::string::npos) << out;
+  }
+  auto [rc, out] = run(std::string("HALAB_STATE_DIR=") + state().string() + " " + HALAB_BIN + " quorumtool -s");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("Cannot initialize QUORUM service"), std::string::npos) << out;
+}
+
+TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsCleanly) {
+  const pid_t pid = start_foreground(state(), dir / "log1");
+  ASSERT_TRUE(wait_for([&] { return answers(state()); }, 10s)) << run("cat " + (dir / "log1").string()).second;
+  auto [rc, out] = run(halabd_args(state()) + " --foreground");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("another halabd is running"), std::string::npos) << out;
+  std::tie(rc, out) = run(halabd_args(dir / "state2") + " --foreground");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("cannot bind UDP 127.0.0.1:" + std::to_string(port - 1)), std::string::npos) << out;
+
+  // A one-node cluster of one vote is quorate; the tools see it.
+  ASSERT_TRUE(wait_for([&] { return run(std::string(HALAB_BIN) + " quorumtool -s --state-dir " + state().string()).first == 0; }, 10s));
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cmapctl -q -g runtime.votequorum.quorate --state-dir " + state().string());
+  EXPECT_EQ(out, "1\n");
+
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(wait_for([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s));
+  children.clear();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(fs::exists(state() / "halabd.sock"));
+  EXPECT_FALSE(fs::exists(state() / "halabd.pid"));
+  EXPECT_NE(run("cat " + (dir / "log1").string()).second.find("halabd shutting down"), std::string::npos);
+}
+
+TEST_F(HalabdProcess, BackgroundModeWritesPidFileAndCfgtoolHStopsIt) {
+  auto [rc, out] = run(halabd_args(state()));
+  ASSERT_EQ(rc, 0) << out;
+  std::ifstream pf(state() / "halabd.pid");
+  long pid = 0;
+  ASSERT_TRUE(pf >> pid);
+  EXPECT_NE(pid, long(::getpid()));
+  EXPECT_TRUE(answers(state()));
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cfgtool -H --state-dir " + state().string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Shutting down halabd"), std::string::npos);
+  EXPECT_TRUE(wait_for([&] { return ::kill(pid_t(pid), 0) != 0; }, 10s));
+  EXPECT_FALSE(fs::exists(state() / "halabd.sock"));
+}
