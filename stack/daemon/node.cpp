@@ -120,7 +120,13 @@ void Node::refresh_stats() {
   cmap_.set(p + "queued", std::uint64_t(srp().queued()));
   cmap_.set(p + "state", std::string(totem::to_string(srp().state())));
   const auto& cs = totem_->crypto_stats();
-  (void)cs;
+  const std::string c = "runtime.totem.crypto.";
+  cmap_.set(c + "sealed", cs.sealed);
+  cmap_.set(c + "accepted", cs.accepted);
+  cmap_.set(c + "dropped_truncated", cs.dropped_truncated);
+  cmap_.set(c + "dropped_malformed", cs.dropped_malformed);
+  cmap_.set(c + "dropped_auth", cs.dropped_auth);
+  cmap_.set(c + "dropped_replay", cs.dropped_replay);
   cmap_.set("runtime.totem.mux.unknown_service", mux_.stats().unknown_service);
   const auto& q = vq_->stats();
   cmap_.set("runtime.votequorum.bad_messages", q.bad_messages);

@@ -148,6 +148,19 @@ TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsClean
   std::tie(rc, out) = run(std::string(HALAB_BIN) + " cmapctl -q -g runtime.votequorum.quorate --state-dir " + state().string());
   EXPECT_EQ(out, "1\n");
 
+  // cfgtool -R: a broken file is refused with its line, and nothing changes;
+  // a good one is taken.
+  write_conf("  token: soon\n");
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cfgtool -R --state-dir " + state().string());
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("corosync.conf:8: error: totem.token"), std::string::npos) << out;
+  write_conf("  join: 60\n");
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cfgtool -R --state-dir " + state().string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Done"), std::string::npos) << out;
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cmapctl -q -g totem.join --state-dir " + state().string());
+  EXPECT_EQ(out, "60\n");
+
   ::kill(pid, SIGTERM);
   int status = 0;
   ASSERT_TRUE(wait_for([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s));
