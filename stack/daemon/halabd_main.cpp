@@ -148,7 +148,13 @@ int run(const Args& args, ReadyPipe& ready) {
   std::unique_ptr<daemon::Node> node;
   daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r) {
     if (!node) return daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n");
-    return daemon::handle_request(*node, r, hooks);
+    try {
+      return daemon::handle_request(*node, r, hooks);
+    } catch (const std::exception& e) {
+      // A request must never take the node down; say what failed instead.
+      log.error("control request '{}' failed: {}", r.verb, e.what());
+      return daemon::Response::fail("CS_ERR_LIBRARY", std::string(e.what()) + "\n");
+    }
   });
   server.set_after_response([&] {
     if (stopping) world.stop();

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -142,6 +145,20 @@ TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsClean
   std::tie(rc, out) = run(halabd_args(dir / "state2") + " --foreground");
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("cannot bind UDP 127.0.0.1:" + std::to_string(port - 1)), std::string::npos) << out;
+
+  // A client that connects and says nothing holds up nobody, and is cut off.
+  const int idle = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  const auto sock = (state() / "halabd.sock").string();
+  std::memcpy(sa.sun_path, sock.c_str(), sock.size() + 1);
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  EXPECT_TRUE(answers(state()));
+  char byte;
+  timeval tv{10, 0};
+  ::setsockopt(idle, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::recv(idle, &byte, 1, 0), 0);  // closed by the server's 5 s limit, not our 10 s timeout
+  ::close(idle);
 
   // A one-node cluster of one vote is quorate; the tools see it.
   ASSERT_TRUE(wait_for([&] { return run(std::string(HALAB_BIN) + " quorumtool -s --state-dir " + state().string()).first == 0; }, 10s));
