@@ -24,10 +24,13 @@ bool parse(std::string_view t, std::uint64_t& out) {
 }  // namespace
 
 BenchService::BenchService(Node& node) : node_(node), retry_(node.env().clock) {
+  handler_ = node_.add_control_handler([this](const Request& r) { return handle(r); });
   send_ = node_.mux().sender(kBenchServiceId);
   node_.mux().add(
       kBenchServiceId, [this](NodeId from, core::ByteView p) { on_message(from, p); }, nullptr);
 }
+
+BenchService::~BenchService() { node_.remove_control_handler(handler_); }
 
 std::optional<Response> BenchService::handle(const Request& req) {
   if (req.verb == "bench-start") {

@@ -25,7 +25,9 @@ inline constexpr auto kBenchServiceId = static_cast<totem::ServiceId>(0xB0);
 
 class BenchService : public core::Service {
  public:
+  // Registers its requests with the node (Node::add_control_handler).
   explicit BenchService(Node& node);
+  ~BenchService() override;
   std::optional<Response> handle(const Request& req);
 
  private:
@@ -33,6 +35,7 @@ class BenchService : public core::Service {
   void on_message(NodeId from, core::ByteView payload);
 
   Node& node_;
+  ListenerId handler_ = 0;
   std::function<bool(core::Bytes)> send_;
   core::Timer retry_;
   bool running_ = false;

@@ -151,3 +151,34 @@ TEST(HalabdSim, BadParametersNameTheScenarioLine) {
     EXPECT_NE(std::string(e.what()).find("carrier-pigeon"), std::string::npos) << e.what();
   }
 }
+
+TEST(HalabdSim, HostedServicesAnswerTheirOwnRequests) {
+  // `service halabd` hosts what halabd hosts (daemon::add_hosted_services):
+  // the bench's requests reach it through the node's control handlers.
+  SimCluster c("service halabd transport=udpu token=1000", 2);
+  c.world.run_for(3s);
+  for (int i = 1; i <= 2; ++i) EXPECT_TRUE(c.ask(i, {"bench-start", {"100", "1024", "20"}}).ok());
+  c.world.run_for(10s);
+  for (int i = 1; i <= 2; ++i) {
+    auto r = c.ask(i, {"bench-result", {}});
+    EXPECT_EQ(r.headers["Done"], "yes") << i;
+    EXPECT_EQ(r.headers["Delivered-Own"], "100");
+    EXPECT_EQ(r.headers["Delivered-Others"], "100");
+  }
+  EXPECT_EQ(c.ask(1, {"bench-start", {"1", "8", "1"}}).error, "CS_ERR_INVALID_PARAM");
+
+  auto& n = c.node(1);
+  int calls = 0;
+  const auto id = n.add_control_handler([&](const daemon::Request& r) -> std::optional<daemon::Response> {
+    ++calls;
+    if (r.verb != "hello") return std::nullopt;
+    daemon::Response resp;
+    resp.body = "hi\n";
+    return resp;
+  });
+  EXPECT_EQ(c.ask(1, {"hello", {}}).body, "hi\n");
+  EXPECT_EQ(c.ask(1, {"quorum-status", {}}).headers["Quorate"], "yes");  // the node's own verbs come first
+  n.remove_control_handler(id);
+  EXPECT_EQ(c.ask(1, {"hello", {}}).error, "CS_ERR_NOT_SUPPORTED");
+  EXPECT_EQ(calls, 1);
+}
