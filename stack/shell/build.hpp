@@ -37,6 +37,7 @@ struct Build {
   cib::Cib& cib;
   Ids ids;
   std::vector<std::string> info;
+  bool loading = false;  // see Configuration::run
   explicit Build(cib::Cib& c) : cib(c), ids(c.root()) {}
   xmlNode* section(const std::string& name);  // created (appended) as crmsh does
   xmlNode* element(xmlNode* parent, const std::string& name);

@@ -18,21 +18,22 @@ const std::set<std::string> kObjects = {"node", "primitive", "rsc_template", "gr
 
 bool Configuration::is_object_command(const std::string& verb) { return kObjects.count(verb) > 0; }
 
-std::vector<std::string> Configuration::run(const std::vector<std::string>& words, const std::string& line) {
+std::vector<std::string> Configuration::run(const std::vector<std::string>& words, const std::string& line, bool loading) {
   if (words.empty()) return {};
   Cib before = cib_;
   try {
-    return dispatch(words, line);
+    return dispatch(words, line, loading);
   } catch (...) {
     cib_ = std::move(before);
     throw;
   }
 }
 
-std::vector<std::string> Configuration::dispatch(const std::vector<std::string>& w, const std::string& line) {
+std::vector<std::string> Configuration::dispatch(const std::vector<std::string>& w, const std::string& line, bool loading) {
   const std::string& verb = w[0];
   Words words{w, 1, verb, line};
   Build b(cib_);
+  b.loading = loading;
   if (verb == "node") parse_node(words, b);
   else if (verb == "primitive") parse_primitive(words, b, false);
   else if (verb == "rsc_template") parse_primitive(words, b, true);

@@ -98,7 +98,8 @@ void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid)
     if (v.empty()) w.fail("value");
     set_attr(e, "operation", op);
     set_attr(e, "attribute", first);
-    if (!type.empty() && type != "string") set_attr(e, "type", type);  // crmsh writes no type for string:
+    // crmsh re-reads a single command from its text form, where string: (the default) is not written
+    if (!type.empty() && (type != "string" || b.loading)) set_attr(e, "type", type);
     set_attr(e, "value", v);
   }
   set_attr(e, "id", b.ids.make(rid, "expression"));
