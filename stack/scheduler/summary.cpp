@@ -1,6 +1,7 @@
 // The Transition Summary: one line per resource change, worded and aligned
 // as pacemaker's crm_simulate words and aligns them.
 #include <cstdio>
+#include <set>
 
 #include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/scheduler.hpp"
@@ -91,7 +92,9 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
 }
 
 void resource_items(const Resource* r, std::vector<Item>& out) {
-  if (r->is_group()) {
+  if (r->is_clone()) {
+    for (const Resource* inst : r->children) resource_items(inst, out);
+  } else if (r->is_group()) {
     for (const Resource* ch : r->children) primitive_items(ch, out);
   } else {
     primitive_items(r, out);
@@ -121,7 +124,20 @@ std::vector<std::string> transition_summary(const Cluster& c) {
   return lines;
 }
 
+// The name crm_simulate shows for an action's resource: anonymous clone
+// instances go by the name their history used (the configured id, when any
+// instance's history is under it), else by their instance id.
+static std::string action_rsc_name(const Resource* r, const std::set<std::string>& history_names) {
+  const Resource* clone = r->clone_parent();
+  if (!clone || clone->clone.unique || r->base_id.empty()) return r->id;
+  if (history_names.count(r->base_id)) return r->base_id;
+  return (!r->clone_name.empty() && r->clone_name != r->base_id) ? r->clone_name : r->id;
+}
+
 std::vector<std::string> execution_lines(const Cluster& c) {
+  std::set<std::string> history_names;
+  for (const auto& r : c.all_resources)
+    if (!r->clone_name.empty()) history_names.insert(r->clone_name);
   std::vector<std::string> lines;
   for (Action* a : graph_order(c)) {
     char buf[1024];
@@ -142,7 +158,8 @@ std::vector<std::string> execution_lines(const Cluster& c) {
       case ActionKind::Resource: {
         std::string task = a->task;
         if (a->interval_ms > 0) task += "=" + std::to_string(a->interval_ms);
-        std::snprintf(buf, sizeof buf, "  * Resource action: %-15s %s on %s", a->rsc->id.c_str(), task.c_str(),
+        std::snprintf(buf, sizeof buf, "  * Resource action: %-15s %s on %s",
+                      action_rsc_name(a->rsc, history_names).c_str(), task.c_str(),
                       a->node ? a->node->uname.c_str() : "(null)");
         break;
       }
