@@ -16,6 +16,10 @@ Resource* instance_on(const Resource* clone, const Node* n, bool current);
 // (before placement), then which instances are promoted (after it).
 void add_promotion_scores(Cluster& c, Resource* clone);
 void set_instance_roles(Cluster& c, Resource* clone);
+// A promotable instance's demote/promote and role monitors (after its start/stop).
+void create_role_actions(Cluster& c, Resource* r);
+// The clone's promote/promoted, demote/demoted pseudo-actions and orderings.
+void create_promotable_actions(Cluster& c, Resource* clone);
 
 void create_clone_actions(Cluster& c, Resource* clone);
 // An ordering between two clones where the relevant one is interleaved:

@@ -46,6 +46,8 @@ void create_clone_actions(Cluster& c, Resource* clone) {
     else create_primitive_actions(c, inst);
     std::vector<Resource*> prims;
     primitives_of(inst, prims);
+    if (clone->clone.promotable)
+      for (Resource* p : prims) create_role_actions(c, p);
     for (Resource* p : prims) {
       if (!p->running_on.empty()) active = true;
       for (Action* a : p->actions) {
@@ -92,6 +94,7 @@ void create_clone_actions(Cluster& c, Resource* clone) {
     }
     prev = inst;
   }
+  if (clone->clone.promotable) create_promotable_actions(c, clone);
 }
 
 namespace {

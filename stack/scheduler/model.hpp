@@ -135,7 +135,7 @@ struct Resource {
   std::string clone_name;
   Node* pending_node = nullptr;          // node of a pending operation (instance matching)
   std::map<int, int> instance_count;     // clone: node -> instances assigned there
-  int promotion_score = 0;               // promotable instance: its promotion priority
+  bool no_promotion = false;             // a ticket for the Promoted role is not granted
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).

@@ -37,10 +37,30 @@ void log_action(std::vector<Item>& out, const char* change, const Resource* r, c
   Item it;
   it.change = change;
   it.rsc = r->id;
-  if (!origin && destination) it.details = destination->uname;
-  else if (!destination && origin) it.details = origin->uname;
-  else if (origin && destination && origin == destination) it.details = origin->uname;
-  else if (origin && destination) it.details = origin->uname + " -> " + destination->uname;
+  // Roles are shown once a resource is (or becomes) more than started.
+  const Role role = r->role, next = r->next_role;
+  const bool need_role = int(role) > int(Role::Started) || int(next) > int(Role::Unpromoted);
+  const std::string rn = role_name(role), nn = role_name(next);
+  if (origin && destination && origin == destination && need_role && role != next)
+    it.details = rn + " -> " + nn + " " + destination->uname;
+  else if (origin && destination && origin == destination && need_role)
+    it.details = nn + " " + destination->uname;
+  else if (origin && destination && origin == destination)
+    it.details = origin->uname;
+  else if (origin && destination && need_role && role == next)
+    it.details = origin->uname + " -> " + destination->uname + " " + nn;
+  else if (origin && destination && need_role)
+    it.details = rn + " " + origin->uname + " -> " + nn + " " + destination->uname;
+  else if (origin && destination)
+    it.details = origin->uname + " -> " + destination->uname;
+  else if (!origin && destination && need_role)
+    it.details = rn + " -> " + nn + " " + destination->uname;
+  else if (!origin && destination)
+    it.details = destination->uname;
+  else if (origin && need_role)
+    it.details = rn + " " + origin->uname;
+  else if (origin)
+    it.details = origin->uname;
   const bool runnable = !action || action->runnable;
   if (source && !source->reason.empty() && !runnable) it.reason = "due to " + source->reason + " (blocked)";
   else if (source && !source->reason.empty()) it.reason = "due to " + source->reason;
@@ -75,6 +95,8 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     }
     return;
   }
+  Action* demote = find_on(r, "demote", current);
+  Action* promote = find_on(r, "promote", next);
   if (stop && (r->next_role == Role::Stopped || (start && !start->runnable))) {
     for (Node* n : r->running_on) {
       Action* s = find_on(r, "stop", n);
@@ -84,6 +106,15 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     log_action(out, "Recover", r, current, next, stop, start);
   } else if (moving) {
     log_action(out, "Move", r, current, next, stop, nullptr);
+  } else if ((!start || start->optional) && ((demote && !demote->optional) || (promote && !promote->optional))) {
+    if (demote && promote && !demote->optional && !promote->optional)
+      log_action(out, "Re-promote", r, current, next, promote, demote);
+    else if (demote && !demote->optional)
+      log_action(out, "Demote", r, current, next, demote, nullptr);
+    else
+      log_action(out, "Promote", r, current, next, promote, nullptr);
+  } else if (r->next_role == Role::Promoted && start && !start->optional) {
+    log_action(out, "Promote", r, current, next, find_on(r, "promote", next), nullptr);
   } else if (stop && !stop->optional) {
     log_action(out, "Restart", r, current, next, start, nullptr);
   } else if (r->role == Role::Stopped && r->next_role != Role::Stopped && r->next_role != Role::Unknown) {
