@@ -262,9 +262,16 @@ void create_role_actions(Cluster& c, Resource* r) {
     if (demote) c.order(demote, promote, kOrderOptional);
   }
   // Recurring monitors of a role: the new role's start, the old role's stop.
-  for (const auto& op : r->ops) {
+  for (size_t oi = 0; oi < r->ops.size(); ++oi) {
+    const auto& op = r->ops[oi];
     if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
     if (op.role != Role::Promoted && op.role != Role::Unpromoted) continue;
+    // A second operation with the same interval is a configuration error
+    // pacemaker ignores.
+    bool dup = false;
+    for (size_t oj = 0; oj < oi; ++oj)
+      if (r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
+    if (dup) continue;
     const std::string key = "monitor_" + std::to_string(op.interval_ms);
     auto active_on = [&](const Node* n) {
       auto it = r->monitors_on.find(n->index);
