@@ -22,6 +22,12 @@ void create_role_actions(Cluster& c, Resource* r);
 void create_promotable_actions(Cluster& c, Resource* clone);
 
 void create_clone_actions(Cluster& c, Resource* clone);
+// notify=true: the pre/post notification pseudo-actions around a clone
+// action (with the actions), then, once flags are final, the instances'
+// notify actions (notify.cpp).
+void create_notify_pseudo_ops(Cluster& c, Resource* clone, const std::string& task, Action* action,
+                              Action* complete);
+void create_clone_notifications(Cluster& c);
 // An ordering between two clones where the relevant one is interleaved:
 // ordered instance by instance on each node. False when not interleaved.
 bool order_interleaved(Cluster& c, Resource* first, const std::string& first_task, Resource* then,

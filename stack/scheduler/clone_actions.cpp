@@ -76,6 +76,8 @@ void create_clone_actions(Cluster& c, Resource* clone) {
   c.order(stopped, start, kOrderOptional);
   c.order(start, running, kOrderRunnableLeft);
   c.order(stop, stopped, kOrderRunnableLeft);
+  create_notify_pseudo_ops(c, clone, "start", start, running);
+  create_notify_pseudo_ops(c, clone, "stop", stop, stopped);
   Resource* prev = nullptr;
   for (Resource* inst : clone->children) {
     if (Action* a = first_action(c, inst, "start")) {

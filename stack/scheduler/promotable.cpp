@@ -321,6 +321,8 @@ void create_promotable_actions(Cluster& c, Resource* clone) {
   c.order(running, promote, kOrderOptional);
   c.order(demote, demoted, kOrderOptional);
   c.order(promote, promoted, kOrderOptional);
+  create_notify_pseudo_ops(c, clone, "promote", promote, promoted);
+  create_notify_pseudo_ops(c, clone, "demote", demote, demoted);
   (void)start;
   (void)stop;
   Resource* prev = nullptr;
