@@ -283,12 +283,13 @@ void create_role_actions(Cluster& c, Resource* r) {
       continue;
     }
     if (!chosen) continue;
-    const bool unchanged = from == to && current == chosen && (!start || start->optional);
+    // Already running under the same key (rsc_monitor_<interval>): nothing to do.
+    const bool unchanged = current == chosen && (!start || start->optional);
     Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, unchanged && active_on(chosen));
     if (!r->managed) mon->runnable = false;
-    if (promote) c.order(promote, mon, kOrderImpliesThen | kOrderRunnableLeft);
-    else if (start) c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
-    if (demote && to == Role::Unpromoted) c.order(demote, mon, kOrderImpliesThen | kOrderRunnableLeft);
+    if (start) c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
+    if (promote) c.order(promote, mon, kOrderRunnableLeft);
+    if (demote && to == Role::Unpromoted) c.order(demote, mon, kOrderRunnableLeft);
   }
 }
 
