@@ -322,6 +322,10 @@ std::string lines_script() {
       default: lines.push_back("order o" + id + " Mandatory: " + items(prims, *rc::gen::arbitrary<bool>(), actions, 2));
     }
   }
+  // single commands re-read their text form in crmsh (a rule's string: type goes)
+  if (*rc::gen::arbitrary<bool>()) lines.push_back("location lr " + prims[0] + " " + rule_text(false));
+  if (*rc::gen::inRange(0, 3) == 0) lines.push_back(alert_line(0));
+  if (*rc::gen::inRange(0, 3) == 0) lines.push_back(bundle_line(0, ""));
   if (np >= 2 && *rc::gen::arbitrary<bool>()) lines.push_back("group g " + prims[0] + " " + prims[1]);
   switch (*rc::gen::inRange(0, 3)) {
     case 0: lines.push_back("rename " + prims.back() + " renamed"); break;
