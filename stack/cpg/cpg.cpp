@@ -76,7 +76,9 @@ std::string list(const std::vector<MemberChange>& v) {
 struct Cpg::Impl {
   struct Local {
     GroupCallbacks cb;
-    bool joined = true;  // the process's intent: false after leave(), until its leave is delivered
+    bool joined = true;  // the process's intent: false after leave()
+    int leaves = 0;      // its leave() requests not yet delivered: kept until the last one is
+    bool done() const { return !joined && leaves == 0; }
   };
   struct Request {
     wire::Message msg;  // ring filled in when sent
@@ -150,7 +152,8 @@ struct Cpg::Impl {
       if (l.who.node == me && l.reason == Reason::leave)
         if (auto it = locals.find({gc.group, l.who.pid}); it != locals.end()) {
           to.emplace_back(l.who.pid, it->second.cb.confchg);
-          if (!it->second.joined) gone.push_back(l.who.pid);
+          if (it->second.leaves > 0) --it->second.leaves;
+          if (it->second.done()) gone.push_back(l.who.pid);
         }
     // Before the callbacks, which may join again with the same pid.
     for (auto pid : gone) locals.erase({gc.group, pid});
@@ -253,7 +256,10 @@ struct Cpg::Impl {
     if (auto gc = table.remove(m.group, {sender, m.pid}, Reason::leave)) return emit(*gc);
     stale(sender, "leave of a non-member");
     if (sender == me)
-      if (auto it = locals.find({m.group, m.pid}); it != locals.end() && !it->second.joined) locals.erase(it);
+      if (auto it = locals.find({m.group, m.pid}); it != locals.end()) {
+        if (it->second.leaves > 0) --it->second.leaves;
+        if (it->second.done()) locals.erase(it);
+      }
   }
   void apply(NodeId sender, const wire::ProcDownMsg& m) { emit_all(table.remove_process({sender, m.pid}, Reason::proc_down)); }
   void apply(NodeId sender, const wire::McastMsg& m) {
@@ -292,7 +298,11 @@ Result Cpg::join(const std::string& group, std::uint32_t pid, GroupCallbacks cb)
   auto it = s.locals.find({group, pid});
   if (it != s.locals.end() && it->second.joined) return Result::exist;
   if (s.outbox_full(group.size())) return Result::try_again;
-  s.locals[{group, pid}] = Impl::Local{std::move(cb), true};
+  // Joining again before an earlier leave() is delivered: that leave still
+  // comes (to these callbacks), then this join.
+  auto& l = s.locals[{group, pid}];
+  l.cb = std::move(cb);
+  l.joined = true;
   s.push(wire::JoinMsg{{}, group, pid}, group.size());
   s.flush();
   return Result::ok;
@@ -305,6 +315,7 @@ Result Cpg::leave(const std::string& group, std::uint32_t pid) {
   if (it == s.locals.end() || !it->second.joined) return Result::not_exist;
   if (s.outbox_full(group.size())) return Result::try_again;
   it->second.joined = false;
+  ++it->second.leaves;
   s.push(wire::LeaveMsg{{}, group, pid}, group.size());
   s.flush();
   return Result::ok;
