@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 namespace {
 
 [[maybe_unused]] const int kDefaultParams = [] {
-  setenv("RC_PARAMS", "max_success=100", 0);
+  setenv("RC_PARAMS", "max_success=80", 0);
   return 0;
 }();
 
