@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/cpg/cpgtool_format.hpp"
 #include "stack/daemon/control_client.hpp"
 
 namespace halab::cli {
@@ -233,6 +234,24 @@ int run_cmapctl(std::span<char*> argv) {
       return rc;
   }
   return 0;
+}
+
+int run_cpgtool(std::span<char*> argv) {
+  auto args = to_vector(argv);
+  const auto dir = take_state_dir(args);
+  // Checked here too, so a usage error needs no daemon (as corosync-cpgtool's getopt).
+  auto parsed = cpg::parse_cpgtool_args(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "halab cpgtool: %s\n%s", parsed.error.c_str(), cpg::cpgtool_usage("halab cpgtool").c_str());
+    return 1;
+  }
+  if (parsed.options.help) {
+    std::fputs(cpg::cpgtool_usage("halab cpgtool").c_str(), stdout);
+    return 0;
+  }
+  auto r = call(dir, {"cpg-list", args}, "Couldn't initialise CPG service");
+  if (!r) return 1;
+  return show(*r);
 }
 
 }  // namespace halab::cli

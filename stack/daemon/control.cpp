@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "stack/cpg/cpgtool_format.hpp"
 #include "stack/quorum/quorumtool_format.hpp"
 
 namespace halab::daemon {
@@ -205,6 +206,19 @@ Response handle_request(Node& node, const Request& req, const ControlHooks& hook
     if (auto err = node.votequorum().set_votes(id, votes); !err.empty())
       return Response::fail("CS_ERR_INVALID_PARAM", err + "\n");
     return text("");
+  }
+  if (v == "cpg-list") {
+    // The arguments are corosync-cpgtool's own (-d D, -e, -n).
+    auto parsed = cpg::parse_cpgtool_args(a);
+    if (!parsed.ok()) return Response::fail("CS_ERR_INVALID_PARAM", parsed.error + "\n");
+    auto addresses = [&node](NodeId id) {
+      std::string s;
+      for (const auto& x : node.node_addresses(id)) s += (s.empty() ? "" : " ") + x;
+      return s;
+    };
+    Response r = text(cpg::format_cpgtool(node.cpg().groups(), parsed.options, addresses));
+    r.headers["Groups"] = std::to_string(node.cpg().groups().size());
+    return r;
   }
   if (v == "cmap-get") {
     if (auto r = need_args(req, 1, 1); !r.ok()) return r;
