@@ -1,6 +1,7 @@
 #include "stack/cli/sim_services.hpp"
 
 #include "stack/config/corosync_conf.hpp"
+#include "stack/daemon/hosted.hpp"
 #include "stack/daemon/node.hpp"
 #include "stack/heartbeat/heartbeat.hpp"
 #include "stack/quorum/quorum_disk.hpp"
@@ -141,7 +142,9 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     auto o = base;
     o.local_addrs = {addr.at(env.node)};
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, o.local_addrs[0]));
-    return std::make_unique<daemon::Node>(env, std::move(o));
+    auto node = std::make_unique<daemon::Node>(env, std::move(o));
+    daemon::add_hosted_services(*node);
+    return node;
   };
 }
 

@@ -23,7 +23,11 @@ bool parse(std::string_view t, std::uint64_t& out) {
 }
 }  // namespace
 
-BenchService::BenchService(Node& node) : node_(node), retry_(node.env().clock) {}
+BenchService::BenchService(Node& node) : node_(node), retry_(node.env().clock) {
+  handler_ = node_.add_control_handler([this](const Request& r) { return handle(r); });
+}
+
+BenchService::~BenchService() { node_.remove_control_handler(handler_); }
 
 std::optional<Response> BenchService::handle(const Request& req) {
   if (req.verb == "bench-start") {

@@ -26,7 +26,9 @@ inline constexpr const char* kBenchGroup = "halabd-bench";
 
 class BenchService : public core::Service {
  public:
+  // Registers its requests with the node (Node::add_control_handler).
   explicit BenchService(Node& node);
+  ~BenchService() override;
   std::optional<Response> handle(const Request& req);
 
  private:
@@ -34,6 +36,7 @@ class BenchService : public core::Service {
   void on_message(const cpg::Address& from, core::ByteView payload);
 
   Node& node_;
+  ListenerId handler_ = 0;
   std::uint32_t pid_ = 0;
   bool joining_ = false, joined_ = false;
   core::Timer retry_;

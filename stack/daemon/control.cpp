@@ -249,8 +249,7 @@ Response handle_request(Node& node, const Request& req, const ControlHooks& hook
       return Response::fail("CS_ERR_NOT_EXIST", fmt::format("Can't delete key {}. Error CS_ERR_NOT_EXIST\n", a[0]));
     return text("");
   }
-  if (hooks.extra)
-    if (auto r = hooks.extra(req)) return *r;
+  if (auto r = node.handle_hosted_request(req)) return *r;
   return Response::fail("CS_ERR_NOT_SUPPORTED", "unknown request '" + v + "'\n");
 }
 

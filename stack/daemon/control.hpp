@@ -17,12 +17,12 @@ struct ControlHooks {
   std::function<Response()> reload;
   // cfgtool -H: stop the daemon after this response is sent.
   std::function<void()> shutdown;
-  // Requests the node does not know go here (nullopt: unknown request).
-  std::function<std::optional<Response>(const Request&)> extra;
   std::string version;
   long pid = 0;
 };
 
+// The node's own verbs first, then its hosted components' handlers
+// (Node::add_control_handler); anything else is CS_ERR_NOT_SUPPORTED.
 Response handle_request(Node& node, const Request& req, const ControlHooks& hooks);
 
 // cmapctl's type names and value syntax ("u32" "5", "str" "text", "bin" as

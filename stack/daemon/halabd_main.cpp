@@ -19,7 +19,7 @@
 #include "stack/core/error.hpp"
 #include "stack/core/real/real_world.hpp"
 #include "stack/core/real/syslog_sink.hpp"
-#include "stack/daemon/bench_service.hpp"
+#include "stack/daemon/hosted.hpp"
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
 #include "stack/daemon/host.hpp"
@@ -169,7 +169,7 @@ int run(const Args& args, ReadyPipe& ready) {
   log.notice("halabd {} starting: node {} ({}), config {}, state {}", HALAB_VERSION, world.node(),
              addrs[0].to_string(), args.config, args.state_dir);
   node = std::make_unique<daemon::Node>(env, no);
-  auto& bench = node->add_service(std::make_unique<daemon::BenchService>(*node));
+  daemon::add_hosted_services(*node);
   hooks.reload = [&]() -> daemon::Response {
     try {
       auto fresh = load_config(args.config);
@@ -187,8 +187,6 @@ int run(const Args& args, ReadyPipe& ready) {
       return daemon::Response::fail("CS_ERR_INVALID_PARAM", std::string(e.what()) + "\n");
     }
   };
-  // Hidden bench requests go to the bench service, the rest to the node.
-  hooks.extra = [&](const daemon::Request& r) { return bench.handle(r); };
 
   {
     std::ofstream pid(args.state_dir + "/halabd.pid", std::ios::trunc);

@@ -187,6 +187,22 @@ void Node::remove_listener(ListenerId id) {
   membership_listeners_.erase(id);
 }
 
+ListenerId Node::add_control_handler(ControlHandler fn) {
+  const auto id = next_listener_++;
+  control_handlers_[id] = std::move(fn);
+  return id;
+}
+
+void Node::remove_control_handler(ListenerId id) { control_handlers_.erase(id); }
+
+std::optional<Response> Node::handle_hosted_request(const Request& r) {
+  auto handlers = control_handlers_;
+  for (auto& [id, fn] : handlers)
+    if (control_handlers_.count(id))
+      if (auto resp = fn(r)) return resp;
+  return std::nullopt;
+}
+
 std::string Node::node_name(NodeId id) const {
   for (const auto& n : opt_.conf.nodelist) {
     if (!n.nodeid || *n.nodeid != id) continue;

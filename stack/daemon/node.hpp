@@ -26,6 +26,7 @@
 #include "stack/config/corosync_conf.hpp"
 #include "stack/core/env.hpp"
 #include "stack/cpg/cpg.hpp"
+#include "stack/daemon/control_protocol.hpp"
 #include "stack/quorum/device.hpp"
 #include "stack/quorum/quorum_disk.hpp"
 #include "stack/quorum/votequorum.hpp"
@@ -100,6 +101,14 @@ class Node : public core::Service {
     return ref;
   }
 
+  // Control-socket requests for hosted components (the controller's
+  // `crm status`, the bench's requests): tried in order after the node's own
+  // verbs; a handler returns nullopt for requests it does not know.
+  using ControlHandler = std::function<std::optional<Response>(const Request&)>;
+  ListenerId add_control_handler(ControlHandler fn);
+  void remove_control_handler(ListenerId id);
+  std::optional<Response> handle_hosted_request(const Request& r);
+
   // The nodelist's name for `id`, else its ring0_addr, else the id.
   std::string node_name(NodeId id) const;
   // Every ring address the nodelist (or traffic) gives `id`, ring order.
@@ -130,6 +139,7 @@ class Node : public core::Service {
   ListenerId next_listener_ = 1;
   std::map<ListenerId, QuorumListener> quorum_listeners_;
   std::map<ListenerId, MembershipListener> membership_listeners_;
+  std::map<ListenerId, ControlHandler> control_handlers_;
   std::vector<std::unique_ptr<core::Service>> services_;
 };
 
