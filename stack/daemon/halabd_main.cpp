@@ -228,8 +228,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // Absolute paths: the background daemon leaves the working directory.
   if (!args.state_dir.empty() && args.state_dir.front() != '/')
     args.state_dir = std::filesystem::absolute(args.state_dir).string();
+  if (!args.config.empty() && args.config.front() != '/') args.config = std::filesystem::absolute(args.config).string();
   ::signal(SIGPIPE, SIG_IGN);
 
   ReadyPipe ready;
@@ -253,6 +255,7 @@ int main(int argc, char** argv) {
     ready.fd = fds[1];
     ::setsid();
     ::umask(0077);
+    if (::chdir("/") != 0) { /* "/" always exists; nothing depends on the cwd */ }
     const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
       ::dup2(null, 0);
