@@ -81,6 +81,22 @@ TEST(HalabdSim, ToolsRequestsOnSimulatedNodes) {
   EXPECT_EQ(list.body.find("runtime."), std::string::npos);
   EXPECT_EQ(c.ask(1, {"no-such-verb", {}}).error, "CS_ERR_NOT_SUPPORTED");
 
+  // quorumtool -e / -v: applied cluster-wide through the ring, refused when unsafe.
+  EXPECT_TRUE(c.ask(1, {"quorum-expected", {"5"}}).ok());
+  auto refused = c.ask(1, {"quorum-expected", {"7"}});
+  EXPECT_EQ(refused.error, "CS_ERR_INVALID_PARAM");
+  EXPECT_NE(refused.body.find("would lose quorum"), std::string::npos) << refused.body;
+  c.world.run_for(1s);
+  EXPECT_NE(c.ask(3, {"quorum-status", {}}).body.find("Expected votes:   5"), std::string::npos);
+  EXPECT_TRUE(c.ask(2, {"quorum-votes", {"2", "2"}}).ok());
+  c.world.run_for(1s);
+  EXPECT_NE(c.ask(1, {"quorum-status", {}}).body.find("Total votes:      4"), std::string::npos);
+  EXPECT_EQ(c.ask(1, {"quorum-votes", {"9", "1"}}).error, "CS_ERR_INVALID_PARAM");
+  EXPECT_TRUE(c.ask(2, {"quorum-votes", {"2", "1"}}).ok());
+  c.world.run_for(1s);
+  EXPECT_TRUE(c.ask(2, {"quorum-expected", {"3"}}).ok());
+  c.world.run_for(1s);
+
   // Node 3 crashes: the others report {1, 2}, still quorate, and cmap says it left.
   c.world.crash(2);
   c.world.run_for(10s);
