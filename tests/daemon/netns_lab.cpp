@@ -123,6 +123,7 @@ void NetnsLab::cleanup() {
 }
 
 std::string NetnsLab::ns(int node) const { return tag_ + "-n" + std::to_string(node); }
+std::string NetnsLab::config_path(int node) const { return dir_ + "/n" + std::to_string(node) + "/corosync.conf"; }
 std::string NetnsLab::state_dir(int node) const { return dir_ + "/n" + std::to_string(node) + "/state"; }
 std::string NetnsLab::log(int node) const { return slurp(dir_ + "/n" + std::to_string(node) + "/halabd.log"); }
 
@@ -137,11 +138,11 @@ void NetnsLab::write_config(int node) {
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
   t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n}\n";
-  t += "quorum {\n  provider: corosync_votequorum\n}\nnodelist {\n";
+  t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
     t += "  node {\n    ring0_addr: 10.77.0." + std::to_string(i) + "\n    nodeid: " + std::to_string(i) +
          "\n    name: node" + std::to_string(i) + "\n  }\n";
-  t += "}\n";
+  t += "}\n" + opt_.extra_sections;
   std::ofstream(d + "/corosync.conf") << t;
   // One key for the whole lab (derived from the tag, so every node shares it).
   std::string key(256, '\0');

@@ -20,6 +20,8 @@ struct NetnsLabOptions {
   std::string transport = "udpu";  // udp (multicast) | udpu | broadcast
   int token_ms = 0;                // 0: corosync's default
   std::string halabd;              // path of the halabd binary
+  std::string quorum_extra;        // lines added inside quorum { } (e.g. "  two_node: 1\n")
+  std::string extra_sections;      // sections appended to corosync.conf (later layers' settings)
 };
 
 struct QuorumView {
@@ -51,9 +53,12 @@ class NetnsLab {
   static bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit);
   std::string describe() const;  // every node's quorum view, for failure messages
   int nodes() const { return opt_.nodes; }
+  // The node's network namespace (for `ip netns exec NS ...`) and address.
+  std::string ns(int node) const;
+  static std::string address(int node) { return "10.77.0." + std::to_string(node); }
+  std::string config_path(int node) const;
 
  private:
-  std::string ns(int node) const;
   void cleanup();
   void write_config(int node);
 

@@ -93,3 +93,30 @@ INSTANTIATE_TEST_SUITE_P(Transports, DaemonNetns, ::testing::Values("udp", "udpu
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
+
+namespace {
+
+// two_node (with its implied wait_for_all): two real daemons, each quorate
+// alone once both were seen together; the survivor of a SIGKILL stays
+// quorate (which is why two_node clusters need fencing).
+TEST(DaemonNetnsTwoNode, SurvivorOfTwoStaysQuorate) {
+  if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  NetnsLabOptions o;
+  o.nodes = 2;
+  o.transport = "udpu";
+  o.token_ms = 1000;
+  o.halabd = HALABD_BIN;
+  o.quorum_extra = "  two_node: 1\n";
+  NetnsLab lab(o);
+  lab.start(1);
+  // wait_for_all: alone from the start, node 1 waits for node 2.
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1}, "1", false); }, kLimit)) << lab.describe();
+  lab.start(2);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2}, "1 2", true); }, kLimit)) << lab.describe();
+  auto [rc, out] = halab("quorumtool -s --state-dir " + lab.state_dir(1));
+  EXPECT_NE(out.find("2Node"), std::string::npos) << out;
+  lab.kill(2, SIGKILL);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1}, "1", true); }, kLimit)) << lab.describe();
+}
+
+}  // namespace
