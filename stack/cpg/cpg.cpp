@@ -117,8 +117,16 @@ struct Cpg::Impl {
   }
 
   // Sends what may go now: our joinlist during the exchange, requests after.
+  // `send` must only queue (Srp::mcast does): a delivery from inside it
+  // would be applied before the request it answers is marked as sent.
+  bool flushing = false;
   void flush() {
-    if (!have_ring || !cb.send) return;
+    if (!have_ring || !cb.send || flushing) return;
+    flushing = true;
+    struct Done {
+      bool& f;
+      ~Done() { f = false; }
+    } done{flushing};
     while (!synced && joinlist_sent < joinlist.size()) {
       if (!cb.send(wire::encode(joinlist[joinlist_sent]))) return;
       ++joinlist_sent;

@@ -263,3 +263,30 @@ TEST(Cpg, TotemConfchgReachesMembersThatAskedForIt) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].members, (std::vector<NodeId>{1, 2}));
 }
+
+TEST(Cpg, CallbacksMayMakeRequests) {
+  Bus bus({1, 2});
+  bus.form({1, 2});
+  bus.run();
+  Proc b;
+  std::vector<std::string> seen;
+  GroupCallbacks cb;
+  // Greets every newcomer, and leaves when told to.
+  cb.confchg = [&](const GroupConfig& gc) {
+    for (const auto& j : gc.joined)
+      if (j.who.node != 1) bus.mcast(1, "g", 1, fmt::format("hello {}", j.who.pid));
+  };
+  cb.deliver = [&](const Address&, core::ByteView m) {
+    seen.emplace_back(m.begin(), m.end());
+    if (seen.back() == "bye") bus.cpg(1).leave("g", 1);
+  };
+  ASSERT_EQ(bus.cpg(1).join("g", 1, cb), Result::ok);
+  bus.run();
+  bus.join(2, "g", 2, b);
+  bus.run();
+  bus.mcast(2, "g", 2, "bye");
+  bus.run();
+  EXPECT_EQ(seen, (std::vector<std::string>{"hello 2", "bye"}));
+  EXPECT_EQ(b.events.back(), "conf g: -1/1:leave [ 2/2 ]");
+  EXPECT_EQ(bus.trace(1), bus.trace(2));
+}

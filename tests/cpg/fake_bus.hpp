@@ -15,10 +15,6 @@
 
 namespace halab::cpg::test {
 
-struct Event {
-  std::string text;  // "join 2/7", "msg 1/5 hello", "down 3/1 ..." in a fixed form
-};
-
 // What a process sees through its callbacks.
 struct Proc {
   std::vector<std::string> events;
@@ -91,7 +87,6 @@ class Bus {
         if (std::find(trans.begin(), trans.end(), m) == trans.end()) left.push_back(m);
       for (NodeId m : members)
         if (std::find(trans.begin(), trans.end(), m) == trans.end()) joined.push_back(m);
-      n.next_trans = trans;
       n.cpg->on_config_change({totem::ConfigChange::Kind::transitional, ring, trans, left, {}});
       n.cpg->on_config_change({totem::ConfigChange::Kind::regular, ring, members, left, joined});
     }
@@ -124,7 +119,7 @@ class Bus {
   struct Node {
     std::unique_ptr<core::Logger> logger;
     std::unique_ptr<Cpg> cpg;
-    std::vector<NodeId> ring, next_trans;
+    std::vector<NodeId> ring;
     std::vector<std::string> trace;
   };
   fake::FakeClock clock_;
