@@ -65,6 +65,7 @@ TEST(HalabdSim, ToolsRequestsOnSimulatedNodes) {
   EXPECT_NE(s.body.find("1:\tconnected"), std::string::npos) << s.body;
   EXPECT_NE(s.body.find("2:\tlocalhost"), std::string::npos) << s.body;
 
+  EXPECT_TRUE(c.ask(1, {"cfg-reset-rings", {}}).ok());  // one ring: nothing to re-enable, still fine
   EXPECT_EQ(c.ask(1, {"cfg-addrs", {"3"}}).body, "10.0.0.3\n");
   EXPECT_EQ(c.ask(1, {"cfg-addrs", {"9"}}).error, "CS_ERR_NOT_EXIST");
 
