@@ -36,6 +36,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+NetnsLabOptions lab_options(int nodes, const std::string& transport, int token_ms) {
+  NetnsLabOptions o;
+  o.nodes = nodes;
+  o.transport = transport;
+  o.token_ms = token_ms;
+  o.halabd = HALABD_BIN;
+  return o;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -57,7 +66,7 @@ void failure_detection(int runs) {
   std::printf("failure detection: SIGKILL 1 of 3 nodes -> 2-node membership on both survivors (udpu, real UDP, netns)\n");
   std::printf("%-28s %6s %10s %10s %14s %8s\n", "setting", "runs", "median s", "max s", "corosync 3.1.7", "ratio");
   for (const Setting& s : {Setting{"default token (3650 ms eff.)", 0, 7.9}, Setting{"token 1000 (1650 ms eff.)", 1000, 3.4}}) {
-    NetnsLab lab({3, "udpu", s.token_ms, HALABD_BIN});
+    NetnsLab lab(lab_options(3, "udpu", s.token_ms));
     for (int i = 1; i <= 3; ++i) lab.start(i);
     if (!formed(lab, 3)) {
       std::fprintf(stderr, "cluster did not form:\n%s", lab.describe().c_str());
@@ -102,7 +111,7 @@ void start_bench(NetnsLab& lab, int node, int count, int size, int window) {
 }
 
 void throughput(int n) {
-  NetnsLab lab({n, "udpu", 0, HALABD_BIN});
+  NetnsLab lab(lab_options(n, "udpu", 0));
   for (int i = 1; i <= n; ++i) lab.start(i);
   if (!formed(lab, n)) {
     std::fprintf(stderr, "cluster did not form:\n%s", lab.describe().c_str());

@@ -17,6 +17,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+NetnsLabOptions lab_options(int nodes, const std::string& transport, int token_ms) {
+  NetnsLabOptions o;
+  o.nodes = nodes;
+  o.transport = transport;
+  o.token_ms = token_ms;
+  o.halabd = HALABD_BIN;
+  return o;
+}
+
 // Runs `halab ARGS`, returns (exit code, stdout).
 std::pair<int, std::string> halab(const std::string& args) {
   FILE* p = ::popen((std::string(HALAB_BIN) + " " + args + " 2>&1").c_str(), "r");
@@ -37,7 +46,7 @@ class DaemonNetns : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DaemonNetns, FormsOneRingSurvivesKillLosesQuorumWhenCutOffAndMerges) {
   if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
-  NetnsLab lab({3, GetParam(), 1000, HALABD_BIN});
+  NetnsLab lab(lab_options(3, GetParam(), 1000));
   for (int i = 1; i <= 3; ++i) lab.start(i);
 
   ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit))
