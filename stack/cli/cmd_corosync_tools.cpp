@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/cpg/cpgtool_format.hpp"
 #include "stack/daemon/control_client.hpp"
 
 namespace halab::cli {
@@ -44,9 +45,10 @@ const char* kCfgNoDaemon = "Could not initialize corosync configuration API erro
 
 void cfgtool_usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: halab cfgtool [--state-dir DIR] [-s] [-a nodeid] [-R] [-H]\n"
+               "usage: halab cfgtool [--state-dir DIR] [-s] [-a nodeid] [-r] [-R] [-H]\n"
                "  -s          show the status of the links (rings)\n"
                "  -a NODEID   show the addresses of a node\n"
+               "  -r          mark FAULTY rings active again (this node)\n"
                "  -R          tell halabd to reload corosync.conf\n"
                "  -H          tell halabd to shut down\n");
 }
@@ -65,6 +67,7 @@ int run_cfgtool(std::span<char*> argv) {
   if (o == "-s" && args.size() == 1) req.verb = "cfg-status";
   else if (o == "-a" && args.size() == 2) req = {"cfg-addrs", {args[1]}};
   else if (o == "-R" && args.size() == 1) req.verb = "cfg-reload";
+  else if (o == "-r" && args.size() == 1) req.verb = "cfg-reset-rings";
   else if (o == "-H" && args.size() == 1) req.verb = "cfg-shutdown";
   else {
     cfgtool_usage(stderr);
@@ -80,6 +83,10 @@ int run_cfgtool(std::span<char*> argv) {
     }
     std::fputs(r->body.c_str(), stdout);
     std::printf("Done\n");
+    return 0;
+  }
+  if (req.verb == "cfg-reset-rings" && r->ok()) {
+    std::printf("Re-enabling all failed rings.\n");
     return 0;
   }
   if (req.verb == "cfg-shutdown" && r->ok()) {
@@ -233,6 +240,24 @@ int run_cmapctl(std::span<char*> argv) {
       return rc;
   }
   return 0;
+}
+
+int run_cpgtool(std::span<char*> argv) {
+  auto args = to_vector(argv);
+  const auto dir = take_state_dir(args);
+  // Checked here too, so a usage error needs no daemon (as corosync-cpgtool's getopt).
+  auto parsed = cpg::parse_cpgtool_args(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "halab cpgtool: %s\n%s", parsed.error.c_str(), cpg::cpgtool_usage("halab cpgtool").c_str());
+    return 1;
+  }
+  if (parsed.options.help) {
+    std::fputs(cpg::cpgtool_usage("halab cpgtool").c_str(), stdout);
+    return 0;
+  }
+  auto r = call(dir, {"cpg-list", args}, "Couldn't initialise CPG service");
+  if (!r) return 1;
+  return show(*r);
 }
 
 }  // namespace halab::cli

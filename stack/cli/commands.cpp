@@ -14,6 +14,7 @@ int run_report(std::span<char*> args);
 int run_cfgtool(std::span<char*> args);
 int run_quorumtool(std::span<char*> args);
 int run_cmapctl(std::span<char*> args);
+int run_cpgtool(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -28,6 +29,7 @@ std::span<const Command> commands() {
       {"cfgtool", "halabd's links, addresses, reload, shutdown (as corosync-cfgtool)", run_cfgtool},
       {"quorumtool", "quorum status and node list from halabd (as corosync-quorumtool)", run_quorumtool},
       {"cmapctl", "halabd's runtime key/value store (as corosync-cmapctl)", run_cmapctl},
+      {"cpgtool", "halabd's CPG groups and their members (as corosync-cpgtool)", run_cpgtool},
   };
   return table;
 }

@@ -25,9 +25,6 @@ bool parse(std::string_view t, std::uint64_t& out) {
 
 BenchService::BenchService(Node& node) : node_(node), retry_(node.env().clock) {
   handler_ = node_.add_control_handler([this](const Request& r) { return handle(r); });
-  send_ = node_.mux().sender(kBenchServiceId);
-  node_.mux().add(
-      kBenchServiceId, [this](NodeId from, core::ByteView p) { on_message(from, p); }, nullptr);
 }
 
 BenchService::~BenchService() { node_.remove_control_handler(handler_); }
@@ -36,8 +33,8 @@ std::optional<Response> BenchService::handle(const Request& req) {
   if (req.verb == "bench-start") {
     std::uint64_t count = 0, size = 0, window = 0;
     if (req.args.size() != 3 || !parse(req.args[0], count) || !parse(req.args[1], size) ||
-        !parse(req.args[2], window) || count == 0 || window == 0 || size < kHeader || size > 60'000)
-      return Response::fail("CS_ERR_INVALID_PARAM", "bench-start COUNT SIZE(24..60000) WINDOW\n");
+        !parse(req.args[2], window) || count == 0 || window == 0 || size < kHeader || size > cpg::Cpg::kMaxMessage)
+      return Response::fail("CS_ERR_INVALID_PARAM", "bench-start COUNT SIZE(24..50000) WINDOW\n");
     count_ = count, size_ = size, window_ = window;
     sent_ = own_delivered_ = 0;
     latencies_ns_.clear();
@@ -45,6 +42,23 @@ std::optional<Response> BenchService::handle(const Request& req) {
     ++run_id_;
     running_ = true;
     started_ = node_.env().clock.now();
+    if (!joining_) {
+      pid_ = node_.new_local_pid();
+      cpg::GroupCallbacks cb;
+      cb.deliver = [this](const cpg::Address& from, core::ByteView m) { on_message(from, m); };
+      cb.confchg = [this](const cpg::GroupConfig& g) {
+        for (const auto& j : g.joined)
+          if (j.who.node == node_.node_id() && j.who.pid == pid_) {
+            joined_ = true;
+            started_ = node_.env().clock.now();  // the run starts once we can send
+            pump();
+          }
+      };
+      const auto r = node_.cpg().join(kBenchGroup, pid_, std::move(cb));
+      if (r != cpg::Result::ok)
+        return Response::fail("CS_ERR_TRY_AGAIN", std::string("cannot join ") + kBenchGroup + ": " + cpg::to_string(r) + "\n");
+      joining_ = true;
+    }
     pump();
     return Response{};
   }
@@ -71,14 +85,14 @@ std::optional<Response> BenchService::handle(const Request& req) {
 }
 
 void BenchService::pump() {
-  if (!running_) return;
+  if (!running_ || !joined_) return;
   const auto now = node_.env().clock.now();
   while (sent_ < count_ && sent_ - own_delivered_ < window_) {
     core::Bytes m(size_, 0x5a);
     put64(m.data(), run_id_);
     put64(m.data() + 8, sent_);
     put64(m.data() + 16, std::uint64_t(now.time_since_epoch().count()));
-    if (!send_(std::move(m))) {
+    if (node_.cpg().mcast(kBenchGroup, pid_, m) != cpg::Result::ok) {
       // Queue full: come back shortly.
       retry_.arm(std::chrono::milliseconds(1), [this] { pump(); });
       return;
@@ -87,9 +101,9 @@ void BenchService::pump() {
   }
 }
 
-void BenchService::on_message(NodeId from, core::ByteView p) {
+void BenchService::on_message(const cpg::Address& from, core::ByteView p) {
   if (p.size() < kHeader) return;
-  if (from != node_.node_id()) {
+  if (from.node != node_.node_id() || from.pid != pid_) {
     ++others_delivered_;
     return;
   }

@@ -1,7 +1,9 @@
 #pragma once
-// A bench-only ring service: measures agreed-order throughput and latency
-// through the Node's ring (the same path CPG traffic takes), driven by two
-// hidden control requests (docs/halabd.md, "Benchmark requests"):
+// A bench-only CPG client: measures agreed-order throughput and latency of
+// CPG messages through the Node (the path the controller's traffic takes),
+// driven by two hidden control requests (docs/halabd.md, "Benchmark
+// requests"). It joins the group "halabd-bench" at its first bench-start
+// and stays in it.
 //
 //   bench-start COUNT SIZE WINDOW   this node sends COUNT messages of SIZE
 //                                   bytes, at most WINDOW not yet delivered
@@ -20,8 +22,7 @@
 
 namespace halab::daemon {
 
-// Not a pinned service: no production node ever sends on it.
-inline constexpr auto kBenchServiceId = static_cast<totem::ServiceId>(0xB0);
+inline constexpr const char* kBenchGroup = "halabd-bench";
 
 class BenchService : public core::Service {
  public:
@@ -32,11 +33,12 @@ class BenchService : public core::Service {
 
  private:
   void pump();
-  void on_message(NodeId from, core::ByteView payload);
+  void on_message(const cpg::Address& from, core::ByteView payload);
 
   Node& node_;
   ListenerId handler_ = 0;
-  std::function<bool(core::Bytes)> send_;
+  std::uint32_t pid_ = 0;
+  bool joining_ = false, joined_ = false;
   core::Timer retry_;
   bool running_ = false;
   std::uint64_t count_ = 0, size_ = 0, window_ = 1;

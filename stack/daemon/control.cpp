@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "stack/cpg/cpgtool_format.hpp"
 #include "stack/quorum/quorumtool_format.hpp"
 
 namespace halab::daemon {
@@ -59,8 +60,12 @@ std::string cfg_status(Node& node) {
     if (std::find(ids.begin(), ids.end(), m) == ids.end()) ids.push_back(m);
   std::sort(ids.begin(), ids.end());
   const auto local = node.node_addresses(node.node_id());
+  const auto rings = node.totem().ring_status();
   const std::size_t links = std::max<std::size_t>(1, std::min(local.size(), std::size_t(2)));
   for (std::size_t l = 0; l < links; ++l) {
+    // A ring marked FAULTY (redundant rings) carries nothing: every peer is
+    // disconnected on that link until it recovers or `cfgtool -r`.
+    const bool faulty = l < rings.size() && rings[l].faulty;
     out += fmt::format("LINK ID {} udp\n", l);
     out += fmt::format("\taddr\t= {}\n", l < local.size() ? local[l] : std::string("?"));
     out += "\tstatus:\n";
@@ -68,7 +73,7 @@ std::string cfg_status(Node& node) {
       const char* state = "disconnected";
       if (id == node.node_id())
         state = "localhost";
-      else if (operational && std::find(members.begin(), members.end(), id) != members.end())
+      else if (!faulty && operational && std::find(members.begin(), members.end(), id) != members.end())
         state = "connected";
       out += fmt::format("\t\tnodeid: {:>10}:\t{}\n", id, state);
     }
@@ -152,6 +157,10 @@ Response handle_request(Node& node, const Request& req, const ControlHooks& hook
     for (const auto& s : addrs) line += (line.empty() ? "" : " ") + s;
     return text(line + "\n");
   }
+  if (v == "cfg-reset-rings") {
+    node.totem().reset_rings();
+    return text("");
+  }
   if (v == "cfg-reload") {
     if (!hooks.reload) return Response::fail("CS_ERR_NOT_SUPPORTED", "reload is not available here\n");
     return hooks.reload();
@@ -205,6 +214,19 @@ Response handle_request(Node& node, const Request& req, const ControlHooks& hook
     if (auto err = node.votequorum().set_votes(id, votes); !err.empty())
       return Response::fail("CS_ERR_INVALID_PARAM", err + "\n");
     return text("");
+  }
+  if (v == "cpg-list") {
+    // The arguments are corosync-cpgtool's own (-d D, -e, -n).
+    auto parsed = cpg::parse_cpgtool_args(a);
+    if (!parsed.ok()) return Response::fail("CS_ERR_INVALID_PARAM", parsed.error + "\n");
+    auto addresses = [&node](NodeId id) {
+      std::string s;
+      for (const auto& x : node.node_addresses(id)) s += (s.empty() ? "" : " ") + x;
+      return s;
+    };
+    Response r = text(cpg::format_cpgtool(node.cpg().groups(), parsed.options, addresses));
+    r.headers["Groups"] = std::to_string(node.cpg().groups().size());
+    return r;
   }
   if (v == "cmap-get") {
     if (auto r = need_args(req, 1, 1); !r.ok()) return r;

@@ -60,6 +60,13 @@ Node::Node(core::Env& env, NodeOptions opt) : env_(env), opt_(std::move(opt)), l
       totem::ServiceId::votequorum, [this](NodeId from, core::ByteView p) { vq_->on_message(from, p); },
       [this](const totem::ConfigChange& cc) { on_config_change(cc); });
 
+  cpg::Cpg::Callbacks ccb;
+  ccb.send = mux_.sender(totem::ServiceId::cpg);
+  cpg_ = std::make_unique<cpg::Cpg>(env_.logger, id_, std::move(ccb));
+  mux_.add(
+      totem::ServiceId::cpg, [this](NodeId from, core::ByteView p) { cpg_->on_message(from, p); },
+      [this](const totem::ConfigChange& cc) { cpg_->on_config_change(cc); });
+
   if (const auto& d = opt_.conf.quorum.device) {
     if (d->model == "ping") {
       quorum::PingOptions po;

@@ -5,7 +5,7 @@
 // bytes): Totem (TotemService: crypto, transports, SRP), the ring's service
 // multiplexer, votequorum with its configured quorum device, cmap kept up to
 // date (the config trees, runtime.members.*, runtime.votequorum.*,
-// runtime.config.totem.*, runtime.totem.*) and, once it lands, CPG.
+// runtime.config.totem.*, runtime.totem.*) and CPG.
 //
 // Later layers (CIB manager, controller, executor, fencer) live in the same
 // process and reach the cluster through the accessors below; they are added
@@ -25,6 +25,7 @@
 #include "stack/cmap/standard_keys.hpp"
 #include "stack/config/corosync_conf.hpp"
 #include "stack/core/env.hpp"
+#include "stack/cpg/cpg.hpp"
 #include "stack/daemon/control_protocol.hpp"
 #include "stack/quorum/device.hpp"
 #include "stack/quorum/quorum_disk.hpp"
@@ -76,6 +77,11 @@ class Node : public core::Service {
   const quorum::Votequorum& votequorum() const { return *vq_; }
   quorum::QuorumDevice* device() { return device_.get(); }
   cmap::Cmap& cmap() { return cmap_; }
+  cpg::Cpg& cpg() { return *cpg_; }
+  const cpg::Cpg& cpg() const { return *cpg_; }
+  // A pid for an in-process CPG client (the CIB manager, the controller, ...):
+  // unique within this incarnation of the node, never 0.
+  std::uint32_t new_local_pid() { return next_pid_++; }
 
   // Quorum notifications (votequorum's view, after each membership's sync
   // and whenever quorate flips), to any number of listeners, in the order
@@ -126,6 +132,8 @@ class Node : public core::Service {
   totem::ServiceMux mux_;
   std::unique_ptr<quorum::Votequorum> vq_;
   std::unique_ptr<quorum::QuorumDevice> device_;
+  std::unique_ptr<cpg::Cpg> cpg_;
+  std::uint32_t next_pid_ = 1;
   std::unique_ptr<totem::TotemService> totem_;  // last: its callbacks use everything above
   std::optional<quorum::QuorumNotification> last_quorum_;
   ListenerId next_listener_ = 1;

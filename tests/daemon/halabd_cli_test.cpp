@@ -126,7 +126,7 @@ TEST_F(HalabdProcess, MissingOrWorldReadableKeyIsRefused) {
 }
 
 TEST_F(HalabdProcess, ToolsSayNoDaemonAnswersAndExitNonZero) {
-  for (const char* tool : {"cfgtool -s", "quorumtool -s", "cmapctl", "cmapctl -g totem.token"}) {
+  for (const char* tool : {"cfgtool -s", "quorumtool -s", "cmapctl", "cmapctl -g totem.token", "cpgtool"}) {
     auto [rc, out] = run(std::string(HALAB_BIN) + " " + tool + " --state-dir " + state().string());
     EXPECT_EQ(rc, 1) << tool;
     EXPECT_NE(out.find("no halabd answers on " + (state() / "halabd.sock").string()), std::string::npos) << out;
@@ -134,6 +134,11 @@ TEST_F(HalabdProcess, ToolsSayNoDaemonAnswersAndExitNonZero) {
   auto [rc, out] = run(std::string("HALAB_STATE_DIR=") + state().string() + " " + HALAB_BIN + " quorumtool -s");
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("Cannot initialize QUORUM service"), std::string::npos) << out;
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cpgtool --state-dir " + state().string());
+  EXPECT_NE(out.find("Couldn't initialise CPG service"), std::string::npos) << out;
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cpgtool -x --state-dir " + state().string());
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("invalid option"), std::string::npos) << out;  // a usage error needs no daemon
 }
 
 TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsCleanly) {

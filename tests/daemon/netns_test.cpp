@@ -59,6 +59,9 @@ TEST_P(DaemonNetns, FormsOneRingSurvivesKillLosesQuorumWhenCutOffAndMerges) {
     auto [rc2, cfg] = halab("cfgtool -s --state-dir " + lab.state_dir(1));
     EXPECT_EQ(rc2, 0) << cfg;
     EXPECT_NE(cfg.find("3:\tconnected"), std::string::npos) << cfg;
+    auto [rc3, groups] = halab("cpgtool --state-dir " + lab.state_dir(3));
+    EXPECT_EQ(rc3, 0) << groups;
+    EXPECT_NE(groups.find("Group Name"), std::string::npos) << groups;
   }
 
   // SIGKILL node 3: nodes 1 and 2 install {1, 2} and stay quorate.

@@ -7,6 +7,7 @@
 #include "simnet/scenario_run.hpp"
 #include "simnet/world.hpp"
 #include "stack/cli/sim_services.hpp"
+#include "stack/daemon/bench_service.hpp"
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/node.hpp"
 
@@ -64,6 +65,7 @@ TEST(HalabdSim, ToolsRequestsOnSimulatedNodes) {
   EXPECT_NE(s.body.find("1:\tconnected"), std::string::npos) << s.body;
   EXPECT_NE(s.body.find("2:\tlocalhost"), std::string::npos) << s.body;
 
+  EXPECT_TRUE(c.ask(1, {"cfg-reset-rings", {}}).ok());  // one ring: nothing to re-enable, still fine
   EXPECT_EQ(c.ask(1, {"cfg-addrs", {"3"}}).body, "10.0.0.3\n");
   EXPECT_EQ(c.ask(1, {"cfg-addrs", {"9"}}).error, "CS_ERR_NOT_EXIST");
 
@@ -166,6 +168,41 @@ TEST(HalabdSim, BadParametersNameTheScenarioLine) {
     EXPECT_NE(std::string(e.what()).find("bad.scn:4"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("carrier-pigeon"), std::string::npos) << e.what();
   }
+}
+
+TEST(HalabdSim, CpgThroughTheNodeAndCpgtoolsView) {
+  SimCluster c("service halabd transport=udp token=1000");
+  c.world.run_for(3s);
+  std::vector<std::string> got1, got3;
+  auto join = [&](int i, std::vector<std::string>* got) {
+    auto& n = c.node(i);
+    const auto pid = n.new_local_pid();
+    cpg::GroupCallbacks cb;
+    cb.deliver = [got](const cpg::Address& from, core::ByteView m) {
+      if (got) got->push_back(std::to_string(from.node) + ":" + std::string(m.begin(), m.end()));
+    };
+    EXPECT_EQ(n.cpg().join("crmd", pid, std::move(cb)), cpg::Result::ok);
+    return pid;
+  };
+  const auto p1 = join(1, &got1);
+  join(3, &got3);
+  EXPECT_NE(c.node(1).new_local_pid(), p1);  // pids are handed out once
+  c.world.run_for(1s);
+  const std::string hello = "hello";
+  EXPECT_EQ(c.node(1).cpg().mcast("crmd", p1, core::ByteView(reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size())),
+            cpg::Result::ok);
+  c.world.run_for(1s);
+  EXPECT_EQ(got1, std::vector<std::string>{"1:hello"});
+  EXPECT_EQ(got3, std::vector<std::string>{"1:hello"});
+
+  auto r = c.ask(2, {"cpg-list", {}});  // node 2 is in no group but sees them all
+  ASSERT_TRUE(r.ok()) << r.body;
+  EXPECT_EQ(r.headers["Groups"], "1");
+  EXPECT_NE(r.body.find("crmd"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("(10.0.0.3)"), std::string::npos) << r.body;
+  auto names = c.ask(2, {"cpg-list", {"-n"}});
+  EXPECT_EQ(names.body, "crmd\n");
+  EXPECT_EQ(c.ask(2, {"cpg-list", {"-x"}}).error, "CS_ERR_INVALID_PARAM");
 }
 
 TEST(HalabdSim, HostedServicesAnswerTheirOwnRequests) {
