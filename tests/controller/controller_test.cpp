@@ -1,0 +1,402 @@
+// The controller on the in-memory group (fake_channel.hpp): election, join,
+// CIB updates, refusals, resync, DC crashes with requests in flight,
+// partitions and heals.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+#include "stack/cib/store.hpp"
+#include "stack/controller/controller.hpp"
+#include "stack/core/error.hpp"
+#include "tests/controller/fake_channel.hpp"
+#include "tests/support/memory_storage.hpp"
+#include "tests/totem/fake_world.hpp"
+
+using namespace halab;
+using namespace halab::controller;
+using namespace std::chrono_literals;
+
+namespace {
+
+class NoNetwork : public core::Network {
+ public:
+  std::unique_ptr<core::DatagramSocket> bind(const core::BindOptions&, core::ReceiveHandler) override {
+    throw core::Error("the controller tests have no network");
+  }
+};
+class NoProcesses : public core::Processes {
+ public:
+  core::ProcessId spawn(core::ProcessSpec, core::ProcessDone) override { return 0; }
+  void kill(core::ProcessId, int) override {}
+};
+
+struct TestNode {
+  NodeId id = 0;
+  test::MemoryStorage storage;
+  std::unique_ptr<core::Logger> logger;
+  std::unique_ptr<core::Env> env;
+  test::FakeChannel* channel = nullptr;
+  std::unique_ptr<Controller> ctl;
+  std::vector<ClusterChange> changes;
+};
+
+const char* kIp = R"(<primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/>)";
+
+std::string primitive(const std::string& id) {
+  return "<primitive id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"/>";
+}
+
+class Cluster {
+ public:
+  explicit Cluster(int n, ControllerOptions opts = {}) : bus(clock), opts_(std::move(opts)) {
+    for (int i = 1; i <= n; ++i) {
+      auto t = std::make_unique<TestNode>();
+      t->id = NodeId(i);
+      nodes_.push_back(std::move(t));
+    }
+  }
+  ~Cluster() {
+    for (auto& n : nodes_) n->ctl.reset();
+  }
+
+  TestNode& node(NodeId id) { return *nodes_.at(id - 1); }
+  Controller& ctl(NodeId id) { return *node(id).ctl; }
+
+  void start(NodeId id) {
+    auto& n = node(id);
+    channels_.push_back(std::make_unique<test::FakeChannel>(bus, Member{id, ++pid_}));
+    n.channel = channels_.back().get();
+    n.logger = std::make_unique<core::Logger>(clock, "node" + std::to_string(id));
+    n.env.reset(new core::Env{clock, net_, procs_, n.storage, *n.logger, "node" + std::to_string(id), id});
+    Hooks hooks;
+    TestNode* np = &n;
+    hooks.changed = [np](const ClusterChange& c) { np->changes.push_back(c); };
+    n.ctl = std::make_unique<Controller>(*n.env, *n.channel, opts_, hooks);
+    n.ctl->start();
+  }
+  // The node dies: unsent messages and unsynced writes are lost.
+  void crash(NodeId id) {
+    auto& n = node(id);
+    bus.crash(*n.channel);
+    n.ctl.reset();
+    n.storage.crash();
+  }
+  bool up(NodeId id) { return node(id).ctl != nullptr; }
+
+  // Quorum as votequorum would report it: majority of all nodes.
+  void quorum(const std::vector<NodeId>& members) {
+    quorum::QuorumNotification q;
+    q.members = members;
+    q.quorate = members.size() * 2 > nodes_.size();
+    for (auto id : members)
+      if (up(id)) ctl(id).on_quorum(q);
+  }
+
+  // Every listed node: same DC, synced, no round running, same CIB.
+  bool settled(const std::vector<NodeId>& ids) {
+    std::optional<Member> dc;
+    std::string digest;
+    for (auto id : ids) {
+      if (!up(id)) return false;
+      auto& c = ctl(id);
+      if (!c.dc() || !c.synced() || c.round_active()) return false;
+      if (dc && *dc != *c.dc()) return false;
+      dc = c.dc();
+      if (!digest.empty() && digest != c.cib().digest()) return false;
+      digest = c.cib().digest();
+    }
+    return true;
+  }
+  bool settle(const std::vector<NodeId>& ids) {
+    return clock.run_until_true([&] { return settled(ids); }, 10s) && (clock.run_for(50ms), settled(ids));
+  }
+
+  // Submits and runs until the callback ran.
+  UpdateResult update(NodeId on, Request r) {
+    auto out = std::make_shared<std::optional<UpdateResult>>();
+    ctl(on).submit(std::move(r), [out](const UpdateResult& res) { *out = res; });
+    clock.run_until_true([&] { return out->has_value(); }, 10s);
+    EXPECT_TRUE(out->has_value()) << "no outcome within 10 s";
+    return out->value_or(UpdateResult{UpdateCode::stopped, "timeout", {}});
+  }
+
+  fake::FakeClock clock;
+  test::FakeBus bus;
+
+ private:
+  ControllerOptions opts_;
+  NoNetwork net_;
+  NoProcesses procs_;
+  std::uint32_t pid_ = 0;
+  std::vector<std::unique_ptr<TestNode>> nodes_;
+  std::vector<std::unique_ptr<test::FakeChannel>> channels_;  // outlive the bus's references
+};
+
+xmlNode* node_state(const Controller& c, NodeId id) {
+  for (xmlNode* n : cib::children(c.cib().status(), "node_state"))
+    if (cib::attr_or(n, "id", "") == std::to_string(id)) return n;
+  return nullptr;
+}
+
+void start_all(Cluster& c, std::vector<NodeId> order) {
+  std::vector<NodeId> so_far;
+  for (auto id : order) {
+    c.start(id);
+    so_far.push_back(id);
+    std::sort(so_far.begin(), so_far.end());
+    c.quorum(so_far);
+    ASSERT_TRUE(c.settle(so_far)) << "did not settle after starting node " << id;
+  }
+}
+
+}  // namespace
+
+TEST(Controller, FirstNodeIsDcJoinSyncsAndRecordsNodeState) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  for (NodeId id = 1; id <= 3; ++id) {
+    EXPECT_EQ(c.ctl(id).dc()->node, 1u);
+    EXPECT_EQ(c.ctl(id).cib().digest(), c.ctl(1).cib().digest());
+  }
+  EXPECT_TRUE(c.ctl(1).is_dc());
+  for (NodeId id = 1; id <= 3; ++id) {
+    auto* ns = node_state(c.ctl(2), id);
+    ASSERT_NE(ns, nullptr) << id;
+    EXPECT_EQ(cib::attr_or(ns, "uname", ""), "node" + std::to_string(id));
+    EXPECT_EQ(cib::attr_or(ns, "crmd", ""), "online");
+    EXPECT_EQ(cib::attr_or(ns, "join", ""), "member");
+  }
+  EXPECT_EQ(cib::attr_or(c.ctl(3).cib().root(), "have-quorum", ""), "1");
+  EXPECT_EQ(cib::attr_or(c.ctl(3).cib().root(), "dc-uuid", ""), "1");
+  EXPECT_EQ(cib::children(c.ctl(3).cib().section("nodes"), "node").size(), 3u);
+  // Persisted as it is served.
+  cib::CibStore store(c.node(3).storage);
+  auto stored = store.load();
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->digest(), c.ctl(3).cib().digest());
+  // The DC's hook heard it became DC with a synced CIB.
+  bool saw_dc = false;
+  for (auto& ch : c.node(1).changes) saw_dc |= ch.is_dc && ch.synced;
+  EXPECT_TRUE(saw_dc);
+  for (auto& ch : c.node(2).changes) EXPECT_FALSE(ch.is_dc);
+}
+
+TEST(Controller, JoiningNodeDoesNotMoveTheDc) {
+  Cluster c(3);
+  start_all(c, {3, 1, 2});  // node 1 has the lowest id but joins second
+  for (NodeId id = 1; id <= 3; ++id) EXPECT_EQ(c.ctl(id).dc()->node, 3u) << id;
+}
+
+TEST(Controller, DcCrashElectsTheNextSeniorAndMarksTheDeadNodeOffline) {
+  Cluster c(3);
+  start_all(c, {2, 1, 3});
+  ASSERT_TRUE(c.ctl(1).dc()->node == 2);
+  c.crash(2);
+  c.quorum({1, 3});
+  ASSERT_TRUE(c.settle({1, 3}));
+  EXPECT_TRUE(c.ctl(1).is_dc());  // joined right after 2
+  auto* ns = node_state(c.ctl(3), 2);
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(cib::attr_or(ns, "crmd", ""), "offline");
+  EXPECT_EQ(cib::attr_or(ns, "in_ccm", ""), "false");
+  EXPECT_EQ(cib::attr_or(ns, "join", ""), "down");
+  EXPECT_EQ(cib::attr_or(ns, "expected", ""), "member");
+  EXPECT_EQ(cib::attr_or(c.ctl(3).cib().root(), "dc-uuid", ""), "1");
+  // Still takes updates; the restarted node comes back and syncs.
+  auto r = c.update(3, Request{RequestOp::create, "resources", kIp});
+  EXPECT_TRUE(r.ok()) << r.error;
+  c.start(2);
+  c.quorum({1, 2, 3});
+  ASSERT_TRUE(c.settle({1, 2, 3}));
+  EXPECT_TRUE(c.ctl(1).is_dc());
+  EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "ip"), nullptr);
+}
+
+TEST(Controller, JoinAdoptsTheHighestVersion) {
+  Cluster c(3);
+  // Node 2 was down while... it holds a CIB at a much higher epoch.
+  {
+    auto high = cib::Cib::empty();
+    apply_request(high, Request{RequestOp::create, "resources", primitive("from-node2")});
+    high.set_version({0, 50, 3});
+    cib::CibStore(c.node(2).storage).save(high);
+  }
+  start_all(c, {1, 3});
+  const auto before = c.ctl(1).version();
+  start_all(c, {2});
+  c.quorum({1, 2, 3});
+  ASSERT_TRUE(c.settle({1, 2, 3}));
+  for (NodeId id = 1; id <= 3; ++id) {
+    EXPECT_NE(cib::find_by_id(c.ctl(id).cib().root(), "from-node2"), nullptr) << id;
+    EXPECT_GE(c.ctl(id).version().epoch, 50) << id;
+  }
+  EXPECT_LT(before.epoch, 50);
+  EXPECT_TRUE(c.ctl(1).is_dc());
+  EXPECT_GE(c.ctl(1).stats().join_rounds, 2u);
+}
+
+TEST(Controller, UpdateRoundTripFromAFollower) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  const auto v0 = c.ctl(3).version();
+  auto r = c.update(3, Request{RequestOp::create, "resources", kIp});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.version.epoch, v0.epoch + 1);
+  EXPECT_EQ(r.version.num_updates, 0);
+  // Acknowledged only once every member holds it, persisted.
+  for (NodeId id = 1; id <= 3; ++id) {
+    EXPECT_GE(c.ctl(id).version(), r.version) << id;
+    EXPECT_NE(cib::find_by_id(c.ctl(id).cib().root(), "ip"), nullptr) << id;
+    auto stored = cib::CibStore(c.node(id).storage).load();
+    ASSERT_TRUE(stored);
+    EXPECT_GE(stored->version(), r.version);
+  }
+  // A status change bumps num_updates.
+  auto s = c.update(2, Request{RequestOp::modify, "status", R"(<node_state id="2" crm-debug-origin="test"/>)"});
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(s.version.epoch, r.version.epoch);
+  EXPECT_EQ(s.version.num_updates, r.version.num_updates + 1);
+  // Hooks saw the CIB change on every node.
+  for (NodeId id = 1; id <= 3; ++id) {
+    bool saw = false;
+    for (auto& ch : c.node(id).changes) saw |= ch.cib && ch.version >= r.version;
+    EXPECT_TRUE(saw) << id;
+  }
+}
+
+TEST(Controller, RefusedUpdateLeavesTheCibUnchangedAndSaysWhy) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  const auto digest = c.ctl(1).cib().digest();
+  // Schema: a primitive needs a class.
+  auto r = c.update(2, Request{RequestOp::create, "resources", R"(<primitive id="bad" type="Dummy"/>)"});
+  EXPECT_EQ(r.code, UpdateCode::invalid);
+  EXPECT_NE(r.error.find("schema"), std::string::npos) << r.error;
+  // Not applicable: unknown element.
+  auto r2 = c.update(3, Request{RequestOp::remove, "", R"(<primitive id="nope"/>)"});
+  EXPECT_EQ(r2.code, UpdateCode::invalid);
+  EXPECT_NE(r2.error.find("no <primitive id=\"nope\">"), std::string::npos) << r2.error;
+  c.clock.run_for(100ms);
+  for (NodeId id = 1; id <= 3; ++id) EXPECT_EQ(c.ctl(id).cib().digest(), digest) << id;
+}
+
+TEST(Controller, VersionMismatchTriggersAResync) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  // Lose one commit on its way to node 3 (the channel would never do this).
+  int dropped = 0;
+  c.bus.drop = [&](const Member&, const Member& to, const core::Bytes& data) {
+    if (to.node != 3 || dropped > 0) return false;
+    if (std::holds_alternative<CommitMsg>(decode(data))) return ++dropped, true;
+    return false;
+  };
+  // r1 cannot be acknowledged while node 3 lacks it; node 3 notices it is
+  // behind at the next commit, asks for the CIB, and both complete.
+  std::optional<UpdateResult> r1, r2;
+  c.ctl(2).submit(Request{RequestOp::create, "resources", primitive("a")}, [&](const UpdateResult& x) { r1 = x; });
+  c.clock.run_for(100ms);
+  EXPECT_FALSE(r1.has_value());
+  c.ctl(2).submit(Request{RequestOp::create, "resources", primitive("b")}, [&](const UpdateResult& x) { r2 = x; });
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r1.has_value() && r2.has_value(); }, 10s));
+  EXPECT_TRUE(r1->ok()) << r1->error;
+  EXPECT_TRUE(r2->ok()) << r2->error;
+  ASSERT_TRUE(c.settle({1, 2, 3}));
+  EXPECT_EQ(dropped, 1);
+  EXPECT_GE(c.ctl(3).stats().resyncs_requested, 1u);
+  EXPECT_GE(c.ctl(1).stats().resyncs_served, 1u);
+  EXPECT_NE(cib::find_by_id(c.ctl(3).cib().root(), "a"), nullptr);
+  EXPECT_NE(cib::find_by_id(c.ctl(3).cib().root(), "b"), nullptr);
+}
+
+TEST(Controller, RequestInFlightWhenTheDcDiesIsAppliedExactlyOnce) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  // The DC takes the request and dies before its commit leaves.
+  std::optional<UpdateResult> r;
+  const auto sent_before = c.ctl(1).stats().commits_sent;
+  c.ctl(3).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
+  ASSERT_TRUE(c.clock.run_until_true([&] { return c.ctl(1).stats().commits_sent > sent_before; }, 10s));
+  c.crash(1);
+  c.quorum({2, 3});
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r.has_value(); }, 10s));
+  EXPECT_TRUE(r->ok()) << r->error;  // a second application would be refused: "already exists"
+  ASSERT_TRUE(c.settle({2, 3}));
+  EXPECT_GE(c.ctl(3).stats().resends, 1u);
+  EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "ip"), nullptr);
+  EXPECT_EQ(c.ctl(2).stats().refused, 0u);
+}
+
+TEST(Controller, RequestsWithoutAKnownDcWaitAndRetriesAreDeduplicated) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  // Several requests in flight across a DC crash: each decided exactly once.
+  std::map<int, UpdateResult> results;
+  for (int i = 0; i < 6; ++i)
+    c.ctl(2 + i % 2).submit(Request{RequestOp::create, "resources", primitive("r" + std::to_string(i))},
+                            [&, i](const UpdateResult& x) { results[i] = x; });
+  c.clock.run_for(2ms);
+  c.crash(1);
+  c.quorum({2, 3});
+  ASSERT_TRUE(c.clock.run_until_true([&] { return results.size() == 6; }, 10s));
+  for (auto& [i, res] : results) EXPECT_TRUE(res.ok()) << i << ": " << res.error;
+  ASSERT_TRUE(c.settle({2, 3}));
+  for (int i = 0; i < 6; ++i)
+    EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "r" + std::to_string(i)), nullptr) << i;
+}
+
+TEST(Controller, MinorityRefusesUpdatesAndTheMajoritysCibWinsAtTheMerge) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  c.bus.partition({{1}, {2, 3}});
+  c.clock.run_for(10ms);
+  c.quorum({1});
+  c.quorum({2, 3});
+  ASSERT_TRUE(c.settle({2, 3}));
+  ASSERT_TRUE(c.settle({1}));
+  EXPECT_TRUE(c.ctl(1).is_dc());
+  EXPECT_TRUE(c.ctl(2).is_dc());  // joined right after 1
+  auto refused = c.update(1, Request{RequestOp::create, "resources", primitive("minority")});
+  EXPECT_EQ(refused.code, UpdateCode::no_quorum);
+  EXPECT_NE(refused.error.find("no quorum"), std::string::npos);
+  auto ok = c.update(3, Request{RequestOp::create, "resources", primitive("majority")});
+  ASSERT_TRUE(ok.ok()) << ok.error;
+  c.bus.heal();
+  c.clock.run_for(10ms);
+  c.quorum({1, 2, 3});
+  ASSERT_TRUE(c.settle({1, 2, 3}));
+  for (NodeId id = 1; id <= 3; ++id) {
+    EXPECT_EQ(c.ctl(id).dc()->node, 1u);  // after a merge: the lowest member
+    EXPECT_NE(cib::find_by_id(c.ctl(id).cib().root(), "majority"), nullptr) << id;
+    EXPECT_EQ(cib::find_by_id(c.ctl(id).cib().root(), "minority"), nullptr) << id;
+    EXPECT_GE(c.ctl(id).version(), ok.version);
+  }
+}
+
+TEST(Controller, SendsThatMustBeRetriedKeepTheirOrder) {
+  Cluster c(2);
+  start_all(c, {1, 2});
+  c.node(2).channel->refuse_sends = 3;
+  std::vector<int> order;
+  for (int i = 0; i < 3; ++i)
+    c.ctl(2).submit(Request{RequestOp::create, "resources", primitive("s" + std::to_string(i))},
+                    [&, i](const UpdateResult& x) {
+                      EXPECT_TRUE(x.ok()) << x.error;
+                      order.push_back(i);
+                    });
+  ASSERT_TRUE(c.clock.run_until_true([&] { return order.size() == 3; }, 10s));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+}
+
+TEST(Controller, StopFailsOutstandingRequestsClearly) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  c.crash(1);
+  c.crash(3);  // node 2 alone, the bus still has to tell it
+  std::optional<UpdateResult> r;
+  c.ctl(2).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
+  c.clock.run_for(5ms);
+  c.ctl(2).stop();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->code == UpdateCode::stopped || r->code == UpdateCode::no_quorum) << r->error;
+}
