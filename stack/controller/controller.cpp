@@ -55,6 +55,7 @@ const char* to_string(UpdateCode c) {
     case UpdateCode::invalid: return "invalid";
     case UpdateCode::no_quorum: return "no quorum";
     case UpdateCode::stopped: return "stopped";
+    case UpdateCode::in_doubt: return "in doubt";
   }
   return "unknown";
 }
@@ -297,6 +298,17 @@ void Controller::adopt(const std::string& xml, const char* why) {
       cib_ = std::move(c);
       persist();
       changed(true, false, false, false);
+      // Our commits not yet acknowledged may be missing from the adopted CIB
+      // (another partition's lineage won): ask again; a DC that knows them
+      // decided drops the copy.
+      bool again = false;
+      for (auto& [seq, o] : outstanding_)
+        if (o.committed) {
+          o.committed.reset();
+          o.sent_to.reset();
+          again = true;
+        }
+      if (again) resend_outstanding();
     }
     synced_ = true;
     resync_pending_ = false;
@@ -406,6 +418,10 @@ void Controller::finish_round() {
 }
 
 void Controller::record_membership_now() {
+  // Without quorum nothing is written when updates need quorum: a minority
+  // that bumped num_updates could otherwise win the merge's version
+  // comparison over the quorate side's acknowledged status updates.
+  if (opt_.updates_need_quorum && !quorate_) return;
   MembershipFacts f;
   for (const auto& [id, name] : node_names(*working_)) f.known[id] = name;
   for (const auto& [id, name] : names_) f.known[id] = name;
@@ -446,6 +462,7 @@ void Controller::submit(Request request, Done done) {
   }
   if (auto d = election_.dc()) {
     o.sent_to = *d;
+    ++o.copies;
     send(UpdateMsg{RequestKey{self_, incarnation_, seq}, o.request});
   }
 }
@@ -457,6 +474,7 @@ void Controller::resend_outstanding() {
     if (o.committed || o.sent_to == d) continue;
     if (o.sent_to) ++stats_.resends;
     o.sent_to = *d;
+    ++o.copies;
     send(UpdateMsg{RequestKey{self_, incarnation_, seq}, o.request});
   }
 }
@@ -488,8 +506,12 @@ void Controller::handle(const Member& from, const UpdateMsg& m) {
 
 void Controller::process(const UpdateMsg& u) {
   if (is_done(u.key)) {
+    // Decided before in this DC's lineage. A refusal reaches its origin and
+    // is final, so a copy arriving here was committed: answer with an empty
+    // commit, which acknowledges without applying anything twice.
     ++stats_.duplicates;
-    log_.debug("request {}#{} already decided: ignored", u.key.origin.str(), u.key.seq);
+    log_.info("request {}#{} already decided: answering without applying it again", u.key.origin.str(), u.key.seq);
+    send(CommitMsg{u.key, ""});
     return;
   }
   if (opt_.updates_need_quorum && !quorate_) {
@@ -591,9 +613,15 @@ void Controller::handle(const Member& from, const RefusedMsg& m) {
   auto it = outstanding_.find(m.key.seq);
   if (it == outstanding_.end()) return;
   auto done = std::move(it->second.done);
-  outstanding_.erase(it);
   UpdateCode code = m.code == std::uint8_t(UpdateCode::no_quorum) ? UpdateCode::no_quorum : UpdateCode::invalid;
-  if (done) done(UpdateResult{code, m.error, cib_.version()});
+  std::string error = m.error;
+  if (it->second.copies > 1) {
+    code = UpdateCode::in_doubt;
+    error = "outcome unknown: the DC changed while the update was in flight and the new DC refused it (" + m.error +
+            "); the previous DC may have applied it in another partition (it is never applied twice)";
+  }
+  outstanding_.erase(it);
+  if (done) done(UpdateResult{code, error, cib_.version()});
 }
 
 void Controller::check_acks() {

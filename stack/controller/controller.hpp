@@ -70,6 +70,10 @@ enum class UpdateCode : std::uint8_t {
   invalid = 1,    // the request does not apply or fails the schema; CIB unchanged
   no_quorum = 2,  // the DC's partition has no quorum; CIB unchanged
   stopped = 3,    // this controller stopped before the outcome was known
+  // The DC changed while the request was in flight, it was sent again, and
+  // the new DC refused it; the DC it was first sent to, still alive in
+  // another partition, may have applied it. Not applied twice either way.
+  in_doubt = 4,
 };
 const char* to_string(UpdateCode c);
 
@@ -129,6 +133,7 @@ class Controller {
     Request request;
     Done done;
     std::optional<Member> sent_to;
+    int copies = 0;  // how many times it was sent (once per DC)
     std::optional<cib::Version> committed;  // the commit's target version, once delivered
   };
   struct Round {

@@ -388,15 +388,42 @@ TEST(Controller, SendsThatMustBeRetriedKeepTheirOrder) {
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
 }
 
-TEST(Controller, StopFailsOutstandingRequestsClearly) {
+TEST(Controller, AloneWithoutQuorumRefusesClearly) {
   Cluster c(3);
   start_all(c, {1, 2, 3});
   c.crash(1);
-  c.crash(3);  // node 2 alone, the bus still has to tell it
+  c.crash(3);
+  c.quorum({2});
+  ASSERT_TRUE(c.settle({2}));
+  auto r = c.update(2, Request{RequestOp::create, "resources", kIp});
+  EXPECT_EQ(r.code, UpdateCode::no_quorum) << r.error;
+  EXPECT_NE(r.error.find("no quorum"), std::string::npos);
+  EXPECT_EQ(cib::find_by_id(c.ctl(2).cib().root(), "ip"), nullptr);
+}
+
+TEST(Controller, RequestInFlightWhenTheDcChangesToARefusingDcIsInDoubt) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  c.crash(1);
+  c.crash(3);  // node 2 does not know yet: it sends to node 1
+  std::optional<UpdateResult> r;
+  c.ctl(2).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
+  c.quorum({2});
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r.has_value(); }, 10s));
+  EXPECT_EQ(r->code, UpdateCode::in_doubt) << r->error;
+  EXPECT_NE(r->error.find("outcome unknown"), std::string::npos);
+}
+
+TEST(Controller, StopFailsOutstandingRequestsClearly) {
+  Cluster c(2);
+  start_all(c, {1, 2});
+  c.node(2).channel->refuse_sends = 1000;
   std::optional<UpdateResult> r;
   c.ctl(2).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
   c.clock.run_for(5ms);
+  EXPECT_FALSE(r.has_value());
   c.ctl(2).stop();
   ASSERT_TRUE(r);
-  EXPECT_TRUE(r->code == UpdateCode::stopped || r->code == UpdateCode::no_quorum) << r->error;
+  EXPECT_EQ(r->code, UpdateCode::stopped);
+  EXPECT_NE(r->error.find("stopped"), std::string::npos);
 }
