@@ -324,10 +324,8 @@ void Controller::adopt(const std::string& xml, const char* why) {
 void Controller::handle(const Member& from, const JoinConfirm& m) {
   if (election_.dc() != from) return;
   if (cib_.version() == m.version && cib_.digest() == m.digest) {
-    if (!synced_) {
-      synced_ = true;
-      changed(false, false, false, false);
-    }
+    synced_ = true;
+    changed(false, false, false, false, true);
     return;
   }
   request_resync("join " + std::to_string(m.join_id) + " ended at " + m.version.str() + " but our CIB is at " +
@@ -659,7 +657,8 @@ void Controller::report_operation_result(const OperationResult& r) {
   if (hooks_.operation_result) hooks_.operation_result(r);
 }
 
-void Controller::changed(bool cib, bool membership, bool quorum, bool dc) {
+void Controller::changed(bool cib, bool membership, bool quorum, bool dc, bool joined) {
+  pending_change_.joined |= joined;
   pending_change_.cib |= cib;
   pending_change_.membership |= membership;
   pending_change_.quorum |= quorum;

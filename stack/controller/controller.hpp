@@ -179,7 +179,7 @@ class Controller {
   void check_acks();
   void schedule_applied();
   void recompute_quorum();
-  void changed(bool cib, bool membership, bool quorum, bool dc);
+  void changed(bool cib, bool membership, bool quorum, bool dc, bool joined = false);
 
   core::Env& env_;
   core::Log log_;

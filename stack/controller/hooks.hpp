@@ -25,6 +25,7 @@ struct ClusterChange {
   bool quorum = false;      // quorate flipped
   bool dc = false;          // the DC changed (or became known)
   bool is_dc = false;       // this node is DC now
+  bool joined = false;      // a join round ended (the DC's JoinConfirm was delivered)
   bool synced = false;      // this node's CIB is the cluster's (join done)
   cib::Version version;     // the local CIB's version now
 };

@@ -177,7 +177,7 @@ TEST(Controller, FirstNodeIsDcJoinSyncsAndRecordsNodeState) {
   EXPECT_EQ(stored->digest(), c.ctl(3).cib().digest());
   // The DC's hook heard it became DC with a synced CIB.
   bool saw_dc = false;
-  for (auto& ch : c.node(1).changes) saw_dc |= ch.is_dc && ch.synced;
+  for (auto& ch : c.node(1).changes) saw_dc |= ch.is_dc && ch.synced && ch.joined;
   EXPECT_TRUE(saw_dc);
   for (auto& ch : c.node(2).changes) EXPECT_FALSE(ch.is_dc);
 }
