@@ -73,6 +73,7 @@ Controller::Controller(core::Env& env, Channel& channel, ControllerOptions optio
       retry_timer_(env.clock),
       applied_timer_(env.clock),
       notify_timer_(env.clock),
+      quorum_wait_timer_(env.clock),
       rng_(env.rng("controller")) {
   if (opt_.node_name.empty()) opt_.node_name = env.node;
 }
@@ -132,6 +133,7 @@ void Controller::stop() {
   retry_timer_.cancel();
   applied_timer_.cancel();
   notify_timer_.cancel();
+  quorum_wait_timer_.cancel();
   outbox_.clear();
   auto pending = std::move(outstanding_);
   outstanding_.clear();
@@ -202,6 +204,8 @@ void Controller::on_view(const View& v) {
     round_active_ = false;
     queued_.clear();
   }
+  quorum_wait_over_ = false;
+  quorum_wait_timer_.cancel();
   recompute_quorum();
   const auto after = election_.dc();
   if (after != before) resend_outstanding();
@@ -210,13 +214,36 @@ void Controller::on_view(const View& v) {
   changed(false, true, false, after != before);
 }
 
+bool Controller::quorum_known() const { return quorum_note_ && quorum_note_->members == nodes_of(view_); }
+
 void Controller::recompute_quorum() {
-  const bool q = quorum_note_ && quorum_note_->quorate && quorum_note_->members == nodes_of(view_);
-  if (q == quorate_) return;
-  quorate_ = q;
-  log_.info("quorum {}", q ? "held" : "lost");
-  changed(false, false, true, false);
-  if (election_.is_dc() && !round_active_) record_membership_now();
+  const bool q = quorum_known() && quorum_note_->quorate;
+  if (q != quorate_) {
+    quorate_ = q;
+    log_.info("quorum {}", q ? "held" : "lost");
+    changed(false, false, true, false);
+    if (election_.is_dc() && !round_active_) record_membership_now();
+  }
+  if (quorum_known()) quorum_wait_timer_.cancel();
+  drain_queue();
+}
+
+void Controller::drain_queue() {
+  while (!queued_.empty() && election_.is_dc() && !round_active_) {
+    if (opt_.updates_need_quorum && !quorum_known() && !quorum_wait_over_) {
+      if (!quorum_wait_timer_.armed())
+        quorum_wait_timer_.arm(opt_.quorum_wait, [this] {
+          log_.warning("no quorum notification for this membership after {} ms: updates are refused",
+                       std::chrono::duration_cast<std::chrono::milliseconds>(opt_.quorum_wait).count());
+          quorum_wait_over_ = true;
+          drain_queue();
+        });
+      return;
+    }
+    auto u = std::move(queued_.front());
+    queued_.pop_front();
+    process(u);
+  }
 }
 
 void Controller::on_quorum(const quorum::QuorumNotification& q) {
@@ -408,11 +435,7 @@ void Controller::finish_round() {
   send(JoinConfirm{round_.id, working_->version(), working_->digest()});
   round_active_ = false;
   log_.info("join {} done: {} member(s), CIB {}", round_.id, view_.members.size(), working_->version().str());
-  while (!queued_.empty() && election_.is_dc() && !round_active_) {
-    auto u = std::move(queued_.front());
-    queued_.pop_front();
-    process(u);
-  }
+  drain_queue();
 }
 
 void Controller::record_membership_now() {
@@ -495,11 +518,8 @@ void Controller::handle(const Member& from, const UpdateMsg& m) {
     log_.warning("update from {} claims origin {}: ignored", from.str(), m.key.origin.str());
     return;
   }
-  if (round_active_) {
-    queued_.push_back(m);
-    return;
-  }
-  process(m);
+  queued_.push_back(m);
+  drain_queue();
 }
 
 void Controller::process(const UpdateMsg& u) {

@@ -63,6 +63,10 @@ struct ControllerOptions {
   // cannot be overwritten by the other side's CIB at the merge.
   bool updates_need_quorum = true;
   core::Duration send_retry = std::chrono::milliseconds(10);
+  // After a view change votequorum speaks a little later; until its
+  // notification matches the view, the DC holds updates (up to this long)
+  // instead of refusing them for lack of quorum.
+  core::Duration quorum_wait = std::chrono::seconds(5);
 };
 
 enum class UpdateCode : std::uint8_t {
@@ -165,6 +169,8 @@ class Controller {
   void check_round();
   void finish_round();
   void process(const UpdateMsg& u);
+  void drain_queue();
+  bool quorum_known() const;
   void refuse(const RequestKey& key, UpdateCode code, const std::string& error);
   void commit_internal(const std::function<void(cib::Cib&)>& change);
   void record_membership_now();
@@ -210,6 +216,7 @@ class Controller {
   // Quorum.
   std::optional<quorum::QuorumNotification> quorum_note_;
   bool quorate_ = false;
+  bool quorum_wait_over_ = false;
 
   // Client side.
   std::uint64_t incarnation_ = 0;
@@ -218,7 +225,7 @@ class Controller {
   std::map<Member, cib::Version> applied_;
 
   std::deque<core::Bytes> outbox_;
-  core::Timer retry_timer_, applied_timer_, notify_timer_;
+  core::Timer retry_timer_, applied_timer_, notify_timer_, quorum_wait_timer_;
   std::optional<cib::Version> applied_sent_;
   ClusterChange pending_change_;
   bool change_pending_ = false;
