@@ -427,3 +427,27 @@ TEST(Controller, StopFailsOutstandingRequestsClearly) {
   EXPECT_EQ(r->code, UpdateCode::stopped);
   EXPECT_NE(r->error.find("stopped"), std::string::npos);
 }
+
+TEST(Controller, UpdateWaitsForVotequorumAfterAViewChangeThenTimesOut) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  c.crash(3);
+  c.clock.run_for(20ms);  // views delivered; votequorum has not spoken yet
+  std::optional<UpdateResult> r;
+  c.ctl(2).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
+  c.clock.run_for(1s);
+  EXPECT_FALSE(r.has_value()) << "decided before quorum was known: " << r->error;
+  c.quorum({1, 2});
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r.has_value(); }, 10s));
+  EXPECT_TRUE(r->ok()) << r->error;
+
+  // Node 2 crashes and votequorum never speaks: after quorum_wait, refused.
+  c.crash(2);
+  c.clock.run_for(20ms);
+  std::optional<UpdateResult> r2;
+  c.ctl(1).submit(Request{RequestOp::create, "resources", primitive("late")}, [&](const UpdateResult& x) { r2 = x; });
+  c.clock.run_for(4s);
+  EXPECT_FALSE(r2.has_value());
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r2.has_value(); }, 10s));
+  EXPECT_EQ(r2->code, UpdateCode::no_quorum) << r2->error;
+}
