@@ -86,6 +86,10 @@ const char* to_string(RequestOp op) {
   return "unknown";
 }
 
+Request patch_request(const cib::Cib& from, const cib::Cib& to) {
+  return Request{RequestOp::apply_patch, "", cib::diff_xml(from, to)};
+}
+
 void apply_request(cib::Cib& cib, const Request& r) {
   const cib::Version version = cib.version();
   switch (r.op) {

@@ -35,6 +35,12 @@ struct Request {
   std::string xml;
 };
 
+// The request that turns `from` into `to`: an apply_patch with their v2
+// patchset. What `crm configure ... commit` against the live cluster sends:
+// `from` is the CIB the shell read, `to` what it wants written. It applies
+// only while the cluster's CIB is still at `from`'s version.
+Request patch_request(const cib::Cib& from, const cib::Cib& to);
+
 // Applies `r` to `cib` in place; throws core::Error with a message naming
 // the request and what is wrong (bad XML with its line, unknown section,
 // missing element, id clash, version mismatch). The version attributes are
