@@ -20,7 +20,6 @@
 #include "stack/core/assert.hpp"
 #include "stack/cpg/cpg.hpp"
 #include "stack/quorum/votequorum.hpp"
-#include "stack/totem/service_mux.hpp"
 #include "stack/totem/totem_service.hpp"
 
 using namespace halab;
@@ -44,34 +43,36 @@ config::CorosyncConf make_conf(int n) {
 
 core::Ipv4 addr(int i) { return core::Ipv4::from_octets(10, 0, 0, std::uint8_t(i)); }
 
-// One node: the ring, votequorum and CPG on it, the controller on CPG.
+// One node: the ring, votequorum and CPG on it (a one-byte service prefix,
+// as totem::ServiceMux puts it), the controller on CPG.
 class ControllerNode : public core::Service {
  public:
   ControllerNode(core::Env& env, const config::CorosyncConf& conf, int i, int n) {
     const auto id = NodeId(i);
-    cpg_ = std::make_unique<cpg::Cpg>(env.logger, id, cpg::Cpg::Callbacks{mux_.sender(totem::ServiceId::cpg)});
+    cpg_ = std::make_unique<cpg::Cpg>(env.logger, id, cpg::Cpg::Callbacks{sender(2)});
     quorum::VotequorumOptions vo;
     vo.node_id = id;
     vo.expected_votes = std::uint32_t(n);
     quorum::Votequorum::Callbacks vcb;
-    vcb.send = mux_.sender(totem::ServiceId::votequorum);
+    vcb.send = sender(1);
     vcb.quorum_changed = [this](const quorum::QuorumNotification& q) {
       if (ctl_) ctl_->on_quorum(q);
     };
     vq_ = std::make_unique<quorum::Votequorum>(env.clock, env.logger, vo, vcb);
-    mux_.add(
-        totem::ServiceId::votequorum, [this](NodeId from, core::ByteView p) { vq_->on_message(from, p); },
-        [this](const totem::ConfigChange& c) { vq_->on_config_change(c); });
-    mux_.add(
-        totem::ServiceId::cpg, [this](NodeId from, core::ByteView p) { cpg_->on_message(from, p); },
-        [this](const totem::ConfigChange& c) { cpg_->on_config_change(c); });
     totem::TotemServiceOptions o;
     o.conf = conf;
     o.key = core::Bytes(256, 0x5a);
     o.local_addrs = {addr(i)};
-    o.callbacks = mux_.callbacks();
+    o.callbacks.deliver = [this](NodeId from, core::ByteView p) {
+      if (p.empty()) return;
+      if (p[0] == 1) vq_->on_message(from, p.subspan(1));
+      if (p[0] == 2) cpg_->on_message(from, p.subspan(1));
+    };
+    o.callbacks.config_change = [this](const totem::ConfigChange& c) {
+      vq_->on_config_change(c);
+      cpg_->on_config_change(c);
+    };
     totem_ = std::make_unique<totem::TotemService>(env, std::move(o));
-    mux_.set_mcast([this](core::ByteView b) { return totem_->srp().mcast(b); });
     channel_ = std::make_unique<CpgChannel>(env.clock, env.logger, *cpg_, "halab-controller", 1, id);
     ControllerOptions co;
     co.validate_schema = false;  // the schema has its own tests; keeps the run fast
@@ -85,7 +86,14 @@ class ControllerNode : public core::Service {
   Controller& ctl() { return *ctl_; }
 
  private:
-  totem::ServiceMux mux_;
+  std::function<bool(core::Bytes)> sender(std::uint8_t service) {
+    return [this, service](core::Bytes b) {
+      if (!totem_) return false;
+      b.insert(b.begin(), service);
+      return totem_->srp().mcast(b);
+    };
+  }
+
   std::unique_ptr<cpg::Cpg> cpg_;
   std::unique_ptr<quorum::Votequorum> vq_;
   std::unique_ptr<totem::TotemService> totem_;
