@@ -275,8 +275,8 @@ void Controller::handle(const Member& from, const JoinOffer& m) {
   }
   offer_ = {from, m.join_id};
   for (const auto& d : m.done) {
-    auto& s = done_[{d.origin, d.incarnation}];
-    s = std::max(s, d.seq);
+    raise_floor(d.origin, d.incarnation, d.floor);
+    for (auto q : d.seqs) mark_done(RequestKey{d.origin, d.incarnation, q});
   }
   if (election_.dc() != before) {
     resend_outstanding();
@@ -390,7 +390,8 @@ void Controller::start_round() {
   while (round_.id == 0);
   ++stats_.join_rounds;
   JoinOffer offer{round_.id, election_.order(), {}};
-  for (const auto& [k, seq] : done_) offer.done.push_back(DoneEntry{k.first, k.second, seq});
+  for (const auto& [k, d] : done_)
+    offer.done.push_back(DoneEntry{k.first, k.second, d.floor, std::vector<std::uint64_t>(d.seqs.begin(), d.seqs.end())});
   send(offer);
 }
 
@@ -484,7 +485,7 @@ void Controller::submit(Request request, Done done) {
   if (auto d = election_.dc()) {
     o.sent_to = *d;
     ++o.copies;
-    send(UpdateMsg{RequestKey{self_, incarnation_, seq}, o.request});
+    send(UpdateMsg{RequestKey{self_, incarnation_, seq}, client_floor(), o.request});
   }
 }
 
@@ -496,28 +497,50 @@ void Controller::resend_outstanding() {
     if (o.sent_to) ++stats_.resends;
     o.sent_to = *d;
     ++o.copies;
-    send(UpdateMsg{RequestKey{self_, incarnation_, seq}, o.request});
+    send(UpdateMsg{RequestKey{self_, incarnation_, seq}, client_floor(), o.request});
   }
 }
 
 bool Controller::is_done(const RequestKey& key) const {
   auto it = done_.find({key.origin, key.incarnation});
-  return it != done_.end() && it->second >= key.seq;
+  return it != done_.end() && (key.seq <= it->second.floor || it->second.seqs.count(key.seq));
 }
 
 void Controller::mark_done(const RequestKey& key) {
   if (key.origin.node == 0) return;
-  auto& s = done_[{key.origin, key.incarnation}];
-  s = std::max(s, key.seq);
+  auto& d = done_[{key.origin, key.incarnation}];
+  if (key.seq <= d.floor) return;
+  d.seqs.insert(key.seq);
+  while (!d.seqs.empty() && *d.seqs.begin() == d.floor + 1) {
+    d.floor = *d.seqs.begin();
+    d.seqs.erase(d.seqs.begin());
+  }
+}
+
+void Controller::raise_floor(const Member& origin, std::uint64_t incarnation, std::uint64_t floor) {
+  auto& d = done_[{origin, incarnation}];
+  if (floor <= d.floor) return;
+  d.floor = floor;
+  d.seqs.erase(d.seqs.begin(), d.seqs.upper_bound(floor));
+  while (!d.seqs.empty() && *d.seqs.begin() == d.floor + 1) {
+    d.floor = *d.seqs.begin();
+    d.seqs.erase(d.seqs.begin());
+  }
+}
+
+std::uint64_t Controller::client_floor() const {
+  return outstanding_.empty() ? next_seq_ : outstanding_.begin()->first - 1;
 }
 
 void Controller::handle(const Member& from, const UpdateMsg& m) {
-  if (!election_.is_dc()) return;
   if (from != m.key.origin) {
     ++stats_.bad_messages;
     log_.warning("update from {} claims origin {}: ignored", from.str(), m.key.origin.str());
     return;
   }
+  // Every member sees every request: the origin's floor is replicated for free.
+  if (m.floor < m.key.seq) raise_floor(m.key.origin, m.key.incarnation, m.floor);
+  if (!election_.is_dc()) return;
   queued_.push_back(m);
   drain_queue();
 }
@@ -554,6 +577,8 @@ void Controller::process(const UpdateMsg& u) {
     refuse(u.key, UpdateCode::invalid, e.what());
     return;
   }
+  log_.debug("update {}#{} ({} {}) -> commit from {}", u.key.origin.str(), u.key.seq, to_string(u.request.op),
+             u.request.section, working_->version().str());
   std::string patch;
   if (bump_version(*working_, next)) {
     patch = cib::diff_xml(*working_, next);
@@ -615,6 +640,7 @@ void Controller::handle(const Member& from, const CommitMsg& m) {
   if (m.key.origin == self_ && m.key.incarnation == incarnation_) {
     auto it = outstanding_.find(m.key.seq);
     if (it != outstanding_.end() && !it->second.committed) {
+      log_.debug("update #{} committed at {}", m.key.seq, target ? target->str() : std::string("?"));
       it->second.committed = target ? *target : cib_.version();
       check_acks();
     }
@@ -660,6 +686,7 @@ void Controller::check_acks() {
     auto done = std::move(it->second.done);
     auto version = *it->second.committed;
     outstanding_.erase(it);
+    log_.debug("update #{} acknowledged at {}", seq, version.str());
     if (done) done(UpdateResult{UpdateCode::ok, "", version});
   }
 }

@@ -39,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "stack/cib/cib.hpp"
 #include "stack/cib/schema.hpp"
@@ -210,8 +211,14 @@ class Controller {
   std::map<NodeId, std::string> names_;
   std::deque<UpdateMsg> queued_;  // DC: requests waiting for the round's end
 
-  // Decided requests: (origin, incarnation) -> highest seq.
-  std::map<std::pair<Member, std::uint64_t>, std::uint64_t> done_;
+  // Decided requests per (origin, incarnation).
+  struct Decided {
+    std::uint64_t floor = 0;
+    std::set<std::uint64_t> seqs;  // above floor
+  };
+  std::map<std::pair<Member, std::uint64_t>, Decided> done_;
+  void raise_floor(const Member& origin, std::uint64_t incarnation, std::uint64_t floor);
+  std::uint64_t client_floor() const;
 
   // Quorum.
   std::optional<quorum::QuorumNotification> quorum_note_;

@@ -122,7 +122,9 @@ struct Encoder {
     for (auto& d : m.done) {
       w.member(d.origin);
       w.u64(d.incarnation);
-      w.u64(d.seq);
+      w.u64(d.floor);
+      w.u32(std::uint32_t(d.seqs.size()));
+      for (auto q : d.seqs) w.u64(q);
     }
   }
   void operator()(const JoinReply& m) {
@@ -147,6 +149,7 @@ struct Encoder {
   }
   void operator()(const UpdateMsg& m) {
     w.key(m.key);
+    w.u64(m.floor);
     w.u8(std::uint8_t(m.request.op));
     w.str(m.request.section);
     w.str(m.request.xml);
@@ -189,8 +192,9 @@ Message decode(core::ByteView data) {
         DoneEntry d;
         d.origin = r.member();
         d.incarnation = r.u64("incarnation");
-        d.seq = r.u64("seq");
-        m.done.push_back(d);
+        d.floor = r.u64("floor");
+        for (auto k = r.count("decided seqs"); k > 0; --k) d.seqs.push_back(r.u64("decided seq"));
+        m.done.push_back(std::move(d));
       }
       out = std::move(m);
       break;
@@ -230,6 +234,7 @@ Message decode(core::ByteView data) {
     case 6: {
       UpdateMsg m;
       m.key = r.key();
+      m.floor = r.u64("floor");
       const auto op = r.u8("request op");
       if (op < 1 || op > 5) throw core::Error("controller message: unknown request op " + std::to_string(op));
       m.request.op = RequestOp(op);

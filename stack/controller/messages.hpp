@@ -23,11 +23,15 @@ struct RequestKey {
   auto operator<=>(const RequestKey&) const = default;
 };
 
-// Highest request sequence number decided (committed or refused) per origin.
+// The requests of one origin that are decided (committed or refused), or
+// that the origin no longer waits for: every seq <= floor, and `seqs`.
+// Exact sets, not a high-water mark: a request re-sent after a DC change can
+// reach the new DC after later ones that CPG carried over the ring change.
 struct DoneEntry {
   Member origin;
   std::uint64_t incarnation = 0;
-  std::uint64_t seq = 0;
+  std::uint64_t floor = 0;
+  std::vector<std::uint64_t> seqs;  // above floor, ascending
 };
 
 // DC -> all: a join round starts; also the DC's announcement of itself and
@@ -65,6 +69,9 @@ struct JoinConfirm {
 // Any member -> all (the DC acts on it): a client's update.
 struct UpdateMsg {
   RequestKey key;
+  // Every request of this origin with seq <= floor is settled at the origin
+  // (it waits for none of them): a copy of one is never applied.
+  std::uint64_t floor = 0;
   Request request;
 };
 // DC -> all: the update (key.origin.node == 0: the DC's own) as a v2 patchset.

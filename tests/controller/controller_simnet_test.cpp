@@ -10,6 +10,8 @@
 //    configuration is that of the highest CIB any node had persisted.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "simnet/world.hpp"
@@ -110,6 +112,19 @@ class Sim {
  public:
   Sim(std::uint64_t seed, int n) : world(seed), conf_(make_conf(n)), n_(n), rng_(seed ^ 0xc0ffee) {
     world.set_log_level(core::Level::warning);
+    if (std::getenv("HALAB_TEST_LOG")) {
+      // Debugging aid: every node's log on stderr.
+      struct Sink : core::LogSink {
+        void write(const core::LogRecord& r) override {
+          std::fprintf(stderr, "%10.3f %s %s: %.*s\n", double(r.mono.time_since_epoch().count()) / 1e9,
+                       std::string(r.node).c_str(), std::string(r.subsys).c_str(), int(r.message.size()),
+                       r.message.data());
+        }
+      };
+      world.set_log_level(std::string(std::getenv("HALAB_TEST_LOG")) == "debug" ? core::Level::debug
+                                                                                : core::Level::info);
+      world.add_log_sink(std::make_shared<Sink>());
+    }
     simnet::LinkModel link;
     link.latency = simnet::Dist::fixed(300us);
     link.jitter_ns = 100'000;
@@ -155,6 +170,9 @@ class Sim {
     auto out = std::make_shared<Outcome>();
     out->id = "u" + std::to_string(++next_);
     outcomes.push_back(out);
+    if (std::getenv("HALAB_TEST_LOG"))
+      std::fprintf(stderr, "%10.3f submit %s on n%d as #%zu\n", double(world.now()) / 1e9, out->id.c_str(), i + 1,
+                   c->outstanding());
     c->submit(Request{RequestOp::create, "resources",
                       "<primitive id=\"" + out->id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"/>"},
               [out](const UpdateResult& r) { out->result = r; });
@@ -203,7 +221,8 @@ class Sim {
 
 TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) {
   int acked = 0, refused = 0;
-  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+  const std::uint64_t first = std::getenv("HALAB_SEED") ? std::strtoull(std::getenv("HALAB_SEED"), nullptr, 10) : 1;
+  for (std::uint64_t seed = first; seed <= first + 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Sim sim(seed, 3);
     ASSERT_TRUE(sim.run_until_settled(30s)) << "the cluster did not form";
@@ -239,7 +258,8 @@ TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) {
 }
 
 TEST(ControllerSimnet, CrashEveryNodeMidStreamAndAllComeBackWithTheHighestCib) {
-  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+  const std::uint64_t first = std::getenv("HALAB_SEED") ? std::strtoull(std::getenv("HALAB_SEED"), nullptr, 10) : 1;
+  for (std::uint64_t seed = first; seed <= first + 3; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Sim sim(seed, 3);
     ASSERT_TRUE(sim.run_until_settled(30s)) << "the cluster did not form";

@@ -136,16 +136,18 @@ TEST(NodeState, RecordsMembershipAsPacemakersController) {
 }
 
 TEST(Messages, RoundTripAndRejectGarbage) {
-  UpdateMsg u{RequestKey{Member{3, 7}, 99, 12}, Request{RequestOp::create, "resources", kPrimitive}};
+  UpdateMsg u{RequestKey{Member{3, 7}, 99, 12}, 10, Request{RequestOp::create, "resources", kPrimitive}};
   auto back = decode(encode(u));
   auto* got = std::get_if<UpdateMsg>(&back);
   ASSERT_NE(got, nullptr);
   EXPECT_EQ(got->key, u.key);
   EXPECT_EQ(got->request.xml, u.request.xml);
-  JoinOffer o{42, {Member{1, 1}, Member{2, 5}}, {DoneEntry{Member{2, 5}, 8, 3}}};
+  EXPECT_EQ(got->floor, 10u);
+  JoinOffer o{42, {Member{1, 1}, Member{2, 5}}, {DoneEntry{Member{2, 5}, 8, 3, {5, 9}}}};
   auto ob = std::get<JoinOffer>(decode(encode(o)));
   EXPECT_EQ(ob.order, o.order);
-  EXPECT_EQ(ob.done.at(0).seq, 3u);
+  EXPECT_EQ(ob.done.at(0).floor, 3u);
+  EXPECT_EQ(ob.done.at(0).seqs, (std::vector<std::uint64_t>{5, 9}));
 
   auto bytes = encode(u);
   bytes.pop_back();
