@@ -219,7 +219,9 @@ class Sim {
 
 }  // namespace
 
-TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) {
+namespace {
+
+void stream_with_faults(bool with_partitions) {
   int acked = 0, refused = 0;
   const std::uint64_t first = std::getenv("HALAB_SEED") ? std::strtoull(std::getenv("HALAB_SEED"), nullptr, 10) : 1;
   for (std::uint64_t seed = first; seed <= first + 3; ++seed) {
@@ -232,18 +234,29 @@ TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) {
     // restart every 1-4 s.
     auto next_fault = sim.world.now() + simnet::at(std::chrono::milliseconds(rng.between(1000, 4000)));
     const auto end = sim.world.now() + simnet::at(40s);
+    int partition = -1;
     while (sim.world.now() < end) {
       sim.submit(int(rng.below(3)));
       sim.world.run_for(std::chrono::milliseconds(rng.between(20, 200)));
       if (sim.world.now() >= next_fault) {
         const int i = int(rng.below(3));
-        if (sim.world.is_up(i))
+        if (partition >= 0) {
+          sim.world.heal_partition(partition);
+          partition = -1;
+        } else if (with_partitions && rng.chance(0.3)) {
+          std::vector<int> rest;
+          for (int j = 0; j < 3; ++j)
+            if (j != i) rest.push_back(j);
+          partition = sim.world.partition({i}, rest, false);
+        } else if (sim.world.is_up(i)) {
           sim.world.crash(i);
-        else
+        } else {
           sim.world.restart(i);
+        }
         next_fault = sim.world.now() + simnet::at(std::chrono::milliseconds(rng.between(1000, 4000)));
       }
     }
+    sim.world.heal();
     for (int i = 0; i < 3; ++i)
       if (!sim.world.is_up(i)) sim.world.restart(i);
     ASSERT_TRUE(sim.run_until_settled(60s)) << "did not converge after the last fault";
@@ -251,11 +264,17 @@ TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) {
     EXPECT_GT(sim.ctl(0)->version(), start_version);
     acked += sim.acked;
     refused += sim.refused;
-    if (HasFailure()) break;
+    if (::testing::Test::HasFailure()) break;
   }
   std::printf("acknowledged %d, refused %d\n", acked, refused);
   EXPECT_GT(acked, 50);
 }
+
+}  // namespace
+
+TEST(ControllerSimnet, UpdatesFromRandomNodesWhileNodesCrashAndRestart) { stream_with_faults(false); }
+
+TEST(ControllerSimnet, UpdatesFromRandomNodesWithCrashesRestartsAndPartitions) { stream_with_faults(true); }
 
 TEST(ControllerSimnet, CrashEveryNodeMidStreamAndAllComeBackWithTheHighestCib) {
   const std::uint64_t first = std::getenv("HALAB_SEED") ? std::strtoull(std::getenv("HALAB_SEED"), nullptr, 10) : 1;
