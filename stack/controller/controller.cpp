@@ -540,6 +540,13 @@ void Controller::handle(const Member& from, const UpdateMsg& m) {
   }
   // Every member sees every request: the origin's floor is replicated for free.
   if (m.floor < m.key.seq) raise_floor(m.key.origin, m.key.incarnation, m.floor);
+  // A newer incarnation of the same member: the old one is dead, its table goes.
+  for (auto it = done_.begin(); it != done_.end();) {
+    if (it->first.first == m.key.origin && it->first.second != m.key.incarnation)
+      it = done_.erase(it);
+    else
+      ++it;
+  }
   if (!election_.is_dc()) return;
   queued_.push_back(m);
   drain_queue();
@@ -628,6 +635,9 @@ void Controller::handle(const Member& from, const CommitMsg& m) {
       } else if (cib_.version() >= *target && synced_) {
         // Already in: a resync's CIB included it.
       } else if (synced_) {
+        // The DC's own commits follow its working copy in order: a mismatch
+        // there is a bug, not a lost message.
+        HALAB_ASSERT_MSG(from != self_, "the DC's own commit does not apply to its CIB");
         request_resync("commit " + source->str() + " -> " + target->str() + " does not apply to our " +
                        cib_.version().str());
       }
