@@ -310,3 +310,25 @@ TEST(Controller, UpdateWaitsForVotequorumAfterAViewChangeThenTimesOut) {
   ASSERT_TRUE(c.clock.run_until_true([&] { return r2.has_value(); }, 10s));
   EXPECT_EQ(r2->code, UpdateCode::no_quorum) << r2->error;
 }
+
+// The order the simnet test found: request #1 reaches the DC, which dies
+// before its commit leaves; request #2, sent later, is carried into the new
+// view and reaches the new DC before #1's re-sent copy. #1 must still be
+// applied (a per-origin high-water mark would take it for a duplicate).
+TEST(Controller, AnEarlierRequestResentAfterALaterOneIsStillApplied) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  std::optional<UpdateResult> r1, r2;
+  const auto sent_before = c.ctl(1).stats().commits_sent;
+  c.ctl(3).submit(Request{RequestOp::create, "resources", primitive("first")}, [&](const UpdateResult& x) { r1 = x; });
+  ASSERT_TRUE(c.clock.run_until_true([&] { return c.ctl(1).stats().commits_sent > sent_before; }, 10s));
+  c.crash(1);
+  c.ctl(3).submit(Request{RequestOp::create, "resources", primitive("second")}, [&](const UpdateResult& x) { r2 = x; });
+  c.quorum({2, 3});
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r1 && r2; }, 10s));
+  EXPECT_TRUE(r1->ok()) << r1->error;
+  EXPECT_TRUE(r2->ok()) << r2->error;
+  ASSERT_TRUE(c.settle({2, 3}));
+  EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "first"), nullptr);
+  EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "second"), nullptr);
+}
