@@ -74,6 +74,7 @@ Controller::Controller(core::Env& env, Channel& channel, ControllerOptions optio
       applied_timer_(env.clock),
       notify_timer_(env.clock),
       quorum_wait_timer_(env.clock),
+      round_timer_(env.clock),
       rng_(env.rng("controller")) {
   if (opt_.node_name.empty()) opt_.node_name = env.node;
 }
@@ -134,6 +135,7 @@ void Controller::stop() {
   applied_timer_.cancel();
   notify_timer_.cancel();
   quorum_wait_timer_.cancel();
+  round_timer_.cancel();
   outbox_.clear();
   auto pending = std::move(outstanding_);
   outstanding_.clear();
@@ -192,6 +194,8 @@ void Controller::on_view(const View& v) {
             election_.dc() ? election_.dc()->str() : std::string("unknown"));
 
   offer_.reset();
+  confirmed_.clear();
+  round_timer_.cancel();
   if (election_.is_dc()) {
     if (!was_dc) {
       working_ = cib_;
@@ -350,6 +354,9 @@ void Controller::adopt(const std::string& xml, const char* why) {
 
 void Controller::handle(const Member& from, const JoinConfirm& m) {
   if (election_.dc() != from) return;
+  confirmed_ = m.included;
+  std::sort(confirmed_.begin(), confirmed_.end());
+  check_acks();
   if (cib_.version() == m.version && cib_.digest() == m.digest) {
     synced_ = true;
     changed(false, false, false, false, true);
@@ -393,12 +400,23 @@ void Controller::start_round() {
   for (const auto& [k, d] : done_)
     offer.done.push_back(DoneEntry{k.first, k.second, d.floor, std::vector<std::uint64_t>(d.seqs.begin(), d.seqs.end())});
   send(offer);
+  const auto id = round_.id;
+  round_timer_.arm(opt_.join_timeout, [this, id] {
+    if (!round_active_ || round_.id != id || round_.syncing || !round_.replies.count(self_)) return;
+    std::string missing;
+    for (const auto& m : view_.members)
+      if (!round_.replies.count(m)) missing += " " + m.str();
+    log_.warning("join {}: no answer within {} ms from{}; going on without them", id,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(opt_.join_timeout).count(), missing);
+    check_round(true);
+  });
 }
 
-void Controller::check_round() {
+void Controller::check_round(bool timed_out) {
   if (round_.syncing) return;
-  for (const auto& m : view_.members)
-    if (!round_.replies.count(m)) return;
+  if (!timed_out)
+    for (const auto& m : view_.members)
+      if (!round_.replies.count(m)) return;
   // The best CIB: highest version, then ours, then the lowest member.
   const JoinReply* best = nullptr;
   Member best_member;
@@ -432,8 +450,12 @@ void Controller::check_round() {
 void Controller::finish_round() {
   HALAB_ASSERT(election_.is_dc() && round_active_);
   working_ = cib_;
+  round_timer_.cancel();
   record_membership_now();
-  send(JoinConfirm{round_.id, working_->version(), working_->digest()});
+  JoinConfirm confirm{round_.id, working_->version(), working_->digest(), {}};
+  for (const auto& m : view_.members)
+    if (round_.replies.count(m)) confirm.included.push_back(m);
+  send(confirm);
   round_active_ = false;
   log_.info("join {} done: {} member(s), CIB {}", round_.id, view_.members.size(), working_->version().str());
   drain_queue();
@@ -448,10 +470,13 @@ void Controller::record_membership_now() {
   for (const auto& [id, name] : node_names(*working_)) f.known[id] = name;
   for (const auto& [id, name] : names_) f.known[id] = name;
   for (const auto& m : view_.members) {
-    auto it = names_.find(m.node);
-    if (it != names_.end()) f.members[m.node] = it->second;
+    auto it = f.known.find(m.node);
+    if (it != f.known.end()) f.members[m.node] = it->second;
   }
   for (const auto& [id, name] : f.members) f.known[id] = name;
+  if (round_active_)
+    for (const auto& m : view_.members)
+      if (!round_.replies.count(m)) f.pending.insert(m.node);
   f.dc = self_.node;
   if (quorum_note_) f.quorate = quorate_;
   f.add_nodes = quorate_ || !opt_.updates_need_quorum;
@@ -678,13 +703,21 @@ void Controller::handle(const Member& from, const RefusedMsg& m) {
   if (done) done(UpdateResult{code, error, cib_.version()});
 }
 
+std::vector<Member> Controller::ack_members() const {
+  if (confirmed_.empty()) return view_.members;
+  std::vector<Member> out;
+  std::set_intersection(view_.members.begin(), view_.members.end(), confirmed_.begin(), confirmed_.end(),
+                        std::back_inserter(out));
+  return out;
+}
+
 void Controller::check_acks() {
   std::vector<std::uint64_t> ready;
   for (const auto& [seq, o] : outstanding_) {
     if (!o.committed) continue;
     if (!synced_ || cib_.version() < *o.committed) continue;
     bool all = true;
-    for (const auto& m : view_.members) {
+    for (const auto& m : ack_members()) {
       if (m == self_) continue;
       auto it = applied_.find(m);
       if (it == applied_.end() || it->second < *o.committed) all = false;

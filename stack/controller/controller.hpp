@@ -68,6 +68,11 @@ struct ControllerOptions {
   // notification matches the view, the DC holds updates (up to this long)
   // instead of refusing them for lack of quorum.
   core::Duration quorum_wait = std::chrono::seconds(5);
+  // A member that has not answered the DC's join offer this long (its
+  // controller hangs) is left out: the round ends without it, its node is
+  // recorded join="pending", and acknowledgements stop waiting for it until
+  // the next view.
+  core::Duration join_timeout = std::chrono::seconds(10);
 };
 
 enum class UpdateCode : std::uint8_t {
@@ -167,7 +172,8 @@ class Controller {
 
   // DC side.
   void start_round();
-  void check_round();
+  void check_round(bool timed_out = false);
+  std::vector<Member> ack_members() const;
   void finish_round();
   void process(const UpdateMsg& u);
   void drain_queue();
@@ -232,7 +238,10 @@ class Controller {
   std::map<Member, cib::Version> applied_;
 
   std::deque<core::Bytes> outbox_;
-  core::Timer retry_timer_, applied_timer_, notify_timer_, quorum_wait_timer_;
+  core::Timer retry_timer_, applied_timer_, notify_timer_, quorum_wait_timer_, round_timer_;
+  // Members the current DC's last JoinConfirm of this view included; empty:
+  // no confirm since the view changed (then every member counts).
+  std::vector<Member> confirmed_;
   std::optional<cib::Version> applied_sent_;
   ClusterChange pending_change_;
   bool change_pending_ = false;

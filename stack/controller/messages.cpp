@@ -146,6 +146,8 @@ struct Encoder {
     w.u64(m.join_id);
     w.version(m.version);
     w.str(m.digest);
+    w.u32(std::uint32_t(m.included.size()));
+    for (auto& i : m.included) w.member(i);
   }
   void operator()(const UpdateMsg& m) {
     w.key(m.key);
@@ -228,6 +230,7 @@ Message decode(core::ByteView data) {
       m.join_id = r.u64("join id");
       m.version = r.version();
       m.digest = r.str("digest");
+      for (auto n = r.count("included members"); n > 0; --n) m.included.push_back(r.member());
       out = std::move(m);
       break;
     }

@@ -65,6 +65,7 @@ struct JoinConfirm {
   std::uint64_t join_id = 0;
   cib::Version version;
   std::string digest;
+  std::vector<Member> included;  // the members that answered (others timed out)
 };
 // Any member -> all (the DC acts on it): a client's update.
 struct UpdateMsg {

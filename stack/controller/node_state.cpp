@@ -65,6 +65,11 @@ void record_membership(cib::Cib& cib, const MembershipFacts& facts) {
       cib::set_attr(ns, "id", sid);
     }
     cib::set_attr(ns, "uname", uname);
+    if (member && facts.pending.count(id)) {
+      cib::set_attr(ns, "in_ccm", "true");
+      cib::set_attr(ns, "join", "pending");
+      continue;
+    }
     cib::set_attr(ns, "in_ccm", member ? "true" : "false");
     cib::set_attr(ns, "crmd", member ? "online" : "offline");
     cib::set_attr(ns, "join", member ? "member" : "down");

@@ -77,6 +77,16 @@ class Cluster {
     n.ctl = std::make_unique<Controller>(*n.env, *n.channel, opts_, hooks);
     n.ctl->start();
   }
+  // A member whose controller hangs: in the group, answers nothing.
+  test::FakeChannel& open_silent(NodeId id) {
+    channels_.push_back(std::make_unique<test::FakeChannel>(bus, Member{id, ++pid_}));
+    auto* ch = channels_.back().get();
+    controller::Channel::Handler h;
+    h.deliver = [](const Member&, core::ByteView) {};
+    h.view = [](const View&) {};
+    ch->open(h);
+    return *ch;
+  }
   // The node dies: unsent messages and unsynced writes are lost.
   void crash(NodeId id) {
     auto& n = node(id);

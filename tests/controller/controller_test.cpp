@@ -332,3 +332,20 @@ TEST(Controller, AnEarlierRequestResentAfterALaterOneIsStillApplied) {
   EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "first"), nullptr);
   EXPECT_NE(cib::find_by_id(c.ctl(2).cib().root(), "second"), nullptr);
 }
+
+TEST(Controller, AHungMemberIsLeftOutOfTheJoinAfterTheTimeout) {
+  Cluster c(3);
+  start_all(c, {1, 2});
+  c.open_silent(3);  // node 3's controller joins the group, then hangs
+  c.clock.run_for(20ms);
+  c.quorum({1, 2, 3});
+  EXPECT_TRUE(c.ctl(1).round_active());
+  std::optional<UpdateResult> r;
+  c.ctl(2).submit(Request{RequestOp::create, "resources", kIp}, [&](const UpdateResult& x) { r = x; });
+  c.clock.run_for(9s);
+  EXPECT_FALSE(r.has_value());  // the round waits for node 3 up to join_timeout (10 s)
+  ASSERT_TRUE(c.clock.run_until_true([&] { return r.has_value(); }, 5s));
+  EXPECT_TRUE(r->ok()) << r->error;  // acknowledged by the members that answered
+  EXPECT_FALSE(c.ctl(1).round_active());
+  EXPECT_EQ(c.ctl(2).cib().digest(), c.ctl(1).cib().digest());
+}
