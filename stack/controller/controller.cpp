@@ -195,6 +195,9 @@ void Controller::on_view(const View& v) {
 
   offer_.reset();
   confirmed_.clear();
+  // A resync asked of the old view's DC may have gone with it; the new
+  // view's join round (or its confirm) settles our CIB anyway.
+  resync_pending_ = false;
   round_timer_.cancel();
   if (election_.is_dc()) {
     if (!was_dc) {
