@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "simnet/world.hpp"
@@ -204,7 +205,19 @@ class Sim {
     }
   }
 
+  // Safety, sampled: live controllers that share a view never both act as DC.
+  void check_one_dc_per_view() {
+    std::map<std::vector<Member>, int> dcs;
+    for (int i = 0; i < n_; ++i)
+      if (auto* c = ctl(i); c && c->is_dc()) ++dcs[c->view().members];
+    for (auto& [members, count] : dcs) {
+      EXPECT_LE(count, 1) << count << " DCs in one view of " << members.size() << " members";
+      if (count > 1) ++dc_violations;
+    }
+  }
+
   simnet::World world;
+  int dc_violations = 0;
   std::vector<std::shared_ptr<Outcome>> outcomes;
   int acked = 0, refused = 0;
   core::Rng& rng() { return rng_; }
@@ -237,7 +250,10 @@ void stream_with_faults(bool with_partitions) {
     int partition = -1;
     while (sim.world.now() < end) {
       sim.submit(int(rng.below(3)));
-      sim.world.run_for(std::chrono::milliseconds(rng.between(20, 200)));
+      for (auto left = rng.between(20, 200); left > 0; left -= 5) {
+        sim.world.run_for(5ms);
+        sim.check_one_dc_per_view();
+      }
       if (sim.world.now() >= next_fault) {
         const int i = int(rng.below(3));
         if (partition >= 0) {
