@@ -203,13 +203,17 @@ void Controller::on_view(const View& v) {
     if (!was_dc) {
       working_ = cib_;
       queued_.clear();
+      in_flight_.clear();
       log_.notice("this node is now the DC");
     }
     start_round();
   } else {
+    // Our commits still on their way are ignored by everyone now (we are
+    // not DC): forget them, so that we never answer a copy as "decided".
     working_.reset();
     round_active_ = false;
     queued_.clear();
+    in_flight_.clear();
   }
   quorum_wait_over_ = false;
   quorum_wait_timer_.cancel();
@@ -530,6 +534,7 @@ void Controller::resend_outstanding() {
 }
 
 bool Controller::is_done(const RequestKey& key) const {
+  if (in_flight_.count(key)) return true;
   auto it = done_.find({key.origin, key.incarnation});
   return it != done_.end() && (key.seq <= it->second.floor || it->second.seqs.count(key.seq));
 }
@@ -619,13 +624,13 @@ void Controller::process(const UpdateMsg& u) {
     patch = cib::diff_xml(*working_, next);
     working_ = std::move(next);
   }
-  mark_done(u.key);
+  in_flight_.insert(u.key);
   ++stats_.commits_sent;
   send(CommitMsg{u.key, std::move(patch)});
 }
 
 void Controller::refuse(const RequestKey& key, UpdateCode code, const std::string& error) {
-  mark_done(key);
+  in_flight_.insert(key);
   ++stats_.refused;
   log_.info("refused update {}#{}: {}", key.origin.str(), key.seq, error);
   send(RefusedMsg{key, std::uint8_t(code), error});
@@ -645,6 +650,7 @@ void Controller::handle(const Member& from, const CommitMsg& m) {
     return;
   }
   mark_done(m.key);
+  in_flight_.erase(m.key);
   std::optional<cib::Version> target;
   if (m.patch.empty()) {
     target = cib_.version();
@@ -691,6 +697,7 @@ void Controller::handle(const Member& from, const RefusedMsg& m) {
     return;
   }
   mark_done(m.key);
+  in_flight_.erase(m.key);
   if (m.key.origin != self_ || m.key.incarnation != incarnation_) return;
   auto it = outstanding_.find(m.key.seq);
   if (it == outstanding_.end()) return;

@@ -223,6 +223,9 @@ class Controller {
     std::set<std::uint64_t> seqs;  // above floor
   };
   std::map<std::pair<Member, std::uint64_t>, Decided> done_;
+  // DC: decided here, commit or refusal sent, not yet delivered. Counts as
+  // decided only while we stay DC (undelivered, it is not in anyone's CIB).
+  std::set<RequestKey> in_flight_;
   void raise_floor(const Member& origin, std::uint64_t incarnation, std::uint64_t floor);
   std::uint64_t client_floor() const;
 
