@@ -769,6 +769,7 @@ void Controller::changed(bool cib, bool membership, bool quorum, bool dc, bool j
     pending_change_ = {};
     c.is_dc = election_.is_dc();
     c.synced = synced_;
+    c.quorate = quorate_;
     c.version = cib_.version();
     hooks_.changed(c);
   });

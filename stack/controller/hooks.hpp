@@ -27,6 +27,10 @@ struct ClusterChange {
   bool is_dc = false;       // this node is DC now
   bool joined = false;      // a join round ended (the DC's JoinConfirm was delivered)
   bool synced = false;      // this node's CIB is the cluster's (join done)
+  // Quorum now. The scheduler must take it from here, not from the CIB's
+  // have-quorum: a partition without quorum writes nothing (by default), so
+  // its CIB may still say have-quorum="1" from before the split.
+  bool quorate = false;
   cib::Version version;     // the local CIB's version now
 };
 
