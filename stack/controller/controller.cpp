@@ -241,7 +241,8 @@ void Controller::recompute_quorum() {
 
 void Controller::drain_queue() {
   while (!queued_.empty() && election_.is_dc() && !round_active_) {
-    if (opt_.updates_need_quorum && !quorum_known() && !quorum_wait_over_) {
+    if (opt_.updates_need_quorum && !quorum_known() && !quorum_wait_over_ &&
+        !queued_.front().request.even_without_quorum) {
       if (!quorum_wait_timer_.armed())
         quorum_wait_timer_.arm(opt_.quorum_wait, [this] {
           log_.warning("no quorum notification for this membership after {} ms: updates are refused",
@@ -595,7 +596,7 @@ void Controller::process(const UpdateMsg& u) {
     send(CommitMsg{u.key, ""});
     return;
   }
-  if (opt_.updates_need_quorum && !quorate_) {
+  if (opt_.updates_need_quorum && !quorate_ && !u.request.even_without_quorum) {
     refuse(u.key, UpdateCode::no_quorum,
            "no quorum: this partition (" + std::to_string(nodes_of(view_).size()) +
                " node(s)) does not accept CIB updates");

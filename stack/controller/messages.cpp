@@ -155,6 +155,7 @@ struct Encoder {
     w.u8(std::uint8_t(m.request.op));
     w.str(m.request.section);
     w.str(m.request.xml);
+    w.u8(m.request.even_without_quorum ? 1 : 0);
   }
   void operator()(const CommitMsg& m) {
     w.key(m.key);
@@ -243,6 +244,9 @@ Message decode(core::ByteView data) {
       m.request.op = RequestOp(op);
       m.request.section = r.str("section");
       m.request.xml = r.str("request xml");
+      const auto flag = r.u8("quorum flag");
+      if (flag > 1) throw core::Error("controller message: bad quorum flag " + std::to_string(flag));
+      m.request.even_without_quorum = flag == 1;
       out = std::move(m);
       break;
     }

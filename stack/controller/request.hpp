@@ -33,6 +33,11 @@ struct Request {
   RequestOp op = RequestOp::modify;
   std::string section;  // replace_section, create: required; modify, remove: optional scope
   std::string xml;
+  // Accepted by a DC without quorum even when updates need quorum: for the
+  // status a partition must record about itself (its resources stopping
+  // under no-quorum-policy). Such an update may be lost at the merge when
+  // the quorate side's CIB wins; use it for nothing an administrator asked.
+  bool even_without_quorum = false;
 };
 
 // The request that turns `from` into `to`: an apply_patch with their v2

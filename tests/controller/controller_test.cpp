@@ -349,3 +349,19 @@ TEST(Controller, AHungMemberIsLeftOutOfTheJoinAfterTheTimeout) {
   EXPECT_FALSE(c.ctl(1).round_active());
   EXPECT_EQ(c.ctl(2).cib().digest(), c.ctl(1).cib().digest());
 }
+
+TEST(Controller, StatusMarkedEvenWithoutQuorumIsRecordedInAMinority) {
+  Cluster c(3);
+  start_all(c, {1, 2, 3});
+  c.crash(1);
+  c.crash(3);
+  c.quorum({2});
+  ASSERT_TRUE(c.settle({2}));
+  Request status{RequestOp::modify, "status", R"(<node_state id="2" crm-debug-origin="no-quorum-stop"/>)"};
+  auto refused = c.update(2, status);
+  EXPECT_EQ(refused.code, UpdateCode::no_quorum);
+  status.even_without_quorum = true;
+  auto ok = c.update(2, status);
+  EXPECT_TRUE(ok.ok()) << ok.error;
+  EXPECT_EQ(cib::attr_or(node_state(c.ctl(2), 2), "crm-debug-origin", ""), "no-quorum-stop");
+}
