@@ -6,6 +6,7 @@
 #include <map>
 
 #include "stack/controller/election.hpp"
+#include "stack/core/random.hpp"
 
 using namespace halab::controller;
 
@@ -138,4 +139,101 @@ RC_GTEST_PROP(ElectionProperty, OneDcPerView, ()) {
       RC_ASSERT(believers == 1);
     }
   }
+}
+
+// Partitions too: components split (each side sees the other leave with
+// node_down) and merge (each side sees the other join with node_up). In
+// every component, at most one member believes it is DC and all who know
+// the DC agree; after the DC's announcement all know it.
+RC_GTEST_PROP(ElectionProperty, OneDcPerComponentThroughSplitsAndMerges, ()) {
+  std::map<Member, Election> all;
+  std::vector<std::vector<Member>> comps;  // each sorted
+  std::uint32_t next_pid = 1;
+  int splits = 0, merges = 0;
+  auto deliver = [&](const std::vector<Member>& to, const View& v) {
+    for (auto& m : to) all.at(m).on_view(v);
+  };
+  // RapidCheck shrinks small early cases; the schedule comes from a seed so
+  // every case is a full one.
+  halab::core::Rng rng(*rc::gen::arbitrary<std::uint64_t>());
+  auto pick = [&](std::size_t n) { return std::size_t(rng.below(n)); };
+  const int steps = 60;
+  for (int s = 0; s < steps; ++s) {
+    const int op = comps.empty() ? 0 : int(pick(5));
+    if (op == 0) {  // a process joins a component (or starts a new one)
+      Member m{NodeId(1 + pick(5)), next_pid++};
+      all.emplace(m, Election(m));
+      std::size_t c = comps.empty() ? 0 : pick(comps.size() + 1);
+      if (c == comps.size()) comps.push_back({});
+      comps[c].push_back(m);
+      std::sort(comps[c].begin(), comps[c].end());
+      deliver(comps[c], View{comps[c], {}, {{m, ChangeReason::join}}});
+    } else if (op == 1) {  // a member dies
+      auto c = pick(comps.size());
+      auto i = pick(comps[c].size());
+      Member dead = comps[c][i];
+      comps[c].erase(comps[c].begin() + long(i));
+      all.erase(dead);
+      if (!comps[c].empty()) deliver(comps[c], View{comps[c], {{dead, ChangeReason::node_down}}, {}});
+      if (comps[c].empty()) comps.erase(comps.begin() + long(c));
+    } else if (op == 2) {  // a component splits in two
+      auto c = pick(comps.size());
+      if (comps[c].size() < 2) continue;
+      std::vector<Member> a, b;
+      for (auto& m : comps[c]) (pick(2) ? a : b).push_back(m);
+      if (a.empty() || b.empty()) continue;
+      auto side = [&](const std::vector<Member>& keep, const std::vector<Member>& gone) {
+        View v{keep, {}, {}};
+        for (auto& m : gone) v.left.push_back({m, ChangeReason::node_down});
+        deliver(keep, v);
+      };
+      side(a, b);
+      side(b, a);
+      comps[c] = a;
+      comps.push_back(b);
+      ++splits;
+    } else if (op == 3) {  // two components merge
+      if (comps.size() < 2) continue;
+      auto c1 = pick(comps.size());
+      auto c2 = pick(comps.size());
+      if (c1 == c2) continue;
+      std::vector<Member> merged = comps[c1];
+      merged.insert(merged.end(), comps[c2].begin(), comps[c2].end());
+      std::sort(merged.begin(), merged.end());
+      auto side = [&](const std::vector<Member>& mine, const std::vector<Member>& other) {
+        View v{merged, {}, {}};
+        for (auto& m : other) v.joined.push_back({m, ChangeReason::node_up});
+        deliver(mine, v);
+      };
+      side(comps[c1], comps[c2]);
+      side(comps[c2], comps[c1]);
+      comps[c1] = merged;
+      comps.erase(comps.begin() + long(c2));
+      ++merges;
+    } else {  // a component's DC announces
+      auto c = pick(comps.size());
+      for (auto& m : comps[c])
+        if (all.at(m).is_dc()) {
+          auto order = all.at(m).order();
+          for (auto& x : comps[c]) all.at(x).on_announce(m, order);
+          for (auto& x : comps[c]) RC_ASSERT(all.at(x).dc() == std::optional<Member>(m));
+        }
+    }
+    for (auto& comp : comps) {
+      std::optional<Member> agreed;
+      int believers = 0;
+      for (auto& m : comp) {
+        auto& e = all.at(m);
+        if (e.is_dc()) ++believers;
+        if (auto d = e.dc()) {
+          RC_ASSERT(std::binary_search(comp.begin(), comp.end(), *d));
+          if (agreed) RC_ASSERT(*agreed == *d);
+          agreed = d;
+        }
+      }
+      RC_ASSERT(believers <= 1);
+      RC_ASSERT(agreed.has_value());
+    }
+  }
+  RC_TAG(merges > 0 ? "with merges" : "no merge", splits > 0 ? "with splits" : "no split");
 }
