@@ -45,6 +45,9 @@ struct View {
   std::vector<MemberChange> left, joined;
 };
 
+// The distinct node ids of a view's members, sorted.
+std::vector<NodeId> view_nodes(const View& v);
+
 class Channel {
  public:
   struct Handler {
