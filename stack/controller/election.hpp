@@ -1,0 +1,57 @@
+#pragma once
+// DC election without an election round: the DC is the most senior member of
+// the group, seniority being the agreed order in which members joined it.
+//
+// Every member tracks the group's seniority order from the views the channel
+// delivers (the same on every member, in the same order):
+//  - a member that joins (ChangeReason::join) becomes the most junior; members
+//    joining in one view rank among themselves by (node, pid);
+//  - a member that leaves (any reason) drops out of the order;
+//  - a merge (any member reported ChangeReason::node_up: a partition healed)
+//    restarts the order: every member ranks by (node, pid), so both sides,
+//    which saw different histories, agree at once;
+//  - DC = the first member of the order.
+// Hence: one DC per view; a joining member never moves the DC (the incumbent
+// stays while present); when the DC leaves, the next most senior member takes
+// over in the same view, with no message exchanged; after a merge the member
+// with the lowest (node, pid) is DC.
+//
+// A member that just joined does not know how the members already present
+// rank among themselves (it only knows they all rank above it). It learns
+// the order from the DC's announcement (the join offer carries it). Until
+// then dc() is known only when it is determined anyway: one older member
+// left (it is the DC), or none (then the order is fully known). A member
+// never believes itself DC unless the order above it is empty, so two
+// members can never both act as DC in one view.
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "stack/controller/channel.hpp"
+
+namespace halab::controller {
+
+class Election {
+ public:
+  explicit Election(Member self) : self_(self) {}
+
+  void on_view(const View& v);
+  // The DC's announcement: the seniority order as the DC knows it. Ignored
+  // unless we do not know the DC yet and `from` is among the older members.
+  void on_announce(const Member& from, const std::vector<Member>& order);
+
+  std::optional<Member> dc() const;
+  bool is_dc() const;
+  // The order, most senior first; complete only when !order_unknown().
+  std::vector<Member> order() const;
+  bool order_unknown() const { return !older_unknown_.empty(); }
+  const Member& self() const { return self_; }
+
+ private:
+  void drop(const Member& m);
+  Member self_;
+  std::set<Member> older_unknown_;  // more senior than every member of known_, order unknown
+  std::vector<Member> known_;       // seniority order of the rest
+};
+
+}  // namespace halab::controller
