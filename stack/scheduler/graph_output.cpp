@@ -5,6 +5,7 @@
 #include <map>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/unpack.hpp"
 #include "stack/scheduler/scheduler.hpp"
 
 namespace halab::scheduler {
@@ -83,10 +84,34 @@ std::string graph_xml(const Cluster& c) {
       if (!a->rsc->provider.empty()) s += " provider=\"" + esc(a->rsc->provider) + "\"";
       s += " type=\"" + esc(a->rsc->type) + "\"/>\n";
     }
-    s += "          <attributes CRM_meta_interval=\"" + std::to_string(a->interval_ms) + "\"";
-    if (a->kind == ActionKind::Fence) s += " CRM_meta_stonith_action=\"" + esc(a->fence_type) + "\"";
+    // Attributes as pacemaker writes them (sorted by name): the action's
+    // CRM_meta_*, the agent's parameters, the feature set. The controller
+    // passes them to the agent and digests the parameters (op-digest).
+    std::map<std::string, std::string> attrs;
+    attrs["CRM_meta_interval"] = std::to_string(a->interval_ms);
+    if (a->node) {
+      attrs["CRM_meta_on_node"] = a->node->uname;
+      attrs["CRM_meta_on_node_uuid"] = a->node->id;
+    }
+    if (a->kind == ActionKind::Fence) attrs["CRM_meta_stonith_action"] = a->fence_type;
     if (a->kind == ActionKind::Resource && a->task == "monitor" && a->interval_ms == 0)
-      s += " CRM_meta_op_target_rc=\"7\"";
+      attrs["CRM_meta_op_target_rc"] = "7";
+    if (a->kind == ActionKind::Resource && a->rsc) {
+      long timeout_ms = 0;
+      for (const auto& op : a->rsc->ops)
+        if (op.name == a->task && op.interval_ms == a->interval_ms && op.timeout_ms > 0) timeout_ms = op.timeout_ms;
+      if (timeout_ms == 0) {
+        auto it = c.options.op_defaults.find("timeout");
+        if (it != c.options.op_defaults.end()) timeout_ms = parse_interval_ms(it->second);
+      }
+      attrs["CRM_meta_timeout"] = std::to_string(timeout_ms > 0 ? timeout_ms : 20000);
+      if (a->interval_ms > 0) attrs["CRM_meta_name"] = a->task;
+      if (a->task == "cancel") attrs["CRM_meta_operation"] = "monitor";  // halab cancels only monitors
+      for (const auto& [k, v] : a->rsc->params) attrs.emplace(k, v);
+    }
+    attrs["crm_feature_set"] = "3.16.1";
+    s += "          <attributes";
+    for (const auto& [k, v] : attrs) s += " " + k + "=\"" + esc(v) + "\"";
     s += "/>\n        </" + tag + ">";
     return s;
   };

@@ -54,6 +54,7 @@ void unpack_ops(Resource& r, const XmlElement& xml) {
     if (oc.interval_ms < 0) oc.interval_ms = 0;
     oc.role = parse_role(op.attr_or("role", ""));
     oc.on_fail = op.attr_or("on-fail", "");
+    oc.timeout_ms = std::max(0L, long(parse_interval_ms(op.attr_or("timeout", "0"))));
     std::map<std::string, std::string> meta;
     unpack_nvpair_sets(op, "meta_attributes", meta, nullptr);
     if (oc.on_fail.empty() && meta.count("on-fail")) oc.on_fail = meta["on-fail"];
@@ -84,6 +85,8 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
   ctx.now = c.now;
   unpack_nvpair_sets(xml, "meta_attributes", r->meta, &ctx);
   if (tmpl) unpack_nvpair_sets(tmpl, "meta_attributes", r->meta, &ctx);
+  unpack_nvpair_sets(xml, "instance_attributes", r->params, &ctx);
+  if (tmpl) unpack_nvpair_sets(tmpl, "instance_attributes", r->params, &ctx);
   if (parent)
     for (auto& [k, v] : parent->meta)
       if (!r->meta.count(k)) r->meta[k] = v;

@@ -157,6 +157,7 @@ void TransitionEngine::fire(int si) {
   const Synapse& s = graph_.synapses[size_t(si)];
   for (int ai : s.actions) {
     fired_.push_back(graph_.actions[size_t(ai)].id);
+    if (callbacks_.on_fire) callbacks_.on_fire(graph_.actions[size_t(ai)]);
     if (graph_.actions[size_t(ai)].type == ActionType::pseudo_event) {
       actions_[size_t(ai)] = ActionState::confirmed;
     } else {

@@ -57,6 +57,8 @@ struct TransitionResult {
 };
 
 struct EngineCallbacks {
+  // An action fires: dispatched to the sink, or (pseudo-event) confirmed at once.
+  std::function<void(const GraphAction&)> on_fire;
   // A dispatched action's result; ok says whether the engine judged it a success.
   std::function<void(const GraphAction&, const ActionResult&, bool ok)> on_action;
   std::function<void(const TransitionResult&)> on_finished;

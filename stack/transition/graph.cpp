@@ -155,6 +155,11 @@ GraphAction parse_action(const xmlNode* n, int synapse_id, const Where& w) {
       for (const xmlNode* d : cib::children(c, "node")) a.downed.push_back(cib::attr_or(d, "id", ""));
     }
   }
+  // halab's scheduler names the resource of clear_failcount only in the key.
+  const std::string cf = "_clear_failcount_0";
+  if (a.operation == "clear_failcount" && a.rsc_id.empty() && a.operation_key.size() > cf.size() &&
+      a.operation_key.compare(a.operation_key.size() - cf.size(), cf.size(), cf) == 0)
+    a.rsc_id = a.operation_key.substr(0, a.operation_key.size() - cf.size());
   if (a.type == ActionType::rsc_op) {
     if (a.rsc_id.empty() || a.rsc_class.empty() || a.rsc_type.empty())
       throw core::Error(w.prefix(n, synapse_id, a.id) + "rsc_op " + a.operation_key +
