@@ -206,6 +206,12 @@ void TransitionEngine::dispatch(int ai) {
     // treats them as done once sent).
     done(ActionResult::ok());
   }
+  // No-wait actions (clear_failcount always, as pacemaker sends it; others
+  // with CRM_meta_op_no_wait) count as done once sent: a failure recorded
+  // later in this transition must not be wiped by a clear that merely
+  // finished later. Their eventual answer is ignored.
+  if (tokens_[size_t(ai)] == token && (a.operation == "clear_failcount" || a.meta("op_no_wait") == "true"))
+    complete(ai, token, ActionResult::ok(), false);
 }
 
 void TransitionEngine::complete(int ai, std::uint64_t token, const ActionResult& r, bool timed_out) {

@@ -27,6 +27,8 @@
 //  - After an abort only synapses whose priority is at least the abort's
 //    priority may still fire (pacemaker's abort_priority); the default abort
 //    priority INFINITY stops everything but INFINITY-priority synapses.
+//  - No-wait actions (clear_failcount, CRM_meta_op_no_wait="true") are
+//    confirmed as soon as they are sent, as pacemaker does.
 //  - Callbacks: on_action once per dispatched action (after the sink's result
 //    or the timeout); on_finished once per start(), always later from a
 //    clock timer, never inside start()/abort().

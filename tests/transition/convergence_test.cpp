@@ -217,8 +217,14 @@ TEST(TransitionConvergence, CorpusRecordedFailureMakesTheSchedulerReact) {
       ADD_FAILURE() << c.name << ": no fail-count recorded for " << victim->describe();
     auto after = schedule_text(run.cib_after, p.now);
     const std::string why = reaction(*after, *victim);
-    if (why.empty()) ++reacted;
-    else missed.push_back(c.name + " (" + victim->operation_key + " on " + victim->on_node + "): " + why);
+    if (why.empty()) {
+      ++reacted;
+      continue;
+    }
+    std::string verdict;
+    if (auto next = pacemaker_next(run.cib_after, c.name))
+      verdict = " [pacemaker 2.1.5 on the same CIB: " + (next->empty() ? std::string("nothing to do") : join(*next)) + "]";
+    missed.push_back(c.name + " (" + victim->operation_key + " on " + victim->on_node + "): " + why + verdict);
   }
   std::printf("corpus: injected one failure in %d graphs; fail count recorded %d; scheduler reacted %d/%d\n", tried,
               failcounts, reacted, tried);
