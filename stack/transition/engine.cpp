@@ -235,10 +235,8 @@ void TransitionEngine::complete(int ai, std::uint64_t token, const ActionResult&
   if (actions_[size_t(ai)] == ActionState::failed && first_failed_ < 0) first_failed_ = ai;
   if (callbacks_.on_action) callbacks_.on_action(a, r, ok);
   update_synapse(a.synapse);
-  if (actions_[size_t(ai)] == ActionState::failed)
-    abort(a.describe() + " failed", kInfinity);  // pumps
-  else
-    pump();
+  if (actions_[size_t(ai)] == ActionState::failed) abort(a.describe() + " failed", kInfinity);
+  pump();  // also when abort() had nothing new to do (already aborted): the drain may be over
 }
 
 void TransitionEngine::update_synapse(int si) {

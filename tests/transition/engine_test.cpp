@@ -167,6 +167,20 @@ TEST(TransitionEngine, FailureAbortsNoNewActionsInFlightAwaited) {
   EXPECT_EQ(t.finished[0].skipped, 2);
 }
 
+TEST(TransitionEngine, TwoFailuresInFlightFinishOnce) {
+  Rig t;
+  t.start({{1, "rsc_op", "start", "node1", {}, 0, {}, "a"}, {2, "rsc_op", "start", "node2", {}, 0, {}, "b"},
+           {3, "pseudo_event", "running", "", {1, 2}}});
+  t.sink.answer(2, failed_rc(1));
+  t.sink.answer(1, failed_rc(1));
+  EXPECT_EQ(t.te.state(), EngineState::finished);
+  t.clock.advance(0s);
+  ASSERT_EQ(t.finished.size(), 1u);
+  EXPECT_EQ(t.finished[0].outcome, Outcome::failed);
+  EXPECT_EQ(t.finished[0].failed_action, 2) << "the first failure is the one reported";
+  EXPECT_EQ(t.finished[0].failed, 2);
+}
+
 TEST(TransitionEngine, ProbeExpectsNotRunningAndIgnoredFailuresDoNotAbort) {
   Rig t;
   t.start({{1, "rsc_op", "monitor", "node1", {}, 0, {{"CRM_meta_op_target_rc", "7"}}},
