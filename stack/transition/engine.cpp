@@ -193,7 +193,11 @@ void TransitionEngine::dispatch(int ai) {
     if (alive.expired()) return;
     complete(ai, token, r, false);
   };
-  if (a.type == ActionType::rsc_op) {
+  if (a.type == ActionType::rsc_op && a.operation == "probe_again") {
+    // A reprobe is a change of the status section (StatusUpdate erases the
+    // node's history); no agent runs.
+    done(ActionResult::ok());
+  } else if (a.type == ActionType::rsc_op) {
     sink_.execute_rsc_op(a.on_node, a, std::move(done));
   } else if (a.operation == "stonith") {
     sink_.fence(a.on_node, a.meta("stonith_action", "reboot"), a, std::move(done));

@@ -160,7 +160,8 @@ GraphAction parse_action(const xmlNode* n, int synapse_id, const Where& w) {
   if (a.operation == "clear_failcount" && a.rsc_id.empty() && a.operation_key.size() > cf.size() &&
       a.operation_key.compare(a.operation_key.size() - cf.size(), cf.size(), cf) == 0)
     a.rsc_id = a.operation_key.substr(0, a.operation_key.size() - cf.size());
-  if (a.type == ActionType::rsc_op) {
+  // probe_again (a reprobe of the whole node) is the one rsc_op without a resource.
+  if (a.type == ActionType::rsc_op && a.operation != "probe_again") {
     if (a.rsc_id.empty() || a.rsc_class.empty() || a.rsc_type.empty())
       throw core::Error(w.prefix(n, synapse_id, a.id) + "rsc_op " + a.operation_key +
                         " needs a <primitive> with id, class and type");

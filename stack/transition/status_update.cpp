@@ -160,6 +160,14 @@ void StatusUpdate::record(const Graph& graph, const GraphAction& a, const Action
     return;
   }
   if (a.type != ActionType::rsc_op || is_notify(a)) return;
+  if (a.operation == "probe_again") {
+    StatusChange c;
+    c.kind = StatusChange::Kind::erase_history;
+    c.node_uuid = a.on_node_uuid;
+    c.node_uname = a.on_node;
+    changes_.push_back(std::move(c));
+    return;
+  }
   StatusChange base;
   base.node_uuid = a.on_node_uuid;
   base.node_uname = a.on_node;
@@ -294,6 +302,12 @@ void StatusUpdate::apply(cib::Cib& cib) const {
             for (const auto& [exact, unused] : c.attrs) drop = drop || name == exact;
             if (drop) cib::remove_node(nv);
           }
+        break;
+      }
+      case StatusChange::Kind::erase_history: {
+        if (xmlNode* lrm = cib::first_child(state, "lrm"))
+          if (xmlNode* lrs = cib::first_child(lrm, "lrm_resources"))
+            for (xmlNode* r : cib::children(lrs, "lrm_resource")) cib::remove_node(r);
         break;
       }
       case StatusChange::Kind::node_down: {

@@ -36,6 +36,7 @@ struct StatusChange {
     set_failcount,    // attribute `name` = value ("INFINITY") or +1 ("value++"); `extra` = last-failure name
     clear_attrs,      // remove transient attributes whose name starts with one of `prefixes`
     node_down,        // node_state offline; with `erase`, lrm and transient_attributes removed
+    erase_history,    // the node's lrm history goes (probe_again: everything is probed again)
   };
   Kind kind = Kind::upsert_op;
   std::string node_uuid, node_uname;
