@@ -107,7 +107,9 @@ std::string graph_xml(const Cluster& c) {
       attrs["CRM_meta_timeout"] = std::to_string(timeout_ms > 0 ? timeout_ms : 20000);
       if (a->interval_ms > 0) attrs["CRM_meta_name"] = a->task;
       if (a->task == "cancel") attrs["CRM_meta_operation"] = "monitor";  // halab cancels only monitors
-      for (const auto& [k, v] : a->rsc->params) attrs.emplace(k, v);
+      auto per_node = a->node ? a->rsc->params_on.find(a->node->index) : a->rsc->params_on.end();
+      for (const auto& [k, v] : per_node != a->rsc->params_on.end() ? per_node->second : a->rsc->params)
+        attrs.emplace(k, v);
     }
     attrs["crm_feature_set"] = "3.16.1";
     s += "          <attributes";

@@ -80,6 +80,7 @@ struct Resource {
   std::string template_id;  // the <template> it was built from, if any
   std::map<std::string, std::string> meta;
   std::map<std::string, std::string> params;  // instance_attributes: the agent's parameters, in the graph
+  std::map<int, std::map<std::string, std::string>> params_on;  // per node, when rules choose them
   int priority = 0;
   int stickiness = 0;
   int migration_threshold = kInfinity;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <regex>
 
 #include "corpus.hpp"
@@ -213,6 +215,57 @@ TEST(StatusUpdate, AttributeOrderMatchesPacemakersFiles) {
   }
   EXPECT_GT(compared, 20);
   std::printf("compared the attribute order with %d pacemaker 2.1 entries\n", compared);
+}
+
+// op-digest against the digests pacemaker recorded for start operations in
+// its files: the digest of the primitive's instance attributes.
+TEST(StatusUpdate, OpDigestMatchesPacemakersRecordedDigests) {
+  namespace fs = std::filesystem;
+  const std::string dir = testing::corpus_dir() + "/xml";
+  if (!fs::exists(dir)) GTEST_SKIP() << "pacemaker 2.1.5 corpus not found at " << dir;
+  int compared = 0, same = 0;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    scheduler::XmlDocument doc;
+    try {
+      doc = scheduler::XmlDocument::parse_file(f.path().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    std::map<std::string, std::map<std::string, std::string>> params;
+    std::function<void(const scheduler::XmlElement&)> walk = [&](const scheduler::XmlElement& e) {
+      for (const auto& c : e.children()) {
+        if (c.name() == "primitive") {
+          auto& p = params[c.attr_or("id", "")];
+          for (const auto& ia : c.children("instance_attributes")) {
+            if (ia.first_child("rule")) continue;
+            for (const auto& nv : ia.children("nvpair")) p[nv.attr_or("name", "")] = nv.attr_or("value", "");
+          }
+        }
+        walk(c);
+      }
+    };
+    walk(doc.root().first_child("configuration").first_child("resources"));
+    for (const auto& ns : doc.root().first_child("status").children("node_state"))
+      for (const auto& lr : ns.first_child("lrm").first_child("lrm_resources").children("lrm_resource")) {
+        auto it = params.find(lr.attr_or("id", ""));
+        if (it == params.end() || it->second.empty()) continue;
+        for (const auto& op : lr.children("lrm_rsc_op")) {
+          if (op.attr_or("operation", "") != "start" || !op.attr("op-digest")) continue;
+          GraphAction a;
+          a.type = ActionType::rsc_op;
+          a.attributes = it->second;
+          a.attributes["CRM_meta_timeout"] = "20000";
+          a.attributes["crm_feature_set"] = op.attr_or("crm_feature_set", "3.16.1");
+          ++compared;
+          same += op_digest(a) == op.attr_or("op-digest", "");
+        }
+      }
+  }
+  std::printf("op-digest: %d/%d start operations with parameters match pacemaker's recorded digest\n", same, compared);
+  ASSERT_GT(compared, 500);
+  // The rest were recorded with parameters no longer in the configuration, or
+  // with op-level parameters.
+  EXPECT_GE(same * 100, compared * 90);
 }
 
 }  // namespace
