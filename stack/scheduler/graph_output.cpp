@@ -2,6 +2,7 @@
 // bold green, pseudo-actions with orange labels, required-but-unrunnable
 // actions dashed red; edges bold between actions in the graph) and as
 // pacemaker's transition_graph XML.
+#include <cctype>
 #include <map>
 
 #include "stack/scheduler/actions.hpp"
@@ -80,7 +81,16 @@ std::string graph_xml(const Cluster& c) {
     if (!with_body) return s + "/>";
     s += ">\n";
     if (a->kind == ActionKind::Resource && a->rsc) {
-      s += "          <primitive id=\"" + esc(a->rsc->id) + "\" class=\"" + esc(a->rsc->cls) + "\"";
+      // The executor knows a clone instance by the name of its history on
+      // the node (anonymous clones: the configured id), as pacemaker writes it.
+      std::string history_id = a->rsc->id;
+      if (const Resource* clone = a->rsc->clone_parent()) {
+        if (!a->rsc->clone_name.empty()) history_id = a->rsc->clone_name;
+        else if (!clone->clone.unique && !a->rsc->base_id.empty()) history_id = a->rsc->base_id;
+      }
+      s += "          <primitive id=\"" + esc(history_id) + "\"";
+      if (history_id != a->rsc->id) s += " long-id=\"" + esc(a->rsc->id) + "\"";
+      s += " class=\"" + esc(a->rsc->cls) + "\"";
       if (!a->rsc->provider.empty()) s += " provider=\"" + esc(a->rsc->provider) + "\"";
       s += " type=\"" + esc(a->rsc->type) + "\"/>\n";
     }
@@ -106,15 +116,35 @@ std::string graph_xml(const Cluster& c) {
       }
       attrs["CRM_meta_timeout"] = std::to_string(timeout_ms > 0 ? timeout_ms : 20000);
       if (a->interval_ms > 0) attrs["CRM_meta_name"] = a->task;
+      // A monitor of the Promoted role expects "running, promoted".
+      for (const auto& op : a->rsc->ops)
+        if (a->task == "monitor" && a->interval_ms > 0 && op.name == "monitor" && op.interval_ms == a->interval_ms &&
+            op.role == Role::Promoted) {
+          attrs["CRM_meta_op_target_rc"] = "8";
+          attrs["CRM_meta_role"] = "Promoted";
+        }
       if (a->task == "cancel") attrs["CRM_meta_operation"] = "monitor";  // halab cancels only monitors
       auto per_node = a->node ? a->rsc->params_on.find(a->node->index) : a->rsc->params_on.end();
       for (const auto& [k, v] : per_node != a->rsc->params_on.end() ? per_node->second : a->rsc->params)
         attrs.emplace(k, v);
     }
     attrs["crm_feature_set"] = "3.16.1";
+    // A name that cannot be an XML attribute (heartbeat-class "1", "2", ...)
+    // goes in a <param> child, as pacemaker writes it.
+    auto xml_name = [](const std::string& k) {
+      if (k.empty() || !(std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_')) return false;
+      for (char ch : k)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.')) return false;
+      return true;
+    };
+    std::string params;
     s += "          <attributes";
-    for (const auto& [k, v] : attrs) s += " " + k + "=\"" + esc(v) + "\"";
-    s += "/>\n        </" + tag + ">";
+    for (const auto& [k, v] : attrs) {
+      if (xml_name(k)) s += " " + k + "=\"" + esc(v) + "\"";
+      else params += "            <param name=\"" + esc(k) + "\" value=\"" + esc(v) + "\"/>\n";
+    }
+    s += params.empty() ? "/>\n" : ">\n" + params + "          </attributes>\n";
+    s += "        </" + tag + ">";
     return s;
   };
   std::string out =

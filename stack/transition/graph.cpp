@@ -151,6 +151,9 @@ GraphAction parse_action(const xmlNode* n, int synapse_id, const Where& w) {
       a.rsc_type = cib::attr_or(c, "type", "");
     } else if (cname == "attributes") {
       for (auto& [k, v] : cib::attrs(c)) a.attributes[k] = v;
+      // Parameters whose names cannot be attributes ("1", "2": heartbeat class).
+      for (const xmlNode* p : cib::children(c, "param"))
+        if (auto name = cib::attr(p, "name")) a.attributes[*name] = cib::attr_or(p, "value", "");
     } else if (cname == "downed") {
       for (const xmlNode* d : cib::children(c, "node")) a.downed.push_back(cib::attr_or(d, "id", ""));
     }

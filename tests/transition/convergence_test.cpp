@@ -167,8 +167,9 @@ const GraphAction* pick_failure(const Graph& g, const std::string& name) {
 // Returns "" when it does, else why not.
 std::string reaction(const sch::Cluster& after, const GraphAction& failed) {
   const sch::Resource* r = nullptr;
+  const std::string id = failed.rsc_long_id.empty() ? failed.rsc_id : failed.rsc_long_id;  // a clone instance
   for (auto& x : after.all_resources)
-    if (x->id == failed.rsc_id) r = x.get();
+    if (x->id == id) r = x.get();
   const sch::Node* n = nullptr;
   for (auto& x : after.nodes)
     if (x->uname == failed.on_node) n = x.get();
