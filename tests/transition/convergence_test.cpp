@@ -306,7 +306,14 @@ RC_GTEST_PROP(TransitionConvergence, GeneratedCibsConverge, ()) {
   RC_CLASSIFY(r.run.dispatched > 0, "with actions");
   RC_ASSERT(r.run.order_violations.empty());
   RC_ASSERT(r.run.outcome.outcome == Outcome::complete);
-  if (!r.remaining.empty()) RC_FAIL("not converged: " + join(r.remaining) + "\n" + cib);
+  if (r.remaining.empty()) return;
+  // Pacemaker too may need a second transition (a dependent that started
+  // pulls its primary over); that is its behaviour, not a recording error.
+  if (auto next = pacemaker_next(r.run.cib_after, "generated"); next && !next->empty()) {
+    RC_TAG("pacemaker 2.1.5 also acts again");
+    return;
+  }
+  RC_FAIL("not converged: " + join(r.remaining) + "\n" + cib);
 }
 
 RC_GTEST_PROP(TransitionConvergence, GeneratedCibsReactToAFailure, ()) {
