@@ -2,9 +2,11 @@
 // bold green, pseudo-actions with orange labels, required-but-unrunnable
 // actions dashed red; edges bold between actions in the graph) and as
 // pacemaker's transition_graph XML.
+#include <cctype>
 #include <map>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/unpack.hpp"
 #include "stack/scheduler/scheduler.hpp"
 
 namespace halab::scheduler {
@@ -79,15 +81,70 @@ std::string graph_xml(const Cluster& c) {
     if (!with_body) return s + "/>";
     s += ">\n";
     if (a->kind == ActionKind::Resource && a->rsc) {
-      s += "          <primitive id=\"" + esc(a->rsc->id) + "\" class=\"" + esc(a->rsc->cls) + "\"";
+      // The executor knows a clone instance by the name of its history on
+      // the node (anonymous clones: the configured id), as pacemaker writes it.
+      std::string history_id = a->rsc->id;
+      if (const Resource* clone = a->rsc->clone_parent()) {
+        if (!a->rsc->clone_name.empty()) history_id = a->rsc->clone_name;
+        else if (!clone->clone.unique && !a->rsc->base_id.empty()) history_id = a->rsc->base_id;
+      }
+      s += "          <primitive id=\"" + esc(history_id) + "\"";
+      if (history_id != a->rsc->id) s += " long-id=\"" + esc(a->rsc->id) + "\"";
+      s += " class=\"" + esc(a->rsc->cls) + "\"";
       if (!a->rsc->provider.empty()) s += " provider=\"" + esc(a->rsc->provider) + "\"";
       s += " type=\"" + esc(a->rsc->type) + "\"/>\n";
     }
-    s += "          <attributes CRM_meta_interval=\"" + std::to_string(a->interval_ms) + "\"";
-    if (a->kind == ActionKind::Fence) s += " CRM_meta_stonith_action=\"" + esc(a->fence_type) + "\"";
+    // Attributes as pacemaker writes them (sorted by name): the action's
+    // CRM_meta_*, the agent's parameters, the feature set. The controller
+    // passes them to the agent and digests the parameters (op-digest).
+    std::map<std::string, std::string> attrs;
+    attrs["CRM_meta_interval"] = std::to_string(a->interval_ms);
+    if (a->node) {
+      attrs["CRM_meta_on_node"] = a->node->uname;
+      attrs["CRM_meta_on_node_uuid"] = a->node->id;
+    }
+    if (a->kind == ActionKind::Fence) attrs["CRM_meta_stonith_action"] = a->fence_type;
     if (a->kind == ActionKind::Resource && a->task == "monitor" && a->interval_ms == 0)
-      s += " CRM_meta_op_target_rc=\"7\"";
-    s += "/>\n        </" + tag + ">";
+      attrs["CRM_meta_op_target_rc"] = "7";
+    if (a->kind == ActionKind::Resource && a->rsc) {
+      long timeout_ms = 0;
+      for (const auto& op : a->rsc->ops)
+        if (op.name == a->task && op.interval_ms == a->interval_ms && op.timeout_ms > 0) timeout_ms = op.timeout_ms;
+      if (timeout_ms == 0) {
+        auto it = c.options.op_defaults.find("timeout");
+        if (it != c.options.op_defaults.end()) timeout_ms = parse_interval_ms(it->second);
+      }
+      attrs["CRM_meta_timeout"] = std::to_string(timeout_ms > 0 ? timeout_ms : 20000);
+      if (a->interval_ms > 0) attrs["CRM_meta_name"] = a->task;
+      // A monitor of the Promoted role expects "running, promoted".
+      for (const auto& op : a->rsc->ops)
+        if (a->task == "monitor" && a->interval_ms > 0 && op.name == "monitor" && op.interval_ms == a->interval_ms &&
+            op.role == Role::Promoted) {
+          attrs["CRM_meta_op_target_rc"] = "8";
+          attrs["CRM_meta_role"] = "Promoted";
+        }
+      if (a->task == "cancel") attrs["CRM_meta_operation"] = "monitor";  // halab cancels only monitors
+      auto per_node = a->node ? a->rsc->params_on.find(a->node->index) : a->rsc->params_on.end();
+      for (const auto& [k, v] : per_node != a->rsc->params_on.end() ? per_node->second : a->rsc->params)
+        attrs.emplace(k, v);
+    }
+    attrs["crm_feature_set"] = "3.16.1";
+    // A name that cannot be an XML attribute (heartbeat-class "1", "2", ...)
+    // goes in a <param> child, as pacemaker writes it.
+    auto xml_name = [](const std::string& k) {
+      if (k.empty() || !(std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_')) return false;
+      for (char ch : k)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.')) return false;
+      return true;
+    };
+    std::string params;
+    s += "          <attributes";
+    for (const auto& [k, v] : attrs) {
+      if (xml_name(k)) s += " " + k + "=\"" + esc(v) + "\"";
+      else params += "            <param name=\"" + esc(k) + "\" value=\"" + esc(v) + "\"/>\n";
+    }
+    s += params.empty() ? "/>\n" : ">\n" + params + "          </attributes>\n";
+    s += "        </" + tag + ">";
     return s;
   };
   std::string out =

@@ -53,6 +53,7 @@ struct OpConfig {
   Role role = Role::Unknown;
   std::string on_fail;
   bool enabled = true;
+  long timeout_ms = 0;  // 0: not set on the op
 };
 
 enum class Variant { Primitive, Group, Clone };
@@ -89,6 +90,8 @@ struct Resource {
   std::string cls, provider, type;
   std::string template_id;  // the <template> it was built from, if any
   std::map<std::string, std::string> meta;
+  std::map<std::string, std::string> params;  // instance_attributes: the agent's parameters, in the graph
+  std::map<int, std::map<std::string, std::string>> params_on;  // per node, when rules choose them
   int priority = 0;
   int stickiness = 0;
   int migration_threshold = kInfinity;

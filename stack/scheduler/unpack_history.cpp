@@ -163,6 +163,12 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         }
         ++counted;
         if (ok) {
+          // Like pacemaker's clear_past_failure: a completed start, stop,
+          // promote or migrate_from ends a recoverable failure's effect.
+          const bool clears = op.task == "start" || op.task == "stop" || op.task == "promote" ||
+                              op.task == "migrate_from";
+          if (clears && (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart))
+            on_fail = OnFail::Ignore;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
             role = Role::Stopped;

@@ -3,6 +3,7 @@
 // Clones and promotable clones are unpacked in clone_unpack.cpp; bundles are
 // not supported yet: they are reported as warnings and left out.
 #include <algorithm>
+#include <initializer_list>
 
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -54,6 +55,7 @@ void unpack_ops(Resource& r, const XmlElement& xml) {
     if (oc.interval_ms < 0) oc.interval_ms = 0;
     oc.role = parse_role(op.attr_or("role", ""));
     oc.on_fail = op.attr_or("on-fail", "");
+    oc.timeout_ms = std::max(0L, long(parse_interval_ms(op.attr_or("timeout", "0"))));
     std::map<std::string, std::string> meta;
     unpack_nvpair_sets(op, "meta_attributes", meta, nullptr);
     if (oc.on_fail.empty() && meta.count("on-fail")) oc.on_fail = meta["on-fail"];
@@ -86,6 +88,29 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
   ctx.now = c.now;
   unpack_nvpair_sets(xml, "meta_attributes", r->meta, &ctx);
   if (tmpl) unpack_nvpair_sets(tmpl, "meta_attributes", r->meta, &ctx);
+  // The agent's parameters (pacemaker skips nvpairs without a value); with
+  // rules (per-node values), evaluated for each node.
+  auto params_for = [&](const Node* n) {
+    RuleContext pctx = ctx;
+    pctx.node = n;
+    std::map<std::string, std::string> out;
+    for (const XmlElement* owner : std::initializer_list<const XmlElement*>{&xml, &tmpl}) {
+      if (!*owner) continue;
+      for (const auto& set : owner->children("instance_attributes")) {
+        if (auto rule = set.first_child("rule"); rule && !evaluate_rule(rule, pctx)) continue;
+        for (const auto& nv : set.children("nvpair"))
+          if (auto name = nv.attr("name"), value = nv.attr("value"); name && value) out.emplace(*name, *value);
+      }
+    }
+    return out;
+  };
+  r->params = params_for(nullptr);
+  bool per_node = false;
+  for (const XmlElement* owner : std::initializer_list<const XmlElement*>{&xml, &tmpl})
+    if (*owner)
+      for (const auto& set : owner->children("instance_attributes")) per_node = per_node || set.first_child("rule");
+  if (per_node)
+    for (auto& n : c.nodes) r->params_on[n->index] = params_for(n.get());
   if (parent)
     for (auto& [k, v] : parent->meta)
       if (!r->meta.count(k)) r->meta[k] = v;
