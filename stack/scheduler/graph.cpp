@@ -80,8 +80,12 @@ void update_actions(Cluster& c) {
     work.pop_back();
     queued[size_t(then->id)] = 0;
     const bool then_opt = then->optional, then_run = then->runnable;
-    for (size_t i = then->before.size(); i-- > 0;) {
+    // Direct orderings first (latest first), then those reaching a group
+    // member through its group.
+    for (size_t k = 2 * then->before.size(); k-- > 0;) {
+      const size_t i = k % then->before.size();
       auto [first, flags] = then->before[i];
+      if (((flags & kOrderViaGroup) != 0) != (k < then->before.size())) continue;
       const bool f_opt = first->optional, f_run = first->runnable;
       update_edge(first, then, flags);
       if (first->optional != f_opt || first->runnable != f_run) {

@@ -136,6 +136,9 @@ enum OrderFlag : uint32_t {
   kOrderOneOrMore = 1u << 7,
   kOrderPseudoLeft = 1u << 8,
   kOrderAsymmetrical = 1u << 9,
+  // An ordering with a group as 'then', applied to a member: pacemaker
+  // updates members through the group's action, after direct orderings.
+  kOrderViaGroup = 1u << 10,
 };
 
 enum class ActionKind { Resource, Pseudo, Fence, Shutdown, ClearFailcount };

@@ -85,7 +85,8 @@ void apply_orderings(Cluster& c) {
         bool exists = false;
         for (auto& [a, fl] : f->after)
           if (a == t) exists = true;
-        if (!exists) c.order(f, t, o.flags);
+        const bool via_group = o.then_rsc->is_group() && t->rsc != o.then_rsc;
+        if (!exists) c.order(f, t, o.flags | (via_group ? kOrderViaGroup : 0));
       }
   }
 }
