@@ -40,6 +40,7 @@ struct Node {
   std::map<std::string, std::string> attrs;  // #uname, #id, config and transient attributes
   int num_resources = 0;                     // assigned so far (tie-break)
   std::vector<Resource*> running;
+  std::map<std::string, int> utilization;  // remaining capacity (placement-strategy)
 
   // pacemaker's "can run resources": online and in no state that forbids it.
   bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }
@@ -105,6 +106,7 @@ struct Resource {
   std::vector<Colocation*> this_with;  // colocations where this is the dependent
   std::vector<Colocation*> with_this;  // colocations where this is the primary
   std::vector<OpConfig> ops;
+  std::map<std::string, int> utilization;  // what it needs of a node's capacity
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures

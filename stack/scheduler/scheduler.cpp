@@ -9,6 +9,7 @@
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
+#include "stack/scheduler/utilization.hpp"
 
 namespace halab::scheduler {
 
@@ -49,6 +50,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   for (size_t i = 0; i < c->nodes.size(); ++i) c->nodes[i]->index = int(i);
   unpack_node_states(*c, cib);
   unpack_resources(*c, cib);
+  unpack_utilization(*c, cib);
   unpack_history(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
@@ -67,6 +69,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   create_actions(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
+  create_utilization_orderings(*c);
   propagate_flags(*c);
   return c;
 }
