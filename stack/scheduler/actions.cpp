@@ -1,6 +1,7 @@
 // Actions for primitives and groups: stops, starts, recurring monitors and
 // probes, with whether each is required and can run.
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/migration.hpp"
 
 namespace halab::scheduler {
 
@@ -84,6 +85,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
+    create_migration_actions(c, r, start, stops);
     for (const auto& op : r->ops) {
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -69,6 +70,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   create_actions(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
+  order_migration_equivalents(*c);
   create_utilization_orderings(*c);
   propagate_flags(*c);
   return c;
