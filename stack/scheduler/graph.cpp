@@ -1,6 +1,7 @@
 // Propagation of "required" and "runnable" along orderings to a fixpoint,
 // and the order in which a transition's actions can be executed.
 #include <algorithm>
+#include <cstdlib>
 #include <queue>
 
 #include "stack/scheduler/actions.hpp"
@@ -106,7 +107,55 @@ void update_actions(Cluster& c) {
 
 }  // namespace
 
-void propagate_flags(Cluster& c) { update_actions(c); }
+// pacemaker's update_action itself: depth-first, in its order. An action
+// applies the orderings into it (latest first; those reaching a group
+// member through its group last); a changed 'first' re-runs the actions
+// after it and itself; a changed action re-runs itself and the actions
+// after it (latest first). The outer loop visits the newest action first,
+// as pacemaker's prepended action list does. Flags only ever clear, so the
+// recursion ends.
+void update_recursive(Action* then) {
+  const bool then_opt = then->optional, then_run = then->runnable;
+  bool members_changed = false;
+  for (size_t i = then->before.size(); i-- > 0;) {
+    auto [first, flags] = then->before[i];
+    if (flags & kOrderViaGroup) continue;  // applied with the group's action
+    const bool f_opt = first->optional, f_run = first->runnable;
+    update_edge(first, then, flags);
+    if (then->rsc && then->rsc->is_group()) {
+      // pacemaker updates the members' same actions through the group's.
+      for (Resource* member : then->rsc->children)
+        for (auto& [m, fl] : first->after) {
+          if (!(fl & kOrderViaGroup) || m->rsc != member || m->task != then->task) continue;
+          const bool m_opt = m->optional, m_run = m->runnable;
+          update_edge(first, m, fl);
+          if (m->optional != m_opt || m->runnable != m_run) members_changed = true;
+        }
+    }
+    if (first->optional != f_opt || first->runnable != f_run) {
+      for (size_t j = first->after.size(); j-- > 0;) update_recursive(first->after[j].first);
+      update_recursive(first);
+    }
+  }
+  if (then->requires_any && then->runnable) {
+    bool any = false;
+    for (auto& [first, flags] : then->before)
+      if ((flags & kOrderOneOrMore) && first->runnable) any = true;
+    if (!any) then->runnable = false;
+  }
+  if (then->optional != then_opt || then->runnable != then_run || members_changed) {
+    update_recursive(then);
+    for (size_t j = then->after.size(); j-- > 0;) update_recursive(then->after[j].first);
+  }
+}
+
+void propagate_flags(Cluster& c) {
+  if (std::getenv("HALAB_WORKLIST")) {
+    update_actions(c);
+    return;
+  }
+  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+}
 
 std::vector<Action*> graph_order(const Cluster& c) {
   std::vector<int> indegree(c.actions.size(), 0);
