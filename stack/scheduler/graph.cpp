@@ -1,7 +1,6 @@
 // Propagation of "required" and "runnable" along orderings to a fixpoint,
 // and the order in which a transition's actions can be executed.
 #include <algorithm>
-#include <cstdlib>
 #include <queue>
 
 #include "stack/scheduler/actions.hpp"
@@ -63,57 +62,14 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   }
 }
 
-// pacemaker's update_action, as a worklist: an action applies the orderings
-// into it (latest first); whatever changes queues the actions after it (and
-// a changed 'first' itself). Each flag only ever clears, so this ends.
-void update_actions(Cluster& c) {
-  std::vector<Action*> work;
-  std::vector<char> queued(c.actions.size(), 0);
-  auto push = [&](Action* a) {
-    if (!queued[size_t(a->id)]) {
-      queued[size_t(a->id)] = 1;
-      work.push_back(a);
-    }
-  };
-  for (size_t i = c.actions.size(); i-- > 0;) push(c.actions[i].get());
-  while (!work.empty()) {
-    Action* then = work.back();
-    work.pop_back();
-    queued[size_t(then->id)] = 0;
-    const bool then_opt = then->optional, then_run = then->runnable;
-    // Direct orderings first (latest first), then those reaching a group
-    // member through its group.
-    for (size_t k = 2 * then->before.size(); k-- > 0;) {
-      const size_t i = k % then->before.size();
-      auto [first, flags] = then->before[i];
-      if (((flags & kOrderViaGroup) != 0) != (k < then->before.size())) continue;
-      const bool f_opt = first->optional, f_run = first->runnable;
-      update_edge(first, then, flags);
-      if (first->optional != f_opt || first->runnable != f_run) {
-        push(first);
-        for (auto& [next, fl] : first->after) push(next);
-      }
-    }
-    if (then->requires_any && then->runnable) {
-      bool any = false;
-      for (auto& [first, flags] : then->before)
-        if ((flags & kOrderOneOrMore) && first->runnable) any = true;
-      if (!any) then->runnable = false;
-    }
-    if (then->optional != then_opt || then->runnable != then_run)
-      for (auto& [next, fl] : then->after) push(next);
-  }
-}
-
 }  // namespace
 
-// pacemaker's update_action itself: depth-first, in its order. An action
-// applies the orderings into it (latest first; those reaching a group
-// member through its group last); a changed 'first' re-runs the actions
-// after it and itself; a changed action re-runs itself and the actions
-// after it (latest first). The outer loop visits the newest action first,
-// as pacemaker's prepended action list does. Flags only ever clear, so the
-// recursion ends.
+// pacemaker's update_action itself, depth-first: an action applies the
+// orderings into it (latest first; an ordering into a group also updates
+// the members' same actions, through the group's action); a changed 'first'
+// re-runs the actions after it and itself; a changed action re-runs itself
+// and the actions after it (latest first). The outer loop visits actions
+// oldest first. Flags only ever clear, so the recursion ends.
 void update_recursive(Action* then) {
   const bool then_opt = then->optional, then_run = then->runnable;
   bool members_changed = false;
@@ -150,10 +106,6 @@ void update_recursive(Action* then) {
 }
 
 void propagate_flags(Cluster& c) {
-  if (std::getenv("HALAB_WORKLIST")) {
-    update_actions(c);
-    return;
-  }
   for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
 }
 

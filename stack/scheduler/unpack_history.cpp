@@ -161,6 +161,14 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         ++counted;
+        bool pretended = false;
+        // on-fail=ignore: pacemaker pretends the failed operation succeeded
+        // (the failure is still counted for display, never for recovery).
+        if (!ok && op.rc != 5 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Ignore) {
+          ignored_failures++;
+          ok = true;
+          pretended = true;
+        }
         if (ok) {
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
@@ -172,10 +180,11 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           else if (op.task == "demote") role = Role::Unpromoted;
           else if (op.task == "migrate_to") role = Role::Started;
           else if (op.task == "monitor") {
-            if (op.rc == 7) role = Role::Stopped;
-            else if (op.rc == 8) role = Role::Promoted;
+            const int rc = pretended ? target : op.rc;
+            if (rc == 7) role = Role::Stopped;
+            else if (rc == 8) role = Role::Promoted;
             else if (role == Role::Stopped || role == Role::Unknown) role = Role::Started;
-            if (op.interval_ms > 0 && op.rc != 7) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
+            if (op.interval_ms > 0 && rc != 7) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
           }
           continue;
         }
