@@ -68,7 +68,7 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
 // orderings into it (latest first; an ordering into a group also updates
 // the members' same actions, through the group's action); a changed 'first'
 // re-runs the actions after it and itself; a changed action re-runs itself
-// and the actions after it (latest first). The outer loop visits actions
+// and the actions after it (latest first), never a member through its group. The outer loop visits actions
 // oldest first. Flags only ever clear, so the recursion ends.
 void update_recursive(Action* then) {
   const bool then_opt = then->optional, then_run = then->runnable;
@@ -89,7 +89,8 @@ void update_recursive(Action* then) {
         }
     }
     if (first->optional != f_opt || first->runnable != f_run) {
-      for (size_t j = first->after.size(); j-- > 0;) update_recursive(first->after[j].first);
+      for (size_t j = first->after.size(); j-- > 0;)
+        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(first->after[j].first);
       update_recursive(first);
     }
   }
@@ -101,7 +102,8 @@ void update_recursive(Action* then) {
   }
   if (then->optional != then_opt || then->runnable != then_run || members_changed) {
     update_recursive(then);
-    for (size_t j = then->after.size(); j-- > 0;) update_recursive(then->after[j].first);
+    for (size_t j = then->after.size(); j-- > 0;)
+      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(then->after[j].first);
   }
 }
 
