@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/health.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
@@ -55,6 +56,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   unpack_history(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
+  apply_node_health(*c, cib);
   return c;
 }
 
