@@ -164,7 +164,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         bool pretended = false;
         // on-fail=ignore: pacemaker pretends the failed operation succeeded
         // (the failure is still counted for display, never for recovery).
-        if (!ok && op.rc != 5 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Ignore) {
+        if (!ok && op.status != 7 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Ignore) {
           ignored_failures++;
           ok = true;
           pretended = true;
@@ -190,6 +190,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         }
         // A failure.
         OnFail f = on_fail_for(c, *r, op.task, op.interval_ms);
+        // A missing agent is a hard failure whatever on-fail says.
+        if (op.status == 7 && f == OnFail::Ignore) f = OnFail::Restart;
         if (f == OnFail::Ignore) ignored_failures++;
         else counted_failures++;
         if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
