@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "stack/scheduler/placement.hpp"
+#include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/utilization.hpp"
 
 namespace halab::scheduler {
@@ -130,6 +131,12 @@ void assign_all(Cluster& c) {
   std::vector<Resource*> order = c.resources;
   std::stable_sort(order.begin(), order.end(), [](const Resource* a, const Resource* b) { return a->priority > b->priority; });
   sort_for_strategy(c, order);
+  // Remote connections first: their nodes' availability depends on them.
+  for (Resource* r : order)
+    if (is_remote_connection(*r)) {
+      assign_resource(c, r);
+      after_connection_assigned(c, r);
+    }
   for (Resource* r : order) assign_resource(c, r);
 }
 

@@ -41,6 +41,8 @@ struct Node {
   int num_resources = 0;                     // assigned so far (tie-break)
   std::vector<Resource*> running;
   std::map<std::string, int> utilization;  // remaining capacity (placement-strategy)
+  bool remote = false;                     // a Pacemaker Remote node
+  Resource* remote_rsc = nullptr;          // its connection resource
 
   // pacemaker's "can run resources": online and in no state that forbids it.
   bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }
@@ -107,6 +109,7 @@ struct Resource {
   std::vector<Colocation*> with_this;  // colocations where this is the primary
   std::vector<OpConfig> ops;
   std::map<std::string, int> utilization;  // what it needs of a node's capacity
+  Node* remote_node = nullptr;              // the node this connection resource stands for
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/unpack.hpp"
 
 namespace halab::scheduler {
@@ -86,12 +87,17 @@ bool feature_set_at_least(const std::string& v, int major, int minor, int patch)
 }  // namespace
 
 void unpack_history(Cluster& c, const XmlElement& cib) {
+  // Cluster nodes first; remote nodes once their connections' state is
+  // known, and only while they are up.
+  for (int pass = 0; pass < 2; ++pass) {
+  if (pass == 1) determine_remote_online(c);
   for (const auto& state : cib.first_child("status").children("node_state")) {
     Node* n = nullptr;
     const auto id = state.attr_or("id", "");
     for (auto& cand : c.nodes)
       if (cand->id == id) n = cand.get();
     if (!n) continue;
+    if (n->remote != (pass == 1) || (n->remote && !n->online)) continue;
     // Offline nodes run nothing, unless fencing will be needed to be sure.
     if (!n->online && !c.options.stonith_enabled) continue;
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
@@ -255,6 +261,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         }
       }
     }
+  }
   }
   // multiple-active=block: a resource active on several nodes is left alone.
   for (auto& r : c.all_resources) {
