@@ -9,6 +9,7 @@
 #include "stack/scheduler/health.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/remote.hpp"
+#include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -80,6 +81,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   order_remote_actions(*c);
   create_utilization_orderings(*c);
   propagate_flags(*c);
+  create_clone_notifications(*c);
   return c;
 }
 
