@@ -14,7 +14,7 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (!n->online || n->unclean || n->pending || n->maintenance) return false;
   if (r->orphan) return false;
   // Connections and fence devices are never probed on remote nodes.
-  if (n->remote && (r->is_fence_device() || r->remote_node)) return false;
+  if (n->remote && (r->is_fence_device() || r->remote_node || r->meta.count("remote-node"))) return false;
   if (!c.options.enable_startup_probes) return false;
   if (r->probed_on.count(n->index)) return false;
   for (const LocationConstraint* lcp : c.discovery_limits) {

@@ -41,7 +41,8 @@ struct Node {
   int num_resources = 0;                     // assigned so far (tie-break)
   std::vector<Resource*> running;
   std::map<std::string, int> utilization;  // remaining capacity (placement-strategy)
-  bool remote = false;                     // a Pacemaker Remote node
+  bool remote = false;                     // a Pacemaker Remote node (or a guest node)
+  bool guest = false;                      // a guest node (runs inside a container resource)
   Resource* remote_rsc = nullptr;          // its connection resource
 
   // pacemaker's "can run resources": online and in no state that forbids it.
@@ -121,6 +122,7 @@ struct Resource {
   std::vector<OpConfig> ops;
   std::map<std::string, int> utilization;  // what it needs of a node's capacity
   Node* remote_node = nullptr;              // the node this connection resource stands for
+  Resource* container = nullptr;            // a guest node's connection: the resource it runs in
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures

@@ -53,6 +53,11 @@ void scan_primitives(Cluster& c, const XmlElement& parent) {
         const std::string id = x.attr_or("id", "");
         make_remote_node(c, id, id);
       }
+      // A guest node: the resource with meta remote-node=NAME runs it.
+      std::map<std::string, std::string> meta;
+      unpack_nvpair_sets(x, "meta_attributes", meta, nullptr);
+      auto it = meta.find("remote-node");
+      if (it != meta.end() && !it->second.empty()) make_remote_node(c, it->second, it->second)->guest = true;
     } else if (tag == "group") {
       scan_primitives(c, x);
     }
@@ -83,14 +88,55 @@ void add_remote_nodes(Cluster& c, const XmlElement& cib) {
 }
 
 void link_remote_connections(Cluster& c) {
+  // Guest nodes get a connection resource of their own, placed with and
+  // started after the resource that runs them.
+  std::vector<Resource*> containers;
+  for (auto& r : c.all_resources) {
+    auto it = r->meta.find("remote-node");
+    if (it != r->meta.end() && !it->second.empty() && !r->is_group()) containers.push_back(r.get());
+  }
+  for (Resource* container : containers) {
+    const std::string name = container->meta["remote-node"];
+    if (c.find_resource(name)) continue;
+    auto conn = std::make_unique<Resource>();
+    conn->id = name;
+    conn->cls = "ocf";
+    conn->provider = "pacemaker";
+    conn->type = "remote";
+    conn->container = container;
+    conn->stickiness = container->stickiness;
+    conn->meta["allow-migrate"] = "false";
+    OpConfig mon;
+    mon.id = name + "-monitor-interval-30s";
+    mon.name = "monitor";
+    mon.interval_ms = 30000;
+    conn->ops.push_back(mon);
+    Resource* raw = conn.get();
+    c.all_resources.push_back(std::move(conn));
+    c.resources.push_back(raw);
+    auto col = std::make_unique<Colocation>();
+    col->id = "child-" + name;
+    col->dependent = raw;
+    col->primary = container;
+    col->score = kInfinity;
+    raw->this_with.push_back(col.get());
+    container->with_this.push_back(col.get());
+    c.colocations.push_back(std::move(col));
+    OrderConstraint start{"resource-with-container-" + name, container, "start", raw, "start",
+                          kOrderImpliesThen | kOrderRunnableLeft};
+    OrderConstraint stop{"resource-with-container-" + name + "-stop", raw, "stop", container, "stop",
+                         kOrderImpliesFirst};
+    c.orders.push_back(start);
+    c.orders.push_back(stop);
+  }
   for (auto& r : c.all_resources) {
     if (!is_remote_connection(*r)) continue;
     Node* n = find_by_id_or_name(c, r->id);
     if (!n || !n->remote) continue;
     r->remote_node = n;
     n->remote_rsc = r.get();
-    // Connections may migrate unless told otherwise.
-    r->meta.emplace("allow-migrate", "true");
+    // Remote connections may migrate unless told otherwise.
+    if (!r->container) r->meta.emplace("allow-migrate", "true");
   }
 }
 
@@ -99,6 +145,8 @@ void determine_remote_online(Cluster& c) {
     if (!n->remote) continue;
     const Resource* conn = n->remote_rsc;
     n->online = conn && conn->role == Role::Started && !conn->failed;
+    if (conn && conn->container && (conn->container->role == Role::Stopped || conn->container->failed))
+      n->online = false;
     if (is_true(n->attr("standby"))) n->standby = true;
     if (is_true(n->attr("maintenance"))) n->maintenance = true;
   }
@@ -106,7 +154,7 @@ void determine_remote_online(Cluster& c) {
 
 void ban_connections_from_remote_nodes(Cluster& c) {
   for (auto& r : c.all_resources) {
-    if (!is_remote_connection(*r) && !r->is_fence_device()) continue;
+    if (!is_remote_connection(*r) && !r->is_fence_device() && !r->meta.count("remote-node")) continue;
     for (auto& n : c.nodes)
       if (n->remote) r->allowed[n->index] = -kInfinity;
   }
