@@ -177,12 +177,15 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           pretended = true;
         }
         if (ok) {
+          // A completed start, stop, promote or migrate_from clears earlier
+          // failures whose policy was a restart, block or ignore.
+          if (op.task == "start" || op.task == "stop" || op.task == "promote" || op.task == "migrate_from")
+            if (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart)
+              on_fail = OnFail::Ignore;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
             role = Role::Stopped;
             monitors.clear();
-            if (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart)
-              on_fail = OnFail::Ignore;
           } else if (op.task == "promote") role = Role::Promoted;
           else if (op.task == "demote") role = Role::Unpromoted;
           else if (op.task == "migrate_to") role = Role::Started;
