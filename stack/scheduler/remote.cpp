@@ -105,7 +105,9 @@ void link_remote_connections(Cluster& c) {
     conn->type = "remote";
     conn->container = container;
     conn->stickiness = container->stickiness;
-    conn->meta["allow-migrate"] = "false";
+    // It migrates when its container does.
+    auto am = container->meta.find("allow-migrate");
+    conn->meta["allow-migrate"] = am == container->meta.end() ? "false" : am->second;
     OpConfig mon;
     mon.id = name + "-monitor-interval-30s";
     mon.name = "monitor";
@@ -153,6 +155,12 @@ void determine_remote_online(Cluster& c) {
 }
 
 void ban_connections_from_remote_nodes(Cluster& c) {
+  // A guest's connection may go wherever its container goes (even in an
+  // asymmetric cluster); the colocation with the container decides.
+  for (auto& r : c.all_resources)
+    if (r->container)
+      for (auto& n : c.nodes)
+        if (!n->remote) r->allowed.emplace(n->index, 0);
   for (auto& r : c.all_resources) {
     if (!is_remote_connection(*r) && !r->is_fence_device() && !r->meta.count("remote-node")) continue;
     for (auto& n : c.nodes)
