@@ -15,6 +15,8 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (r->orphan) return false;
   // Connections and fence devices are never probed on remote nodes.
   if (n->remote && (r->is_fence_device() || r->remote_node || r->meta.count("remote-node"))) return false;
+  // What runs inside a container is known through the container.
+  if (r->container && !r->remote_node) return false;
   // Nothing is probed on a guest node whose container is not running yet.
   if (n->guest && n->remote_rsc && n->remote_rsc->container && n->remote_rsc->container->running_on.empty())
     return false;

@@ -10,6 +10,7 @@
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/clone.hpp"
+#include "stack/scheduler/container.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -57,6 +58,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   unpack_resources(*c, cib);
   unpack_utilization(*c, cib);
   link_remote_connections(*c);
+  link_containers(*c);
   unpack_history(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
@@ -75,6 +77,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
+  restart_containers_of_failed_fillers(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
   order_migration_equivalents(*c);
