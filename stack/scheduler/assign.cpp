@@ -72,6 +72,7 @@ Node* assign_primitive(Cluster& c, Resource* r) {
                               kMergeRollback);
   }
   Node* prefer = ban_insufficient_capacity(c, r);
+  if (!prefer) prefer = r->prefer_node;
   r->assign_scores = r->allowed;
   Role target = r->target_role;
   if (r->parent && r->parent->target_role != Role::Unknown && target == Role::Unknown) target = r->parent->target_role;
