@@ -110,6 +110,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }
+  create_dangling_stops(c, r);
   for (auto [ni, interval] : r->cancels)
     c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
   for (int ni : r->expired_on) {

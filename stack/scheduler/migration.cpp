@@ -58,6 +58,15 @@ void order_migration_equivalents(Cluster& c) {
   }
 }
 
+void create_dangling_stops(Cluster& c, Resource* r) {
+  for (Node* n : r->dangling_on) {
+    Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, false);
+    if (!r->managed) stop->runnable = false;
+    for (Action* a : r->actions)
+      if (a->task == "start" && a != stop) c.order(stop, a, kOrderOptional);
+  }
+}
+
 Action* runnable_migration(const Resource* r) {
   if (!r->assigned || !r->current_node()) return nullptr;
   for (Action* a : r->actions)

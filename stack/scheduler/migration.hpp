@@ -16,6 +16,9 @@ void create_migration_actions(Cluster& c, Resource* r, Action* start, const std:
 // Orderings between resources, restated for their migrations ("A start
 // then B start" also holds B's migrate_to back), after apply_orderings.
 void order_migration_equivalents(Cluster& c);
+// Stops on the sources of completed migrations (pacemaker's dangling
+// migrations); they are no summary change.
+void create_dangling_stops(Cluster& c, Resource* r);
 // The migrate_from that makes a move a "Migrate" in the Transition Summary.
 Action* runnable_migration(const Resource* r);
 

@@ -123,6 +123,7 @@ struct Resource {
   std::map<std::string, int> utilization;  // what it needs of a node's capacity
   Node* remote_node = nullptr;              // the node this connection resource stands for
   Resource* container = nullptr;            // a guest node's connection: the resource it runs in
+  std::vector<Node*> dangling_on;          // sources of migrations that completed elsewhere: to stop
   Node* prefer_node = nullptr;              // while being placed: the node to take if it is as good as the best
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 #include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -18,6 +19,7 @@ struct HistOp {
   long interval_ms = 0;
   int rc = 0, status = 0, target = 0, call_id = 0;
   long long last_rc_change = 0;
+  std::string migrate_target;
 };
 
 int target_rc_of(const std::string& key) {
@@ -87,6 +89,11 @@ bool feature_set_at_least(const std::string& v, int major, int minor, int patch)
 }  // namespace
 
 void unpack_history(Cluster& c, const XmlElement& cib) {
+  // Migrations: (resource, source, target name) whose last operation on the
+  // source is a completed migrate_to, and (resource, node) pairs with a
+  // migrate_from result.
+  std::vector<std::tuple<Resource*, Node*, std::string>> migrated_away;
+  std::set<std::pair<Resource*, std::string>> migrate_from_seen;
   // Cluster nodes first; remote nodes once their connections' state is
   // known, and only while they are up.
   for (int pass = 0; pass < 2; ++pass) {
@@ -119,6 +126,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         op.call_id = std::atoi(x.attr_or("call-id", "0").c_str());
         op.target = target_rc_of(x.attr_or("transition-key", ""));
         op.last_rc_change = std::atoll(x.attr_or("last-rc-change", x.attr_or("last-run", "0")).c_str());
+        op.migrate_target = x.attr_or("migrate_target", "");
         ops.push_back(op);
       }
       std::stable_sort(ops.begin(), ops.end(), [](const HistOp& a, const HistOp& b) {
@@ -242,6 +250,13 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // migration-threshold.
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
+      for (const auto& op : ops)
+        if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1) migrate_from_seen.insert({r, n->uname});
+      if (!ops.empty()) {
+        const HistOp& last = ops.back();
+        if (last.task == "migrate_to" && last.status == 0 && last.rc == last.target && !last.migrate_target.empty())
+          migrated_away.emplace_back(r, n, last.migrate_target);
+      }
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {
         if (on_fail != OnFail::Ignore) {
@@ -266,6 +281,18 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       }
     }
   }
+  }
+  // A migration that reached its target (migrate_from done there, whatever
+  // its result) leaves the source "dangling": not running there any more,
+  // but still to be stopped.
+  for (auto& [r, source, target] : migrated_away) {
+    if (!migrate_from_seen.count({r, target})) continue;
+    auto& on = r->running_on;
+    if (std::find(on.begin(), on.end(), source) == on.end()) continue;
+    on.erase(std::remove(on.begin(), on.end(), source), on.end());
+    auto& running = source->running;
+    running.erase(std::remove(running.begin(), running.end(), r), running.end());
+    r->dangling_on.push_back(source);
   }
   // multiple-active=block: a resource active on several nodes is left alone.
   for (auto& r : c.all_resources) {
