@@ -93,7 +93,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
   // source is a completed migrate_to, and (resource, node) pairs with a
   // migrate_from result.
   std::vector<std::tuple<Resource*, Node*, std::string>> migrated_away;
-  std::set<std::pair<Resource*, std::string>> migrate_from_seen;
+  std::map<std::pair<Resource*, std::string>, bool> migrate_from_seen;  // -> is the node's last operation
   // Cluster nodes first; remote nodes once their connections' state is
   // known, and only while they are up.
   for (int pass = 0; pass < 2; ++pass) {
@@ -251,7 +251,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
       for (const auto& op : ops)
-        if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1) migrate_from_seen.insert({r, n->uname});
+        if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1)
+          migrate_from_seen[{r, n->uname}] = &op == &ops.back();
       if (!ops.empty()) {
         const HistOp& last = ops.back();
         if (last.task == "migrate_to" && last.status == 0 && last.rc == last.target && !last.migrate_target.empty())
@@ -285,10 +286,21 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
   // A migration that reached its target (migrate_from done there, whatever
   // its result) leaves the source "dangling": not running there any more,
   // but still to be stopped.
+  // One that the target has moved on from (or that never reached a target
+  // that is now down) leaves the resource failed on the source.
   for (auto& [r, source, target] : migrated_away) {
-    if (!migrate_from_seen.count({r, target})) continue;
     auto& on = r->running_on;
     if (std::find(on.begin(), on.end(), source) == on.end()) continue;
+    auto seen = migrate_from_seen.find({r, target});
+    const Node* target_node = c.find_node(target);
+    const bool target_down = !target_node || !target_node->online;
+    if (seen == migrate_from_seen.end() || !seen->second) {
+      if (seen != migrate_from_seen.end() || target_down) {
+        if (!r->failed) r->failed_on.push_back(source);
+        r->failed = true;
+      }
+      continue;
+    }
     on.erase(std::remove(on.begin(), on.end(), source), on.end());
     auto& running = source->running;
     running.erase(std::remove(running.begin(), running.end(), r), running.end());
