@@ -1,6 +1,7 @@
 // Actions for primitives and groups: stops, starts, recurring monitors and
 // probes, with whether each is required and can run.
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/clone.hpp"
 
 namespace halab::scheduler {
@@ -12,6 +13,13 @@ void set_reason(Action* a, const std::string& reason, bool overwrite) {
 bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (!n->online || n->unclean || n->pending || n->maintenance) return false;
   if (r->orphan) return false;
+  // Connections and fence devices are never probed on remote nodes.
+  if (n->remote && (r->is_fence_device() || r->remote_node || r->meta.count("remote-node"))) return false;
+  // What runs inside a container is known through the container.
+  if (r->container && !r->remote_node) return false;
+  // Nothing is probed on a guest node whose container is not running yet.
+  if (n->guest && n->remote_rsc && n->remote_rsc->container && n->remote_rsc->container->running_on.empty())
+    return false;
   if (!c.options.enable_startup_probes) return false;
   if (r->probed_on.count(n->index)) return false;
   for (const LocationConstraint* lcp : c.discovery_limits) {
@@ -90,6 +98,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
+    create_migration_actions(c, r, start, stops);
     for (const auto& op : r->ops) {
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;
@@ -101,6 +110,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }
+  create_dangling_stops(c, r);
   for (auto [ni, interval] : r->cancels)
     c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
   for (int ni : r->expired_on) {

@@ -6,6 +6,8 @@
 
 #include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
+#include "stack/scheduler/remote.hpp"
+#include "stack/scheduler/utilization.hpp"
 
 namespace halab::scheduler {
 
@@ -13,15 +15,17 @@ bool node_available(const Cluster& c, int n) { return c.nodes[size_t(n)]->can_ru
 
 namespace {
 
-void set_assigned(Resource* r, Node* n) {
+void set_assigned(Cluster& c, Resource* r, Node* n) {
   r->assigned = n;
   r->provisional = false;
   if (n) n->num_resources++;
+  consume_capacity(c, r, n);
   if (r->next_role == Role::Unknown) r->next_role = n ? Role::Started : Role::Stopped;
 }
 
-Node* best_node(Cluster& c, Resource* r) {
+Node* best_node(Cluster& c, Resource* r, Node* prefer) {
   Node* current = r->current_node();
+  const std::string& strategy = c.options.placement_strategy;
   std::vector<std::pair<int, int>> nodes(r->allowed.begin(), r->allowed.end());
   auto score_of = [&](const std::pair<int, int>& p) { return node_available(c, p.first) ? p.second : -kInfinity; };
   std::sort(nodes.begin(), nodes.end(), [&](const auto& a, const auto& b) {
@@ -29,6 +33,11 @@ Node* best_node(Cluster& c, Resource* r) {
     if (sa != sb) return sa > sb;
     const Node* na = c.nodes[size_t(a.first)].get();
     const Node* nb = c.nodes[size_t(b.first)].get();
+    if (strategy == "minimal") return na->uname < nb->uname;
+    if (strategy == "balanced") {
+      const int cap = compare_node_capacities(*na, *nb);
+      if (cap != 0) return cap < 0;
+    }
     if (na->num_resources != nb->num_resources) return na->num_resources < nb->num_resources;
     if (current && (na == current) != (nb == current)) return na == current;
     return na->uname < nb->uname;
@@ -37,6 +46,10 @@ Node* best_node(Cluster& c, Resource* r) {
   const auto& best = nodes.front();
   if (!node_available(c, best.first) || best.second < 0) return nullptr;
   Node* chosen = c.nodes[size_t(best.first)].get();
+  if (prefer) {
+    auto it = r->allowed.find(prefer->index);
+    if (it != r->allowed.end() && it->second >= best.second && node_available(c, prefer->index)) return prefer;
+  }
   // A resource stays where it runs when that node is just as good.
   if (best.second > 0 && current && current->can_run()) {
     for (size_t i = 1; i < nodes.size() && nodes[i].second == best.second; ++i)
@@ -58,6 +71,8 @@ Node* assign_primitive(Cluster& c, Resource* r) {
     r->allowed = merge_scores(c, col->dependent, &r->allowed, col->node_attribute, double(col->score) / kInfinity,
                               kMergeRollback);
   }
+  Node* prefer = ban_insufficient_capacity(c, r);
+  if (!prefer) prefer = r->prefer_node;
   r->assign_scores = r->allowed;
   Role target = r->target_role;
   if (r->parent && r->parent->target_role != Role::Unknown && target == Role::Unknown) target = r->parent->target_role;
@@ -66,17 +81,18 @@ Node* assign_primitive(Cluster& c, Resource* r) {
     r->next_role = Role::Stopped;
     for (auto& [n, w] : r->allowed) w = -kInfinity;  // pacemaker bans it everywhere
     r->assign_scores = r->allowed;
-    set_assigned(r, nullptr);
+    set_assigned(c, r, nullptr);
   } else if (!r->managed) {
     r->next_role = r->role;
     Node* cur = r->current_node();
     r->assigned = cur;
     r->provisional = false;
     if (cur) cur->num_resources++;
+    consume_capacity(c, r, cur);
   } else if (c.options.stop_all_resources) {
-    set_assigned(r, nullptr);
+    set_assigned(c, r, nullptr);
   } else {
-    set_assigned(r, best_node(c, r));
+    set_assigned(c, r, best_node(c, r, prefer));
   }
   r->allocating = false;
   return r->assigned;
@@ -117,6 +133,13 @@ Node* assign_resource(Cluster& c, Resource* r) {
 void assign_all(Cluster& c) {
   std::vector<Resource*> order = c.resources;
   std::stable_sort(order.begin(), order.end(), [](const Resource* a, const Resource* b) { return a->priority > b->priority; });
+  sort_for_strategy(c, order);
+  // Remote connections first: their nodes' availability depends on them.
+  for (Resource* r : order)
+    if (is_remote_connection(*r)) {
+      assign_resource(c, r);
+      after_connection_assigned(c, r);
+    }
   for (Resource* r : order) assign_resource(c, r);
 }
 

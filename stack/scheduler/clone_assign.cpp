@@ -142,7 +142,14 @@ Node* assign_instance(Cluster& c, Resource* clone, Resource* inst, Node* prefer,
   ban_unavailable(c, clone, inst, clone->clone.node_max);
   std::vector<std::pair<Resource*, std::map<int, int>>> backup;
   save_allowed(inst, backup);
+  // pacemaker keeps an instance on its node when that is as good as the best.
+  auto set_prefer = [&](Resource* r, Node* n) {
+    r->prefer_node = n;
+    for (Resource* ch : r->children) ch->prefer_node = n;
+  };
+  set_prefer(inst, prefer);
   Node* chosen = assign_resource(c, inst);
+  set_prefer(inst, nullptr);
   if (chosen && prefer && chosen != prefer) {
     // Not where it runs after all: undo, it is placed in the second pass.
     for (auto& [r, a] : backup) r->allowed = a;

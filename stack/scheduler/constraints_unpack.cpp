@@ -36,7 +36,7 @@ void add_colocation(Cluster& c, const std::string& id, Resource* dep, Resource* 
     };
     auto it = list.begin();
     if (by_primary)
-      while (it != list.end() && !key_less(c, *it)) ++it;  // after equal ones
+      while (it != list.end() && key_less(*it, c)) ++it;  // before equal ones
     else
       while (it != list.end() && key_less(*it, c)) ++it;  // before equal ones
     list.insert(it, c);

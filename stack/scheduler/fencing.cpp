@@ -46,7 +46,7 @@ void schedule_fencing(Cluster& c) {
       // Nothing else may act on the node (its probes/monitors are void).
       for (auto& a : c.actions)
         if (a->node == n && a->kind == ActionKind::Resource && a->task != "stop") a->runnable = false;
-    } else if (n->online && n->shutdown) {
+    } else if (n->online && n->shutdown && !n->remote) {
       Action* down = c.new_action(ActionKind::Shutdown, nullptr, "do_shutdown", 0, n, false);
       for (Resource* r : n->running)
         for (Action* a : r->actions)

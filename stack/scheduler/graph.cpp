@@ -62,47 +62,54 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   }
 }
 
-// pacemaker's update_action, as a worklist: an action applies the orderings
-// into it (latest first); whatever changes queues the actions after it (and
-// a changed 'first' itself). Each flag only ever clears, so this ends.
-void update_actions(Cluster& c) {
-  std::vector<Action*> work;
-  std::vector<char> queued(c.actions.size(), 0);
-  auto push = [&](Action* a) {
-    if (!queued[size_t(a->id)]) {
-      queued[size_t(a->id)] = 1;
-      work.push_back(a);
+}  // namespace
+
+// pacemaker's update_action itself, depth-first: an action applies the
+// orderings into it (latest first; an ordering into a group also updates
+// the members' same actions, through the group's action); a changed 'first'
+// re-runs the actions after it and itself; a changed action re-runs itself
+// and the actions after it (latest first), never a member through its group. The outer loop visits actions
+// oldest first. Flags only ever clear, so the recursion ends.
+void update_recursive(Action* then) {
+  const bool then_opt = then->optional, then_run = then->runnable;
+  bool members_changed = false;
+  for (size_t i = then->before.size(); i-- > 0;) {
+    auto [first, flags] = then->before[i];
+    if (flags & kOrderViaGroup) continue;  // applied with the group's action
+    const bool f_opt = first->optional, f_run = first->runnable;
+    update_edge(first, then, flags);
+    if (then->rsc && then->rsc->is_group()) {
+      // pacemaker updates the members' same actions through the group's.
+      for (Resource* member : then->rsc->children)
+        for (auto& [m, fl] : first->after) {
+          if (!(fl & kOrderViaGroup) || m->rsc != member || m->task != then->task) continue;
+          const bool m_opt = m->optional, m_run = m->runnable;
+          update_edge(first, m, fl);
+          if (m->optional != m_opt || m->runnable != m_run) members_changed = true;
+        }
     }
-  };
-  for (size_t i = c.actions.size(); i-- > 0;) push(c.actions[i].get());
-  while (!work.empty()) {
-    Action* then = work.back();
-    work.pop_back();
-    queued[size_t(then->id)] = 0;
-    const bool then_opt = then->optional, then_run = then->runnable;
-    for (size_t i = then->before.size(); i-- > 0;) {
-      auto [first, flags] = then->before[i];
-      const bool f_opt = first->optional, f_run = first->runnable;
-      update_edge(first, then, flags);
-      if (first->optional != f_opt || first->runnable != f_run) {
-        push(first);
-        for (auto& [next, fl] : first->after) push(next);
-      }
+    if (first->optional != f_opt || first->runnable != f_run) {
+      for (size_t j = first->after.size(); j-- > 0;)
+        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(first->after[j].first);
+      update_recursive(first);
     }
-    if (then->requires_any && then->runnable) {
-      bool any = false;
-      for (auto& [first, flags] : then->before)
-        if ((flags & kOrderOneOrMore) && first->runnable) any = true;
-      if (!any) then->runnable = false;
-    }
-    if (then->optional != then_opt || then->runnable != then_run)
-      for (auto& [next, fl] : then->after) push(next);
+  }
+  if (then->requires_any && then->runnable) {
+    bool any = false;
+    for (auto& [first, flags] : then->before)
+      if ((flags & kOrderOneOrMore) && first->runnable) any = true;
+    if (!any) then->runnable = false;
+  }
+  if (then->optional != then_opt || then->runnable != then_run || members_changed) {
+    update_recursive(then);
+    for (size_t j = then->after.size(); j-- > 0;)
+      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(then->after[j].first);
   }
 }
 
-}  // namespace
-
-void propagate_flags(Cluster& c) { update_actions(c); }
+void propagate_flags(Cluster& c) {
+  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+}
 
 std::vector<Action*> graph_order(const Cluster& c) {
   std::vector<int> indegree(c.actions.size(), 0);

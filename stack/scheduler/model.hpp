@@ -40,6 +40,10 @@ struct Node {
   std::map<std::string, std::string> attrs;  // #uname, #id, config and transient attributes
   int num_resources = 0;                     // assigned so far (tie-break)
   std::vector<Resource*> running;
+  std::map<std::string, int> utilization;  // remaining capacity (placement-strategy)
+  bool remote = false;                     // a Pacemaker Remote node (or a guest node)
+  bool guest = false;                      // a guest node (runs inside a container resource)
+  Resource* remote_rsc = nullptr;          // its connection resource
 
   // pacemaker's "can run resources": online and in no state that forbids it.
   bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }
@@ -119,6 +123,11 @@ struct Resource {
   std::vector<Colocation*> this_with;  // colocations where this is the dependent
   std::vector<Colocation*> with_this;  // colocations where this is the primary
   std::vector<OpConfig> ops;
+  std::map<std::string, int> utilization;  // what it needs of a node's capacity
+  Node* remote_node = nullptr;              // the node this connection resource stands for
+  Resource* container = nullptr;            // a guest node's connection: the resource it runs in
+  std::vector<Node*> dangling_on;          // sources of migrations that completed elsewhere: to stop
+  Node* prefer_node = nullptr;              // while being placed: the node to take if it is as good as the best
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
   std::map<int, int> failcount;                      // node -> failures
@@ -166,6 +175,9 @@ enum OrderFlag : uint32_t {
   kOrderOneOrMore = 1u << 7,
   kOrderPseudoLeft = 1u << 8,
   kOrderAsymmetrical = 1u << 9,
+  // An ordering with a group as 'then', applied to a member: pacemaker
+  // updates members through the group's action (graph.cpp).
+  kOrderViaGroup = 1u << 10,
 };
 
 enum class ActionKind { Resource, Pseudo, Fence, Shutdown, ClearFailcount };

@@ -89,6 +89,9 @@ void apply_orderings(Cluster& c) {
       firsts.push_back(placeholder);
     }
     (void)top_of;
+    bool group_action = false;  // the group's own action is among the thens
+    for (Action* t : thens)
+      if (t->rsc == o.then_rsc) group_action = true;
     for (Action* f : firsts)
       for (Action* t : thens) {
         if (f->rsc == t->rsc && f->rsc) continue;
@@ -96,7 +99,8 @@ void apply_orderings(Cluster& c) {
         bool exists = false;
         for (auto& [a, fl] : f->after)
           if (a == t) exists = true;
-        if (!exists) c.order(f, t, o.flags);
+        const bool via_group = o.then_rsc->is_group() && t->rsc != o.then_rsc && group_action;
+        if (!exists) c.order(f, t, o.flags | (via_group ? kOrderViaGroup : 0));
       }
   }
 }

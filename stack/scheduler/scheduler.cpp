@@ -6,10 +6,15 @@
 #include <cctype>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/health.hpp"
+#include "stack/scheduler/migration.hpp"
+#include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/clone.hpp"
+#include "stack/scheduler/container.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
+#include "stack/scheduler/utilization.hpp"
 
 namespace halab::scheduler {
 
@@ -45,14 +50,19 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   c->now = now;
   unpack_config(*c, cib);
   unpack_nodes(*c, cib);
+  add_remote_nodes(*c, cib);
   std::stable_sort(c->nodes.begin(), c->nodes.end(),
                    [](const auto& x, const auto& y) { return natural_less(x->uname, y->uname); });
   for (size_t i = 0; i < c->nodes.size(); ++i) c->nodes[i]->index = int(i);
   unpack_node_states(*c, cib);
   unpack_resources(*c, cib);
+  unpack_utilization(*c, cib);
+  link_remote_connections(*c);
+  link_containers(*c);
   unpack_history(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
+  apply_node_health(*c, cib);
   return c;
 }
 
@@ -63,11 +73,16 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   }
   auto c = unpack_cib(cib, now);
   apply_locations(*c);
+  ban_connections_from_remote_nodes(*c);
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
+  restart_containers_of_failed_fillers(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
+  order_migration_equivalents(*c);
+  order_remote_actions(*c);
+  create_utilization_orderings(*c);
   propagate_flags(*c);
   create_clone_notifications(*c);
   return c;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/scheduler.hpp"
 
 namespace halab::scheduler {
@@ -83,6 +84,10 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     if (!stop && a->task == "stop" && (!start_node || a->node == start_node)) stop = a;
   if (r->role == r->next_role) {
     if (!next) return;
+    if (moving && runnable_migration(r)) {
+      log_action(out, "Migrate", r, current, next, start, nullptr);
+      return;
+    }
     if (!start || start->optional) return;
     if (!start->runnable) {
       log_action(out, "Stop", r, current, nullptr, stop, (stop && !stop->reason.empty()) ? stop : start);

@@ -5,7 +5,9 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
+#include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/unpack.hpp"
 
 namespace halab::scheduler {
@@ -17,6 +19,7 @@ struct HistOp {
   long interval_ms = 0;
   int rc = 0, status = 0, target = 0, call_id = 0;
   long long last_rc_change = 0;
+  std::string migrate_target;
 };
 
 int target_rc_of(const std::string& key) {
@@ -86,12 +89,22 @@ bool feature_set_at_least(const std::string& v, int major, int minor, int patch)
 }  // namespace
 
 void unpack_history(Cluster& c, const XmlElement& cib) {
+  // Migrations: (resource, source, target name) whose last operation on the
+  // source is a completed migrate_to, and (resource, node) pairs with a
+  // migrate_from result.
+  std::vector<std::tuple<Resource*, Node*, std::string>> migrated_away;
+  std::map<std::pair<Resource*, std::string>, bool> migrate_from_seen;  // -> is the node's last operation
+  // Cluster nodes first; remote nodes once their connections' state is
+  // known, and only while they are up.
+  for (int pass = 0; pass < 2; ++pass) {
+  if (pass == 1) determine_remote_online(c);
   for (const auto& state : cib.first_child("status").children("node_state")) {
     Node* n = nullptr;
     const auto id = state.attr_or("id", "");
     for (auto& cand : c.nodes)
       if (cand->id == id) n = cand.get();
     if (!n) continue;
+    if (n->remote != (pass == 1) || (n->remote && !n->online)) continue;
     // Offline nodes run nothing, unless fencing will be needed to be sure.
     if (!n->online && !c.options.stonith_enabled) continue;
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
@@ -113,6 +126,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         op.call_id = std::atoi(x.attr_or("call-id", "0").c_str());
         op.target = target_rc_of(x.attr_or("transition-key", ""));
         op.last_rc_change = std::atoll(x.attr_or("last-rc-change", x.attr_or("last-run", "0")).c_str());
+        op.migrate_target = x.attr_or("migrate_target", "");
         ops.push_back(op);
       }
       std::stable_sort(ops.begin(), ops.end(), [](const HistOp& a, const HistOp& b) {
@@ -162,6 +176,14 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         ++counted;
+        bool pretended = false;
+        // on-fail=ignore: pacemaker pretends the failed operation succeeded
+        // (the failure is still counted for display, never for recovery).
+        if (!ok && op.status != 7 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Ignore) {
+          ignored_failures++;
+          ok = true;
+          pretended = true;
+        }
         if (ok) {
           // Like pacemaker's clear_past_failure: a completed start, stop,
           // promote or migrate_from ends a recoverable failure's effect.
@@ -173,21 +195,22 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           else if (op.task == "stop") {
             role = Role::Stopped;
             monitors.clear();
-            if (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart)
-              on_fail = OnFail::Ignore;
           } else if (op.task == "promote") role = Role::Promoted;
           else if (op.task == "demote") role = Role::Unpromoted;
           else if (op.task == "migrate_to") role = Role::Started;
           else if (op.task == "monitor") {
-            if (op.rc == 7) role = Role::Stopped;
-            else if (op.rc == 8) role = Role::Promoted;
+            const int rc = pretended ? target : op.rc;
+            if (rc == 7) role = Role::Stopped;
+            else if (rc == 8) role = Role::Promoted;
             else if (role == Role::Stopped || role == Role::Unknown) role = Role::Started;
-            if (op.interval_ms > 0 && op.rc != 7) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
+            if (op.interval_ms > 0 && rc != 7) monitors.insert(op.task + "_" + std::to_string(op.interval_ms));
           }
           continue;
         }
         // A failure.
         OnFail f = on_fail_for(c, *r, op.task, op.interval_ms);
+        // A missing agent is a hard failure whatever on-fail says.
+        if (op.status == 7 && f == OnFail::Ignore) f = OnFail::Restart;
         if (f == OnFail::Ignore) ignored_failures++;
         else counted_failures++;
         if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
@@ -228,6 +251,14 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // migration-threshold.
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
+      for (const auto& op : ops)
+        if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1)
+          migrate_from_seen[{r, n->uname}] = &op == &ops.back();
+      if (!ops.empty()) {
+        const HistOp& last = ops.back();
+        if (last.task == "migrate_to" && last.status == 0 && last.rc == last.target && !last.migrate_target.empty())
+          migrated_away.emplace_back(r, n, last.migrate_target);
+      }
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
       if (role != Role::Stopped && role != Role::Unknown) {
         if (on_fail != OnFail::Ignore) {
@@ -251,6 +282,30 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         }
       }
     }
+  }
+  }
+  // A migration that reached its target (migrate_from done there, whatever
+  // its result) leaves the source "dangling": not running there any more,
+  // but still to be stopped.
+  // One that the target has moved on from (or that never reached a target
+  // that is now down) leaves the resource failed on the source.
+  for (auto& [r, source, target] : migrated_away) {
+    auto& on = r->running_on;
+    if (std::find(on.begin(), on.end(), source) == on.end()) continue;
+    auto seen = migrate_from_seen.find({r, target});
+    const Node* target_node = c.find_node(target);
+    const bool target_down = !target_node || !target_node->online;
+    if (seen == migrate_from_seen.end() || !seen->second) {
+      if (seen != migrate_from_seen.end() || target_down) {
+        if (!r->failed) r->failed_on.push_back(source);
+        r->failed = true;
+      }
+      continue;
+    }
+    on.erase(std::remove(on.begin(), on.end(), source), on.end());
+    auto& running = source->running;
+    running.erase(std::remove(running.begin(), running.end(), r), running.end());
+    r->dangling_on.push_back(source);
   }
   // multiple-active=block: a resource active on several nodes is left alone.
   for (auto& r : c.all_resources) {

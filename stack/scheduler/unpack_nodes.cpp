@@ -111,6 +111,15 @@ void unpack_node_states(Cluster& c, const XmlElement& cib) {
         if (cand->uname == uname) n = cand.get();
     }
     if (!n) continue;
+    if (n->remote) {
+      // A remote node's state comes from its connection (remote.cpp).
+      std::map<std::string, std::string> transient;
+      if (auto ta = state.first_child("transient_attributes")) unpack_nvpair_sets(ta, "instance_attributes", transient, nullptr);
+      for (auto& [k, v] : transient) n->attrs[k] = v;
+      auto sd = n->attr("shutdown");
+      n->shutdown = !sd.empty() && sd != "0";
+      continue;
+    }
     if (!n->unseen) continue;
     n->unseen = false;
     n->unclean = false;

@@ -1,5 +1,6 @@
 #include "cib_gen.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace halab::scheduler::testing {
@@ -52,7 +53,10 @@ std::string GenCib::xml() const {
   size_t gi = 0;
   for (size_t i = 0; i < rscs.size(); ++i) {
     if (!grouped.count(int(i))) {
-      x += primitive(rscs[i], "      ");
+      const bool cloned = std::find(clones.begin(), clones.end(), int(i)) != clones.end();
+      if (cloned) x += "      <clone id=\"" + rscs[i].id + "-clone\">\n";
+      x += primitive(rscs[i], cloned ? "        " : "      ");
+      if (cloned) x += "      </clone>\n";
       continue;
     }
     // A group is written where its first member would be.
@@ -68,6 +72,7 @@ std::string GenCib::xml() const {
     for (size_t g = 0; g < groups.size(); ++g)
       for (int m : groups[g])
         if (m == r) return "grp" + std::to_string(g);
+    if (std::find(clones.begin(), clones.end(), r) != clones.end()) return rscs[size_t(r)].id + "-clone";
     return rscs[size_t(r)].id;
   };
   int cid = 0;
@@ -149,6 +154,13 @@ rc::Gen<GenCib> gen_cib() {
       } else {
         ++i;
       }
+    }
+    // Anonymous clones of some ungrouped resources.
+    for (int k = 0; k < n_rsc; ++k) {
+      bool grouped = false;
+      for (auto& g : c.groups)
+        for (int m : g) grouped = grouped || m == k;
+      if (!grouped && *rc::gen::weightedElement<bool>({{1, true}, {5, false}})) c.clones.push_back(k);
     }
     const int n_loc = *rc::gen::inRange(0, 5);
     for (int k = 0; k < n_loc; ++k)

@@ -1,7 +1,7 @@
 #pragma once
 // A RapidCheck generator of CIBs within what halab's scheduler claims to
 // cover: 2-8 cluster nodes (online, cleanly offline, standby), primitives and
-// groups, location/colocation/order constraints with random scores,
+// groups, anonymous clones, location/colocation/order constraints with random scores,
 // resource-stickiness, running resources and failed operations. Fencing is
 // disabled (without fence devices pacemaker would leave everything unmanaged).
 #include <rapidcheck.h>
@@ -24,6 +24,7 @@ struct GenCib {
   std::vector<int> node_state;  // 0 online, 1 offline, 2 standby
   std::vector<GenRsc> rscs;
   std::vector<std::vector<int>> groups;  // member indices into rscs
+  std::vector<int> clones;               // ungrouped resources wrapped in an anonymous clone
   struct Loc { int rsc, node, score; };
   struct Col { int dep, pri, score; };
   struct Ord { int first, then; bool mandatory; };
