@@ -165,6 +165,7 @@ int run(const Args& args, ReadyPipe& ready) {
   no.conf_text = loaded.text;
   no.key = key;
   no.local_addrs = addrs;
+  no.state_dir = args.state_dir;
   auto env = world.env();
   log.notice("halabd {} starting: node {} ({}), config {}, state {}", HALAB_VERSION, world.node(),
              addrs[0].to_string(), args.config, args.state_dir);

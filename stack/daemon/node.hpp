@@ -45,6 +45,9 @@ struct NodeOptions {
   // The quorum disk's path when quorum.device.model is "disk" (simnet: a
   // MemorySharedDisk view). Must outlive the Node.
   quorum::SharedDisk* shared_disk = nullptr;
+  // The node's state directory (absolute; the root of env.storage), for the
+  // executor's agents (HA_RSCTMP). Empty: /var/lib/halab/<node name>.
+  std::string state_dir;
 };
 
 // Why `opt` cannot make a node, or "" (no local address, node id 0,
@@ -68,6 +71,7 @@ class Node : public core::Service {
   const std::string& name() const { return env_.node; }
   core::Env& env() { return env_; }
   const config::CorosyncConf& conf() const { return opt_.conf; }
+  std::string state_dir() const { return opt_.state_dir.empty() ? "/var/lib/halab/" + env_.node : opt_.state_dir; }
 
   totem::Srp& srp() { return totem_->srp(); }
   const totem::Srp& srp() const { return totem_->srp(); }
@@ -99,6 +103,13 @@ class Node : public core::Service {
     S& ref = *s;
     services_.push_back(std::move(s));
     return ref;
+  }
+
+  // The first hosted component of type S, or null.
+  template <class S> S* find_service() {
+    for (auto& s : services_)
+      if (auto* p = dynamic_cast<S*>(s.get())) return p;
+    return nullptr;
   }
 
   // Control-socket requests for hosted components (the controller's
