@@ -20,6 +20,12 @@ namespace {
 constexpr const char* kGroup = "halab-controller";
 constexpr std::uint8_t kControllerTag = 0, kCrmTag = 1;
 constexpr int kMaxUpdateAttempts = 8;
+// A node that just started and sees nobody, without quorum, waits this long
+// before it schedules as its own DC (pacemaker's dc-deadtime, shorter: CPG's
+// membership already tells who is there). Without it a node booting back
+// into a running cluster would act on its stale CIB for the few ms before
+// Totem merges it with the others.
+constexpr core::Duration kStartupGrace = std::chrono::seconds(5);
 
 // Fields as "LEN:BYTES", back to back: XML and result text may hold anything.
 std::string pack(const std::vector<std::string>& fields) {
@@ -105,7 +111,8 @@ CrmService::CrmService(Node& node, std::string state_dir)
              {.on_recurring = [this](const GraphAction& a, const ActionResult& r) { on_recurring(a, r); },
               .shutdown = {}}),
       engine_(env_.clock, *this, env_.log("TE")),
-      kick_timer_(env_.clock) {
+      kick_timer_(env_.clock),
+      started_(env_.clock.now()) {
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
   channel_ = std::make_unique<SplitChannel>(
@@ -176,11 +183,15 @@ void CrmService::maybe_schedule() {
   auto& ctl = *controller_;
   if (!want_schedule_ || !ctl.is_dc() || !ctl.synced() || ctl.round_active() || engine_.busy()) return;
   if (update_in_flight_ || !records_.empty()) return;  // flush_records kicks again
+  const auto since_start = env_.clock.now() - started_;
+  if (!ctl.quorate() && ctl.view().members.size() <= 1 && since_start < kStartupGrace) {
+    kick(kStartupGrace - since_start);
+    return;
+  }
   want_schedule_ = false;
   cib::Cib cib = ctl.cib();
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
   config_seen_ = cib.version();
-  register_stonith_devices(cib);
   transition::Graph g;
   try {
     auto doc = scheduler::XmlDocument::parse_string(cib.to_xml(), "cib");
@@ -224,14 +235,15 @@ void CrmService::maybe_schedule() {
                         }});
 }
 
-void CrmService::register_stonith_devices(const cib::Cib& cib) {
-  std::set<std::string> now;
+std::vector<std::string> CrmService::register_stonith_devices(const cib::Cib& cib) {
+  std::vector<std::string> added;
   xmlNode* cfg = cib::first_child(cib.root(), "configuration");
   xmlNode* resources = cfg ? cib::first_child(cfg, "resources") : nullptr;
-  if (!resources) return;
+  if (!resources) return added;
   for (xmlNode* p : cib::children(resources, "primitive")) {
     if (cib::attr_or(p, "class", "") != "stonith") continue;
     const std::string id = cib::attr_or(p, "id", "");
+    if (fencer_.devices().count(id)) continue;  // started here by the executor
     std::map<std::string, std::string> params;
     for (xmlNode* ia : cib::children(p, "instance_attributes"))
       for (xmlNode* nv : cib::children(ia, "nvpair"))
@@ -243,11 +255,9 @@ void CrmService::register_stonith_devices(const cib::Cib& cib) {
       continue;
     }
     fencer_.register_device(std::move(*dev));
-    now.insert(id);
+    added.push_back(id);
   }
-  for (const auto& id : cib_devices_)
-    if (!now.count(id)) fencer_.remove_device(id);
-  cib_devices_ = std::move(now);
+  return added;
 }
 
 // ---- recording results ------------------------------------------------------
@@ -311,7 +321,17 @@ void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, 
 
 void CrmService::fence(const std::string& node, const std::string& action, const GraphAction& event,
                        ActionDone done) {
-  local_.fence(node, action, event, std::move(done));  // the DC's fencer
+  // The DC's fencer, with every stonith primitive of the CIB: the device may
+  // have been started on another node (even on the target). Devices added
+  // for this fencing go again afterwards, so that probes of the stonith
+  // resources on this node keep telling whether the executor started them.
+  auto added = register_stonith_devices(controller_->cib());
+  std::weak_ptr<int> alive = alive_;
+  local_.fence(node, action, event, [this, alive, added, done = std::move(done)](ActionResult r) {
+    if (alive.lock())
+      for (const auto& id : added) fencer_.remove_device(id);
+    done(std::move(r));
+  });
 }
 
 void CrmService::shutdown(const std::string& node, const GraphAction& event, ActionDone done) {

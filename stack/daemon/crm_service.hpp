@@ -83,7 +83,8 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void on_recurring(const transition::GraphAction& a, const transition::ActionResult& r);
   void kick(core::Duration delay = core::Duration::zero());
   void maybe_schedule();
-  void register_stonith_devices(const cib::Cib& cib);
+  // Registers the CIB's stonith primitives the fencer lacks; returns their ids.
+  std::vector<std::string> register_stonith_devices(const cib::Cib& cib);
   void record(std::function<void(transition::StatusUpdate&)> change);
   void flush_records();
   void fail_remote(const std::function<bool(const Remote&)>& which, const std::string& why);
@@ -114,8 +115,8 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::vector<std::function<void(transition::StatusUpdate&)>> in_flight_records_;
   bool update_in_flight_ = false;
   int update_attempts_ = 0;
-  std::set<std::string> cib_devices_;
   core::Timer kick_timer_;
+  core::Instant started_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   CrmStats stats_;
 };
