@@ -195,13 +195,14 @@ TEST(HalabdSim, CpgThroughTheNodeAndCpgtoolsView) {
   EXPECT_EQ(got1, std::vector<std::string>{"1:hello"});
   EXPECT_EQ(got3, std::vector<std::string>{"1:hello"});
 
-  auto r = c.ask(2, {"cpg-list", {}});  // node 2 is in no group but sees them all
+  // node 2 is in no group but the hosted controller's and sees them all
+  auto r = c.ask(2, {"cpg-list", {}});
   ASSERT_TRUE(r.ok()) << r.body;
-  EXPECT_EQ(r.headers["Groups"], "1");
+  EXPECT_EQ(r.headers["Groups"], "2");
   EXPECT_NE(r.body.find("crmd"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("(10.0.0.3)"), std::string::npos) << r.body;
   auto names = c.ask(2, {"cpg-list", {"-n"}});
-  EXPECT_EQ(names.body, "crmd\n");
+  EXPECT_EQ(names.body, "crmd\nhalab-controller\n");
   EXPECT_EQ(c.ask(2, {"cpg-list", {"-x"}}).error, "CS_ERR_INVALID_PARAM");
 }
 
