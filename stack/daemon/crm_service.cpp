@@ -26,6 +26,7 @@ constexpr int kMaxUpdateAttempts = 8;
 // into a running cluster would act on its stale CIB for the few ms before
 // Totem merges it with the others.
 constexpr core::Duration kStartupGrace = std::chrono::seconds(5);
+constexpr core::Duration kQuorumWait = std::chrono::seconds(5);
 
 // Fields as "LEN:BYTES", back to back: XML and result text may hold anything.
 std::string pack(const std::vector<std::string>& fields) {
@@ -183,6 +184,23 @@ void CrmService::maybe_schedule() {
   auto& ctl = *controller_;
   if (!want_schedule_ || !ctl.is_dc() || !ctl.synced() || ctl.round_active() || engine_.busy()) return;
   if (update_in_flight_ || !records_.empty()) return;  // flush_records kicks again
+  // Quorum is known only when votequorum's latest word covers exactly the
+  // group's view (the controller's rule): around a membership change one of
+  // them speaks first, and the controller then reports "no quorum" for a
+  // moment. Scheduling on that moment would stop every resource
+  // (no-quorum-policy=stop), so wait for both to agree (a bounded wait).
+  const auto& q = node_.last_quorum();
+  const bool quorum_known = q && q->members == controller::view_nodes(ctl.view());
+  if (!quorum_known) {
+    if (!unknown_since_) unknown_since_ = env_.clock.now();
+    if (env_.clock.now() - *unknown_since_ < kQuorumWait) {
+      kick(std::chrono::milliseconds(100));
+      return;
+    }
+    log_.warning("votequorum and the group's view still disagree after {} ms; scheduling anyway",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(kQuorumWait).count());
+  }
+  unknown_since_.reset();
   const auto since_start = env_.clock.now() - started_;
   if (!ctl.quorate() && ctl.view().members.size() <= 1 && since_start < kStartupGrace) {
     kick(kStartupGrace - since_start);
