@@ -260,4 +260,30 @@ int run_cpgtool(std::span<char*> argv) {
   return show(*r);
 }
 
+// cibadmin's query of the running cluster's CIB (this node's copy: reads
+// are local, as in pacemaker). Only -Q / --query so far.
+int run_cibadmin(std::span<char*> argv) {
+  auto args = to_vector(argv);
+  const auto dir = take_state_dir(args);
+  bool query = false;
+  for (const auto& a : args) {
+    if (a == "-Q" || a == "--query") {
+      query = true;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs("usage: halab cibadmin -Q|--query [--state-dir DIR]\n  print the running cluster's CIB\n", stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "halab cibadmin: unknown option '%s' (only -Q/--query is supported)\n", a.c_str());
+      return 1;
+    }
+  }
+  if (!query) {
+    std::fputs("halab cibadmin: say what to do: -Q (query)\n", stderr);
+    return 1;
+  }
+  auto r = call(dir, {"cib-query", {}}, "Could not connect to the CIB manager: Transport endpoint is not connected");
+  if (!r) return 102;  // cibadmin's exit status when it cannot connect
+  return show(*r);
+}
+
 }  // namespace halab::cli

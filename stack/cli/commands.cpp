@@ -15,6 +15,7 @@ int run_cfgtool(std::span<char*> args);
 int run_quorumtool(std::span<char*> args);
 int run_cmapctl(std::span<char*> args);
 int run_cpgtool(std::span<char*> args);
+int run_cibadmin(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -30,6 +31,7 @@ std::span<const Command> commands() {
       {"quorumtool", "quorum status and node list from halabd (as corosync-quorumtool)", run_quorumtool},
       {"cmapctl", "halabd's runtime key/value store (as corosync-cmapctl)", run_cmapctl},
       {"cpgtool", "halabd's CPG groups and their members (as corosync-cpgtool)", run_cpgtool},
+      {"cibadmin", "the running cluster's CIB from halabd: -Q (as cibadmin --query)", run_cibadmin},
   };
   return table;
 }

@@ -169,6 +169,11 @@ TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsClean
   ASSERT_TRUE(wait_for([&] { return run(std::string(HALAB_BIN) + " quorumtool -s --state-dir " + state().string()).first == 0; }, 10s));
   std::tie(rc, out) = run(std::string(HALAB_BIN) + " cmapctl -q -g runtime.votequorum.quorate --state-dir " + state().string());
   EXPECT_EQ(out, "1\n");
+  // The hosted controller serves the CIB (cibadmin -Q), with this node as DC.
+  std::tie(rc, out) = run(std::string(HALAB_BIN) + " cibadmin -Q --state-dir " + state().string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("<cib "), std::string::npos) << out;
+  EXPECT_NE(out.find("dc-uuid=\"1\""), std::string::npos) << out;
 
   // cfgtool -R: a broken file is refused with its line, and nothing changes;
   // a good one is taken.
