@@ -55,6 +55,7 @@ struct WebAgents {
   std::map<std::string, std::set<std::string>> running;  // node -> resources
   std::vector<std::string> events;                       // "node start rsc"
   std::vector<std::string> double_active;
+  simnet::World* world = nullptr;  // a powered-off node runs nothing
   void add_to(simnet::World& w) {
     for (const char* name : {"Filesystem", "IPaddr", "apache"}) {
       simnet::AgentModel m;
@@ -69,7 +70,8 @@ struct WebAgents {
           set.insert(rsc);
           events.push_back(c.node + " start " + rsc);
           int copies = 0;
-          for (auto& [n, s] : running) copies += int(s.count(rsc));
+          for (auto& [node, s] : running)
+            if (!world || world->is_up(world->node_index(node))) copies += int(s.count(rsc));
           if (copies > 1) double_active.push_back(rsc + " on two nodes after " + c.node + " started it");
         } else if (c.action == "stop") {
           set.erase(rsc);
@@ -98,22 +100,27 @@ struct WebAgents {
 
 const std::set<std::string> kGroup = {"webstore", "webip", "websrv"};
 
-struct TwoNodeCluster {
+struct Cluster {
   simnet::Scenario sc;
   simnet::World world;
   WebAgents agents;
-  std::vector<std::string> names{"n1", "n2"};
+  std::vector<std::string> names;
+  int n = 2;
 
-  explicit TwoNodeCluster(std::uint64_t seed) : world(seed) {
-    sc = simnet::parse_scenario(
-        "network lan 10.0.0.0/24\nnodes n1..n2\nservice halabd transport=udpu token=1000 two_node=1\n", "crm.scn");
+  // Two nodes: votequorum two_node. More: plain majority.
+  explicit Cluster(std::uint64_t seed, int nodes = 2) : world(seed), n(nodes) {
+    for (int i = 1; i <= n; ++i) names.push_back("n" + std::to_string(i));
+    agents.world = &world;
+    sc = simnet::parse_scenario("network lan 10.0.0.0/24\nnodes n1..n" + std::to_string(n) +
+                                    "\nservice halabd transport=udpu token=1000" + (n == 2 ? " two_node=1" : "") + "\n",
+                                "crm.scn");
     // A LAN with some jitter, so seeds differ in the order things happen.
     simnet::LinkModel lan;
     lan.latency = simnet::Dist::uniform(200us, 800us);
     lan.jitter_ns = 100e3;
     world.add_network("lan", sc.networks.front().subnet, lan);
     std::map<std::string, core::Ipv4> addrs;
-    for (int i = 0; i < 2; ++i) addrs[names[size_t(i)]] = core::Ipv4::from_octets(10, 0, 0, std::uint8_t(i + 1));
+    for (int i = 0; i < n; ++i) addrs[names[size_t(i)]] = core::Ipv4::from_octets(10, 0, 0, std::uint8_t(i + 1));
     simnet::ServiceContext ctx{sc, sc.services.front(), names, addrs};
     auto factory = cli::sim_services().at("halabd")(ctx);
     for (auto& n : names) world.add_node(n, {addrs[n]}, factory);
@@ -139,7 +146,7 @@ struct TwoNodeCluster {
     return n ? n->find_service<daemon::CrmService>() : nullptr;
   }
   daemon::CrmService* dc() {
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < n; ++i)
       if (auto* c = crm(i); c && c->controller().is_dc() && c->controller().synced()) return c;
     return nullptr;
   }
@@ -157,7 +164,7 @@ struct TwoNodeCluster {
   bool settled() {
     auto* d = dc();
     if (!d || !d->idle()) return false;
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < n; ++i)
       if (auto* c = crm(i); c && (!c->controller().synced() || c->controller().version() != d->controller().version()))
         return false;
     return true;
@@ -169,7 +176,7 @@ struct TwoNodeCluster {
 // With `on_dc` the service prefers the DC's node (score 50, below the
 // stickiness), so the crash takes the DC and the service together.
 void run_failover(std::uint64_t seed, bool on_dc, double& failover_s, std::string& crashed) {
-  TwoNodeCluster c(seed);
+  Cluster c(seed);
   ASSERT_TRUE(c.run_until([&] { return c.dc() && c.dc()->controller().view().members.size() == 2 &&
                                         c.dc()->controller().quorate() && c.settled(); },
                           30s))
@@ -291,3 +298,93 @@ TEST(CrmSim, TwoNodeWebServiceFailsOverAfterFencingAndStaysWhenTheNodeReturns) {
 TEST(CrmSim, DcRunningTheWebServiceCrashes) { run_seeds(true); }
 
 }  // namespace
+
+namespace {
+
+// Three nodes, no-quorum-policy=stop (the default): the node running the
+// service is cut off from the two others. It loses quorum and stops what it
+// runs; the majority fences it (the power switch reaches it across the
+// partition) and starts the service; no resource ever runs on two live
+// nodes. The partition heals, the node is powered on and rejoins; the
+// service stays.
+void run_partition(std::uint64_t seed, double& takeover_s) {
+  Cluster c(seed, 3);
+  ASSERT_TRUE(c.run_until([&] { return c.dc() && c.dc()->controller().view().members.size() == 3 &&
+                                        c.dc()->controller().quorate() && c.settled(); },
+                          30s));
+  test::MemoryHost host;
+  host.use_agents = false;
+  const cib::Cib before = c.dc()->controller().cib();
+  host.cib_xml = before.to_xml();
+  std::string script = kWebService;
+  script.replace(script.find("pcmk_host_list=\"n1 n2\""), 22, "pcmk_host_list=\"n1 n2 n3\"");
+  ASSERT_TRUE(test::run_load(host, script, false)) << host.err_text;
+  std::optional<controller::UpdateResult> committed;
+  c.dc()->controller().submit(controller::patch_request(before, cib::Cib::parse(host.cib_xml, "crm")),
+                              [&](const controller::UpdateResult& r) { committed = r; });
+  ASSERT_TRUE(c.run_until([&] { return committed.has_value(); }, 10s));
+  ASSERT_TRUE(committed->ok()) << committed->error;
+  std::string home;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (auto& n : c.names)
+          if (c.agents.running[n] == kGroup) home = n;
+        return !home.empty() && c.settled();
+      },
+      60s));
+  const int home_i = c.world.node_index(home);
+  std::vector<int> rest;
+  for (int i = 0; i < 3; ++i)
+    if (i != home_i) rest.push_back(i);
+  c.world.run_for(std::chrono::milliseconds(5000 + seed * 1237 % 10000));
+
+  const std::size_t mark = c.agents.events.size();
+  const double cut_at = c.seconds();
+  const int cut = c.world.partition({home_i}, rest, false);
+  std::string taker;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (int i : rest)
+          if (c.agents.running[c.names[size_t(i)]] == kGroup) taker = c.names[size_t(i)];
+        return !taker.empty();
+      },
+      60s))
+      << ::testing::PrintToString(std::vector<std::string>(c.agents.events.begin() + long(mark), c.agents.events.end()));
+  takeover_s = c.seconds() - cut_at;
+  std::printf("seed %llu: %s cut off -> webservice running on %s: %.3f s simulated\n", (unsigned long long)seed,
+              home.c_str(), taker.c_str(), takeover_s);
+  EXPECT_FALSE(c.world.is_up(home_i)) << "the majority fenced the cut-off node";
+  bool stopped_itself = false;
+  for (std::size_t i = mark; i < c.agents.events.size(); ++i)
+    if (c.agents.events[i].rfind(home + " stop ", 0) == 0) stopped_itself = true;
+  EXPECT_TRUE(stopped_itself) << "without quorum the cut-off node stops what it runs (no-quorum-policy=stop)";
+  EXPECT_EQ(c.agents.starts_on(taker, mark), (std::vector<std::string>{"webstore", "webip", "websrv"}));
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+
+  c.world.heal_partition(cut);
+  c.agents.running[home].clear();  // it was powered off
+  const std::size_t back = c.agents.events.size();
+  c.world.power_on(home_i);
+  ASSERT_TRUE(c.run_until([&] { return c.crm(home_i) && c.crm(home_i)->controller().synced() && c.settled() &&
+                                        c.dc()->controller().view().members.size() == 3; },
+                          60s));
+  c.world.run_for(30s);
+  EXPECT_EQ(c.agents.running[taker], kGroup);
+  EXPECT_TRUE(c.agents.starts_on(home, back).empty());
+  for (std::size_t i = back; i < c.agents.events.size(); ++i)
+    EXPECT_NE(c.agents.events[i].rfind(taker + " stop ", 0), 0u) << "the service was disturbed: " << c.agents.events[i];
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+}
+
+}  // namespace
+
+TEST(CrmSim, ThreeNodesPartitionedNodeStopsAndTheMajorityTakesOverAfterFencingIt) {
+  std::uint64_t first = 1;
+  if (const char* s = std::getenv("HALAB_SEED")) first = std::strtoull(s, nullptr, 10);
+  for (std::uint64_t seed = first; seed < first + 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    double t = 0;
+    run_partition(seed, t);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
