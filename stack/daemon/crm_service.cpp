@@ -159,7 +159,11 @@ void CrmService::send(const std::string& text) {
 
 void CrmService::on_changed(const controller::ClusterChange& c) {
   if (!c.is_dc) {
-    if (engine_.busy()) engine_.abort("this node is no longer DC");
+    if (engine_.busy()) {
+      engine_.abort("this node is no longer DC");
+      // Their results would come to the DC: nobody waits for them here.
+      fail_remote([](const Remote&) { return true; }, "this node is no longer DC");
+    }
     return;
   }
   const cib::Version v = c.version;
@@ -226,6 +230,7 @@ void CrmService::maybe_schedule() {
     return;
   }
   g.transition_id = next_transition_++;
+  remote_.clear();  // left over from actions the previous graph timed out: their results are stale
   ++stats_.transitions;
   graph_ = std::make_shared<const transition::Graph>(g);
   log_.notice("transition {}: {} actions (CIB {})", g.transition_id, g.actions.size(), cib.version().str());
