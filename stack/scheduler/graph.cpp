@@ -109,6 +109,19 @@ void update_recursive(Action* then) {
 
 void propagate_flags(Cluster& c) {
   for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+  // The depth-first pass can miss an action whose 'first' became unrunnable
+  // through a group's chain after the action was visited (a member's
+  // recurring monitor after its start was blocked). "Runnable left" must
+  // hold at the end whatever the visiting order; close it to a fixpoint.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& a : c.actions)
+      for (auto& [first, flags] : a->before)
+        if ((flags & kOrderRunnableLeft) && !first->runnable && a->runnable) {
+          a->runnable = false;
+          changed = true;
+        }
+  }
 }
 
 std::vector<Action*> graph_order(const Cluster& c) {
