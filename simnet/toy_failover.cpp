@@ -1,0 +1,176 @@
+#include "simnet/toy_failover.hpp"
+
+#include <algorithm>
+
+namespace halab::simnet {
+
+namespace {
+constexpr char kMagic[] = "TF1 ";
+}
+
+ToyFailover::ToyFailover(core::Env& env, ToyFailoverConfig config)
+    : env_(env), config_(std::move(config)), events_(env.log("event")), timer_(env.clock) {
+  for (std::size_t i = 0; i < config_.nodes.size(); ++i) {
+    if (config_.nodes[i].name == env_.node) self_index_ = i;
+    else peers_.push_back(Tracked{config_.nodes[i]});
+  }
+  core::BindOptions opts;
+  opts.local = {core::Ipv4{}, config_.port};
+  socket_ = env_.network.bind(opts, [this](const core::Endpoint&, core::ByteView data) { on_datagram(data); });
+  started_ = env_.clock.now();
+  membership_changed();
+  auto rng = env_.rng("toy-failover");
+  timer_.arm(core::Duration(static_cast<std::int64_t>(rng.below(std::uint64_t(config_.period.count())))), [this] { tick(); });
+}
+
+ToyFailover::~ToyFailover() = default;
+
+void ToyFailover::event(const std::string& text) { events_.info("{}", text); }
+
+void ToyFailover::tick() {
+  timer_.arm(config_.period, [this] { tick(); });
+  const std::string msg = kMagic + env_.node + ((running_ || busy_) ? " 1" : " 0");
+  const core::ByteView bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
+  for (auto& t : peers_) socket_->send_to(t.peer.endpoint, bytes);
+  const core::Instant now = env_.clock.now();
+  for (auto& t : peers_) {
+    const core::Instant since = t.state == Peer::unknown ? started_ : t.last_heard;
+    if ((t.state == Peer::alive || t.state == Peer::unknown) && now - since > config_.timeout) lost(t);
+  }
+}
+
+void ToyFailover::on_datagram(core::ByteView data) {
+  const std::string_view s(reinterpret_cast<const char*>(data.data()), data.size());
+  if (s.rfind(kMagic, 0) != 0) return;
+  std::string_view name = s.substr(4);
+  const bool running = name.size() > 2 && name.substr(name.size() - 2) == " 1";
+  name = name.substr(0, name.rfind(' '));
+  for (auto& t : peers_)
+    if (t.peer.name == name) {
+      t.last_heard = env_.clock.now();
+      const bool changed = t.running != running;
+      t.running = running;
+      if (t.state == Peer::fencing) return;  // it is being fenced: it comes back through a reboot
+      if (t.state != Peer::alive) {
+        t.state = Peer::alive;
+        membership_changed();
+      } else if (changed) {
+        evaluate();
+      }
+    }
+}
+
+void ToyFailover::lost(Tracked& t) {
+  event("node-suspect peer=" + t.peer.name);
+  if (!config_.fencing) {
+    t.state = Peer::down;
+    membership_changed();
+    return;
+  }
+  t.state = Peer::fencing;
+  membership_changed();
+  const core::Duration delay = self_index_ == 0 ? core::Duration::zero() : config_.fence_delay;
+  const std::string target = t.peer.name;
+  env_.clock.schedule(delay, [this, target] {
+    for (auto& p : peers_)
+      if (p.peer.name == target && p.state == Peer::fencing) fence(p);
+  });
+}
+
+void ToyFailover::fence(Tracked& t) {
+  event("fence-request target=" + t.peer.name);
+  core::ProcessSpec spec;
+  spec.argv = {"fence_simnet"};
+  spec.stdin_data = "action=reboot\nport=" + t.peer.name + "\n";
+  spec.timeout = std::chrono::seconds(60);
+  const std::string target = t.peer.name;
+  env_.processes.spawn(std::move(spec), [this, target](const core::ProcessResult& r) {
+    const bool ok = r.end == core::ProcessResult::End::exited && r.exit_code == 0;
+    event("fence-result target=" + target + " rc=" + std::to_string(ok ? 0 : 1));
+    for (auto& p : peers_)
+      if (p.peer.name == target && p.state == Peer::fencing) {
+        if (ok) {
+          p.state = Peer::down;
+          membership_changed();
+        } else {
+          fence(p);  // try again
+        }
+      }
+  });
+}
+
+void ToyFailover::membership_changed() {
+  std::string members;
+  std::size_t count = 1;
+  for (std::size_t i = 0, p = 0; i < config_.nodes.size(); ++i) {
+    if (i == self_index_) {
+      members += (members.empty() ? "" : ",") + env_.node;
+      continue;
+    }
+    if (peers_[p].state == Peer::alive) {
+      members += (members.empty() ? "" : ",") + peers_[p].peer.name;
+      ++count;
+    }
+    ++p;
+  }
+  if (members != members_) {
+    members_ = members;
+    event("membership members=" + members);
+  }
+  const int quorate = count * 2 > config_.nodes.size() ? 1 : 0;
+  if (quorate != quorate_) {
+    quorate_ = quorate;
+    event("quorum quorate=" + std::to_string(quorate) + " members=" + members);
+  }
+  evaluate();
+}
+
+void ToyFailover::evaluate() {
+  if (busy_) return;  // re-evaluated when the running transition ends
+  // The owner is the first node in preference order that is up as far as we
+  // know; a peer being fenced blocks everything (it may still hold the resources).
+  bool blocked = false;
+  std::size_t owner = self_index_;
+  for (std::size_t i = 0, p = 0; i < config_.nodes.size(); ++i) {
+    if (i == self_index_) continue;
+    const Tracked& t = peers_[p++];
+    if (t.state == Peer::fencing || t.state == Peer::unknown) blocked = true;
+    if (t.state == Peer::alive && i < owner) owner = i;
+    if (t.state == Peer::alive && t.running && !running_) blocked = true;  // it hands over first
+  }
+  bool want = owner == self_index_ && !blocked;
+  if (config_.quorum_stop && quorate_ == 0) want = false;
+  if (blocked && running_ && owner == self_index_) want = true;  // keep what we have while waiting
+  if (want == running_) return;
+  busy_ = true;
+  const std::uint64_t tr = ++transition_;
+  event("transition-start id=" + std::to_string(tr));
+  pending_ = config_.resources.size();
+  for (auto& r : config_.resources) {
+    const std::string op = want ? "start" : "stop";
+    const std::string id = std::to_string(tr) + "." + std::to_string(++action_);
+    event("action-dispatch id=" + id + " transition=" + std::to_string(tr) + " node=" + env_.node + " rsc=" + r.id +
+          " op=" + op);
+    core::ProcessSpec spec;
+    spec.argv = {"/usr/lib/ocf/resource.d/heartbeat/" + r.agent, op};
+    spec.env = {"OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=" + r.id};
+    spec.timeout = std::chrono::seconds(20);
+    env_.processes.spawn(std::move(spec), [this, id, tr, want](const core::ProcessResult& res) {
+      const int rc = res.end == core::ProcessResult::End::exited ? res.exit_code : 1;
+      event("action-result id=" + id + " rc=" + std::to_string(rc));
+      if (--pending_ == 0) {
+        running_ = want;
+        busy_ = false;
+        event("transition-end id=" + std::to_string(tr));
+        evaluate();
+      }
+    });
+  }
+  if (pending_ == 0) {
+    running_ = want;
+    busy_ = false;
+    event("transition-end id=" + std::to_string(tr));
+  }
+}
+
+}  // namespace halab::simnet
