@@ -40,6 +40,12 @@ struct RunRecord {
   std::vector<AuditRecord> audits;
   std::vector<NodeRecord> nodes;
   std::vector<Interval> partitions;
+  // Not in results files (replay files and `halab run` use them):
+  std::vector<std::string> schedule;      // the fault schedule as run, one scenario line each
+  std::vector<std::string> trace_window;  // JSON trace lines around the first audit violation
+  bool stopped = false;                   // an audit stopped the run early
+  std::int64_t end_ns = 0;                // when the run ended
+  std::uint64_t events = 0;
 
   std::size_t violations() const;
   std::string first_violation() const;  // "" when none

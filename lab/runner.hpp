@@ -15,6 +15,18 @@ namespace halab::lab {
 RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
                   const simnet::ServiceRegistry& services);
 
+// What `halab run` adds to a run: a progress callback, the trace window kept
+// around a violation, a JSON trace file, and a timeline.
+struct RunExtras {
+  std::function<void(std::int64_t now_ns, std::int64_t end_ns, std::uint64_t events)> progress;
+  std::size_t trace_window = 0;
+  std::string trace_path;
+  std::FILE* timeline = nullptr;
+  simnet::TraceListener* listener = nullptr;
+};
+RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
+                  const simnet::ServiceRegistry& services, const RunExtras& extras);
+
 // The generic shape the shrinker and replay work with.
 using RunFn = std::function<RunRecord(const std::string& text, std::uint64_t seed)>;
 

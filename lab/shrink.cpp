@@ -31,6 +31,9 @@ std::vector<int> fault_lines(const std::string& text) {
   std::vector<int> out;
   for (auto& f : sc.faults) out.push_back(f.line);
   for (auto& f : sc.failures) out.push_back(f.line);
+  for (auto& c : sc.cts) out.push_back(c.line);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
