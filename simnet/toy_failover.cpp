@@ -33,10 +33,16 @@ void ToyFailover::tick() {
   const core::ByteView bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
   for (auto& t : peers_) socket_->send_to(t.peer.endpoint, bytes);
   const core::Instant now = env_.clock.now();
+  bool changed = false;  // every peer lost in this tick at once: quorum is judged on all of them
   for (auto& t : peers_) {
     const core::Instant since = t.state == Peer::unknown ? started_ : t.last_heard;
-    if ((t.state == Peer::alive || t.state == Peer::unknown) && now - since > config_.timeout) lost(t);
+    if ((t.state == Peer::alive || t.state == Peer::unknown) && now - since > config_.timeout) {
+      event("node-suspect peer=" + t.peer.name);
+      t.state = config_.fencing ? Peer::unclean : Peer::down;
+      changed = true;
+    }
   }
+  if (changed) membership_changed();
 }
 
 void ToyFailover::on_datagram(core::ByteView data) {
@@ -58,23 +64,6 @@ void ToyFailover::on_datagram(core::ByteView data) {
         evaluate();
       }
     }
-}
-
-void ToyFailover::lost(Tracked& t) {
-  event("node-suspect peer=" + t.peer.name);
-  if (!config_.fencing) {
-    t.state = Peer::down;
-    membership_changed();
-    return;
-  }
-  t.state = Peer::fencing;
-  membership_changed();
-  const core::Duration delay = self_index_ == 0 ? core::Duration::zero() : config_.fence_delay;
-  const std::string target = t.peer.name;
-  env_.clock.schedule(delay, [this, target] {
-    for (auto& p : peers_)
-      if (p.peer.name == target && p.state == Peer::fencing) fence(p);
-  });
 }
 
 void ToyFailover::fence(Tracked& t) {
@@ -122,6 +111,17 @@ void ToyFailover::membership_changed() {
     quorate_ = quorate;
     event("quorum quorate=" + std::to_string(quorate) + " members=" + members);
   }
+  if (config_.fencing && (quorate_ == 1 || !config_.quorum_stop))  // only a quorate partition fences
+    for (auto& t : peers_) {
+      if (t.state != Peer::unclean) continue;
+      t.state = Peer::fencing;
+      const core::Duration delay = self_index_ == 0 ? core::Duration::zero() : config_.fence_delay;
+      const std::string target = t.peer.name;
+      env_.clock.schedule(delay, [this, target] {
+        for (auto& p : peers_)
+          if (p.peer.name == target && p.state == Peer::fencing) fence(p);
+      });
+    }
   evaluate();
 }
 
@@ -134,13 +134,13 @@ void ToyFailover::evaluate() {
   for (std::size_t i = 0, p = 0; i < config_.nodes.size(); ++i) {
     if (i == self_index_) continue;
     const Tracked& t = peers_[p++];
-    if (t.state == Peer::fencing || t.state == Peer::unknown) blocked = true;
+    if (t.state == Peer::fencing || t.state == Peer::unknown || t.state == Peer::unclean) blocked = true;
     if (t.state == Peer::alive && i < owner) owner = i;
     if (t.state == Peer::alive && t.running && !running_) blocked = true;  // it hands over first
   }
   bool want = owner == self_index_ && !blocked;
-  if (config_.quorum_stop && quorate_ == 0) want = false;
   if (blocked && running_ && owner == self_index_) want = true;  // keep what we have while waiting
+  if (config_.quorum_stop && quorate_ == 0) want = false;
   if (want == running_) return;
   busy_ = true;
   const std::uint64_t tr = ++transition_;

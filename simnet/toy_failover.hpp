@@ -7,11 +7,12 @@
 // core::Processes) when it is the owner and no live peer holds them, and
 // stops them when it is not the owner. Nothing starts before every peer has
 // been heard from or declared lost.
-//  - fencing=yes: a lost peer is rebooted with fence_simnet before anything
+//  - fencing=yes: a lost peer is unclean until it is rebooted with fence_simnet before anything
 //    it might hold is started elsewhere; every node but the first waits
 //    `fence-delay` first (pacemaker's pcmk_delay_base idea), so a 2-node
 //    split does not fence both sides. Peers never heard since boot are
-//    fenced too (startup fencing).
+//    fenced too (startup fencing). Only a quorate node fences (with
+//    quorum-stop=yes); an unclean peer blocks every start until fenced or heard.
 //  - quorum-stop=yes: a node without a majority of the configured nodes
 //    stops its resources (no-quorum-policy=stop).
 // It emits the lab's event records (docs/lab.md): quorum, node-suspect,
@@ -49,7 +50,8 @@ class ToyFailover final : public core::Service {
   ~ToyFailover() override;
 
  private:
-  enum class Peer { unknown, alive, lost, fencing, down };
+  // unclean: lost, may still run resources, not fenced yet (blocks every start).
+  enum class Peer { unknown, alive, unclean, fencing, down };
   struct Tracked {
     ToyFailoverConfig::Peer peer;
     Peer state = Peer::unknown;
@@ -58,7 +60,6 @@ class ToyFailover final : public core::Service {
   };
   void tick();
   void on_datagram(core::ByteView data);
-  void lost(Tracked& t);
   void fence(Tracked& t);
   void membership_changed();
   void evaluate();
