@@ -109,14 +109,15 @@ class MaxActive final : public Audit {
 struct ActiveCount {
   std::map<std::uint32_t, std::map<std::string, bool, std::less<>>> active;
   std::map<std::uint32_t, Time> since;
-  // Returns true when the node went from none to some.
+  // Returns true when the record's instance became active there.
   bool update(const TraceRecord& r) {
     auto& m = active[r.node];
     const bool before = !m.empty();
-    if (counts_active(state_of(r))) m[std::string(r.text)] = true;
+    bool started = false;
+    if (counts_active(state_of(r))) started = m.emplace(std::string(r.text), true).second;
     else if (auto it = m.find(r.text); it != m.end()) m.erase(it);
     if (!before && !m.empty()) since[r.node] = r.t;
-    return !before && !m.empty();
+    return started;
   }
   bool any(std::uint32_t node) const {
     auto it = active.find(node);
