@@ -81,6 +81,19 @@ class PeerLossSink final : public core::LogSink {
   RunRecord& r_;
 };
 
+// Tells two listeners.
+class Tee final : public simnet::TraceListener {
+ public:
+  Tee(simnet::TraceListener* a, simnet::TraceListener* b) : a_(a), b_(b) {}
+  void on_record(const simnet::TraceRecord& r) override {
+    a_->on_record(r);
+    if (b_) b_->on_record(r);
+  }
+
+ private:
+  simnet::TraceListener *a_, *b_;
+};
+
 }  // namespace
 
 RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
@@ -111,7 +124,11 @@ RunRecord run_one(const std::string& text, const std::string& file, std::uint64_
   opt.trace_window = extras.trace_window;
   opt.trace_path = extras.trace_path;
   opt.timeline = extras.timeline;
-  opt.listener = extras.listener;
+  std::vector<std::string> names;
+  for (auto& n : sc.nodes) names.push_back(n.name);
+  FailoverMeter failovers(names);
+  Tee tee(&failovers, extras.listener);
+  opt.listener = &tee;
   if (extras.progress) opt.progress = extras.progress;
   const simnet::RunResult res = simnet::run_scenario(sc, services, opt);
   r.hash = res.hash;
@@ -120,6 +137,8 @@ RunRecord run_one(const std::string& text, const std::string& file, std::uint64_
   for (auto& a : res.audits) r.audits.push_back({a.audit->source, a.ok, a.detail});
   for (auto& f : res.schedule) r.schedule.push_back(simnet::describe_fault(f));
   r.trace_window = res.trace_window;
+  r.failovers = std::move(failovers.failovers);
+  r.graphs = std::move(failovers.graphs);
   r.stopped = res.stopped;
   r.end_ns = res.end;
   r.events = res.events;

@@ -145,6 +145,14 @@ void ToyFailover::evaluate() {
   busy_ = true;
   const std::uint64_t tr = ++transition_;
   event("transition-start id=" + std::to_string(tr));
+  {  // its graph, in the DOT shape pacemaker's transition graphs have
+    std::string dot = "digraph \"g\" {\n";
+    for (auto& r : config_.resources)
+      dot += "\"" + r.id + "_" + (want ? "start" : "stop") + "_0 " + env_.node +
+             "\" [ style=bold color=\"green\" fontcolor=\"black\"]\n";
+    dot += "}\n";
+    event("transition-graph id=" + std::to_string(tr) + "\n" + dot);
+  }
   pending_ = config_.resources.size();
   for (auto& r : config_.resources) {
     const std::string op = want ? "start" : "stop";

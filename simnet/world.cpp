@@ -277,7 +277,7 @@ void World::power_off(int node) {
 void World::power_on(int node) {
   Node& n = *nodes_.at(node);
   n.powered_off = false;
-  if (!n.up) boot(n, true);
+  if (!n.up && !n.failed) boot(n, true);  // a broken node stays down until its repair
 }
 
 void World::pause(int node) {
@@ -369,6 +369,7 @@ void World::failure_cycle(std::shared_ptr<FailureState> st, bool fail_now) {
   if (!finalized_) finalize();
   const std::size_t n = nodes_.size();
   if (st->node >= 0) {
+    nodes_[st->node]->failed = fail_now;
     if (fail_now) take_down(*nodes_[st->node], 0);
     else if (!nodes_[st->node]->up && !nodes_[st->node]->powered_off) boot(*nodes_[st->node], true);
   } else {
