@@ -69,6 +69,7 @@ void FailoverMeter::on_record(const simnet::TraceRecord& r) {
                       : fz != fenced_at_.end() && fz->second == r.t ? "fenced"
                                                                       : "node-down";
           o.f.t0_ns = r.t;
+          if (o.f.cause == "fenced") o.fence = r.t;  // the fence came first, in the same instant
           open_.push_back(std::move(o));
           it = open_.end() - 1;
         }
