@@ -1,14 +1,13 @@
 // Actions for primitives and groups: stops, starts, recurring monitors and
 // probes, with whether each is required and can run.
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/clone.hpp"
 
 namespace halab::scheduler {
 
 void set_reason(Action* a, const std::string& reason, bool overwrite) {
   if (a->reason.empty() || overwrite) a->reason = reason;
 }
-
-namespace {
 
 bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (!n->online || n->unclean || n->pending || n->maintenance) return false;
@@ -18,7 +17,10 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   for (const LocationConstraint* lcp : c.discovery_limits) {
     const auto& lc = *lcp;
     const Resource* t = lc.rsc;
-    if (t != r && t != r->parent) continue;
+    bool applies = false;  // the constraint names r or one of its parents
+    for (const Resource* p = r; p; p = p->parent)
+      if (p == t) applies = true;
+    if (!applies) continue;
     if (lc.discovery == "never") {
       for (auto [ni, s] : lc.node_scores)
         if (ni == n->index) return false;
@@ -31,6 +33,8 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   }
   return true;
 }
+
+namespace {
 
 void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   // Unmanaged: the start stays optional; a failed one cannot happen at all.
@@ -52,6 +56,8 @@ void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   start->runnable = false;
   set_reason(start, "no quorum", true);
 }
+
+}  // namespace
 
 void create_primitive_actions(Cluster& c, Resource* r) {
   Node* chosen = r->assigned;
@@ -105,13 +111,23 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       if (k == "fail-count-" + r->id || k.rfind("fail-count-" + r->id + "#", 0) == 0) has_attr = true;
     if (has_attr) c.new_action(ActionKind::ClearFailcount, r, "clear_failcount", 0, n, false);
   }
-  for (auto& n : c.nodes) {
-    if (!can_probe_on(c, r, n.get())) continue;
-    Action* probe = c.new_action(ActionKind::Resource, r, "monitor", 0, n.get(), false);
-    if (start) c.order(probe, start, kOrderOptional);
-    for (Action* stop : stops) c.order(probe, stop, kOrderOptional);
-  }
+  // An anonymous clone probes one instance per node (clone_actions.cpp).
+  const Resource* clone = r->clone_parent();
+  if (clone && !clone->clone.unique) return;
+  for (auto& n : c.nodes)
+    if (can_probe_on(c, r, n.get())) create_probe(c, r, n.get());
 }
+
+Action* create_probe(Cluster& c, Resource* r, Node* n) {
+  Action* probe = c.new_action(ActionKind::Resource, r, "monitor", 0, n, false);
+  for (Action* a : r->actions) {
+    if (a->interval_ms != 0) continue;
+    if (a->task == "start" || a->task == "stop") c.order(probe, a, kOrderOptional);
+  }
+  return probe;
+}
+
+namespace {
 
 // A resource's start, or an optional placeholder that cannot run when it has
 // none (pacemaker creates the missing "first" of an ordering that way).
@@ -122,6 +138,8 @@ Action* start_or_placeholder(Cluster& c, Resource* r) {
   placeholder->runnable = false;
   return placeholder;
 }
+
+}  // namespace
 
 // pacemaker's group internal constraints: pseudo-actions around the members
 // and, for ordered groups, each member after the previous one.
@@ -166,14 +184,13 @@ void create_group_actions(Cluster& c, Resource* g) {
     for (Action* a : c.find_actions(g->children.back(), "stop")) c.order(stop, a, kOrderImpliesThen);
 }
 
-}  // namespace
-
 void create_actions(Cluster& c) {
   c.discovery_limits.clear();
   for (const auto& lc : c.locations)
     if (lc.discovery != "always") c.discovery_limits.push_back(&lc);
   for (Resource* r : c.resources) {
-    if (r->is_group()) create_group_actions(c, r);
+    if (r->is_clone()) create_clone_actions(c, r);
+    else if (r->is_group()) create_group_actions(c, r);
     else create_primitive_actions(c, r);
   }
 }

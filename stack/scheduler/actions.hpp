@@ -10,6 +10,11 @@
 namespace halab::scheduler {
 
 void create_actions(Cluster& c);
+void create_primitive_actions(Cluster& c, Resource* r);
+void create_group_actions(Cluster& c, Resource* g);
+bool can_probe_on(const Cluster& c, const Resource* r, const Node* n);
+// A probe of `r` on `n`, ordered before r's start and stops.
+Action* create_probe(Cluster& c, Resource* r, Node* n);
 void schedule_fencing(Cluster& c);
 void apply_orderings(Cluster& c);
 // Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).

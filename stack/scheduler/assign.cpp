@@ -4,6 +4,7 @@
 // assigned resources, then its current node, then name).
 #include <algorithm>
 
+#include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
 
 namespace halab::scheduler {
@@ -109,6 +110,7 @@ Node* assign_group(Cluster& c, Resource* g) {
 Node* assign_resource(Cluster& c, Resource* r) {
   // Members are never placed on their own: their group goes first.
   if (r->parent && !r->parent->allocating && r->parent->provisional) assign_resource(c, r->parent);
+  if (r->is_clone()) return assign_clone(c, r);
   return r->is_group() ? assign_group(c, r) : assign_primitive(c, r);
 }
 

@@ -2,6 +2,7 @@
 // dependents' preferences flow back into a primary before it is placed.
 #include <cmath>
 
+#include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
 
 namespace halab::scheduler {
@@ -79,6 +80,9 @@ void expand_group_colocations(Resource* g) {
 
 void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, const Colocation& col) {
   if (primary->provisional || !dependent->provisional) return;
+  if (primary->is_clone()) return apply_clone_colocation(c, dependent, primary, col);
+  // A role-limited dependent is placed by promotion, not here.
+  if (col.dependent_role == Role::Promoted || col.dependent_role == Role::Unpromoted) return;
   Resource* p = primary_member(primary, col.score);
   Node* pn = p->assigned;
   if (!pn && col.score < 0) return;

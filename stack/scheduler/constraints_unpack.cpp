@@ -260,7 +260,8 @@ void unpack_constraints(Cluster& c, const XmlElement& cib) {
     else if (tag == "rsc_order") unpack_order(c, x);
   }
   // Implicit group constraints, after the configured ones as in pacemaker: member i runs with and after member i-1.
-  for (Resource* g : c.resources) {
+  for (auto& gp : c.all_resources) {  // cloned groups' instances too
+    Resource* g = gp.get();
     if (!g->is_group()) continue;
     for (size_t i = 1; i < g->children.size(); ++i) {
       if (g->group_colocated)

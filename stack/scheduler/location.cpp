@@ -13,6 +13,11 @@ void add_score(Resource* r, int node, int score) {
 }
 
 void apply_location_to(Cluster& c, Resource* r, const LocationConstraint& lc, bool zero) {
+  if (r->is_clone()) {  // the clone and each of its instances
+    for (auto [n, s] : lc.node_scores) add_score(r, n, zero ? 0 : s);
+    for (Resource* inst : r->children) apply_location_to(c, inst, lc, zero);
+    return;
+  }
   if (r->is_group()) {
     for (auto [n, s] : lc.node_scores) add_score(r, n, zero ? 0 : s);
     bool first = true;
@@ -43,7 +48,7 @@ void apply_locations(Cluster& c) {
 void apply_stickiness_and_failures(Cluster& c) {
   for (auto& up : c.all_resources) {
     Resource* r = up.get();
-    if (r->is_group()) continue;
+    if (r->is_group() || r->is_clone()) continue;
     if (r->managed && r->stickiness > 0 && r->running_on.size() == 1) {
       Node* n = r->running_on.front();
       if (c.options.symmetric || r->allowed.count(n->index)) add_score(r, n->index, r->stickiness);

@@ -55,7 +55,18 @@ struct OpConfig {
   bool enabled = true;
 };
 
-enum class Variant { Primitive, Group };
+enum class Variant { Primitive, Group, Clone };
+
+// A clone's configuration (meta attributes of <clone>, or <master>).
+struct CloneConfig {
+  int max = 0;        // clone-max (default: number of nodes)
+  int node_max = 1;   // clone-node-max
+  int min = 0;        // clone-min
+  int promoted_max = 1, promoted_node_max = 1;
+  bool unique = false;      // globally-unique
+  bool promotable = false;  // promotable=true or <master>
+  bool ordered = false, interleave = false, notify = false;
+};
 
 struct Colocation {
   std::string id;
@@ -116,7 +127,23 @@ struct Resource {
   std::string pending_task;  // a pending (in-flight) operation, for display
   std::map<int, int> assign_scores;  // node scores when it was placed (crm_simulate -s)
   std::map<int, int> group_scores;   // scores when its group was placed
+  // Clones: the configuration, the configured id of an instance (its id
+  // without ":N"), and the name its history was found under (pacemaker's
+  // clone_name), which is what actions on anonymous instances are called.
+  CloneConfig clone;
+  std::string base_id;
+  std::string clone_name;
+  Node* pending_node = nullptr;          // node of a pending operation (instance matching)
+  std::map<int, int> instance_count;     // clone: node -> instances assigned there
+  bool no_promotion = false;             // a ticket for the Promoted role is not granted
   bool is_group() const { return variant == Variant::Group; }
+  bool is_clone() const { return variant == Variant::Clone; }
+  // The clone this resource is an instance of (or a member of an instance of).
+  Resource* clone_parent() const {
+    for (Resource* p = parent; p; p = p->parent)
+      if (p->is_clone()) return p;
+    return nullptr;
+  }
   bool is_fence_device() const { return cls == "stonith"; }
   Node* current_node() const { return running_on.empty() ? nullptr : running_on.front(); }
   std::string agent() const;  // ocf:heartbeat:IPaddr, systemd:httpd, stonith:fence_xvm
@@ -210,6 +237,10 @@ struct Cluster {
   std::map<std::string, Action*> named_pseudo;  // pseudo-actions without a resource
   std::vector<std::string> warnings;
   std::map<std::string, std::vector<std::string>> tags;
+  // Valid while unpacking: clones' child XML (clone id -> <primitive>/<group>)
+  // and <template>s, to create orphan instances found in the history.
+  std::map<std::string, XmlElement> clone_child_xml;
+  std::map<std::string, XmlElement> templates;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
   bool have_fence_device = false;
 

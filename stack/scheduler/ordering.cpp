@@ -1,6 +1,7 @@
 // Orderings: rsc_order constraints resolved onto actions. A group stands for
 // its pseudo-actions and, so that restarts and blocks reach them, its members.
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/clone.hpp"
 
 namespace halab::scheduler {
 
@@ -15,6 +16,15 @@ std::string completion_task(const std::string& task) {
 }
 
 void collect(const Cluster& c, Resource* r, const std::string& task, bool first_side, std::vector<Action*>& out) {
+  if (r->is_clone()) {
+    // As "first", the clone's completion; as "then", the clone's pseudo-action
+    // and each instance's action (pacemaker updates the instances too).
+    auto pseudo = c.find_actions(r, first_side ? completion_task(task) : task);
+    out.insert(out.end(), pseudo.begin(), pseudo.end());
+    if (!first_side)
+      for (Resource* inst : r->children) collect(c, inst, task, false, out);
+    return;
+  }
   if (r->is_group()) {
     auto pseudo = c.find_actions(r, first_side ? completion_task(task) : task);
     out.insert(out.end(), pseudo.begin(), pseudo.end());
@@ -31,9 +41,9 @@ void collect(const Cluster& c, Resource* r, const std::string& task, bool first_
 Resource* top_of(Resource* r) { return r->parent ? top_of(r->parent) : r; }
 
 bool rsc_stopped(const Resource* r) {
-  if (r->is_group()) {
+  if (r->is_group() || r->is_clone()) {
     for (const Resource* ch : r->children)
-      if (!ch->running_on.empty()) return false;
+      if (!rsc_stopped(ch)) return false;
     return true;
   }
   return r->running_on.empty();
@@ -63,6 +73,7 @@ void apply_orderings(Cluster& c) {
         for (Action* t : thens) c.order(f, t, o.flags);
       continue;
     }
+    if (order_interleaved(c, o.first_rsc, completion_task(o.first_task), o.then_rsc, o.then_task, o.flags)) continue;
     std::vector<Action*> thens;
     collect(c, o.then_rsc, o.then_task, false, thens);
     if (thens.empty()) continue;

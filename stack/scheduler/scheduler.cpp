@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -68,6 +69,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   schedule_fencing(*c);
   apply_orderings(*c);
   propagate_flags(*c);
+  create_clone_notifications(*c);
   return c;
 }
 

@@ -63,7 +63,10 @@ View revised_view(const Cluster& c) {
 
 std::string resource_line(const Cluster& c, const Resource* r, const View& v, const std::string& indent, bool after) {
   const RscView& rv = v.rscs.at(r);
-  std::string s = indent + "* " + r->id + "\t(" + r->agent() + "):\t ";
+  // Anonymous clone instances go by their configured id.
+  const Resource* clone = r->clone_parent();
+  const std::string& name = (clone && !clone->clone.unique) ? r->base_id : r->id;
+  std::string s = indent + "* " + name + "\t(" + r->agent() + "):\t ";
   if (r->orphan) s += "ORPHANED ";
   if (rv.on.empty()) {
     s += "Stopped";
@@ -89,6 +92,117 @@ std::string resource_line(const Cluster& c, const Resource* r, const View& v, co
     s += ")";
   }
   return s + "\n";
+}
+
+bool active_all(const Resource* inst, const View& v) {
+  if (inst->is_group()) {
+    for (const Resource* m : inst->children)
+      if (v.rscs.at(m).on.empty()) return false;
+    return !inst->children.empty();
+  }
+  return !v.rscs.at(inst).on.empty();
+}
+
+bool active_any(const Resource* inst, const View& v) {
+  if (inst->is_group()) {
+    for (const Resource* m : inst->children)
+      if (!v.rscs.at(m).on.empty()) return true;
+    return false;
+  }
+  return !v.rscs.at(inst).on.empty();
+}
+
+std::string instance_lines(const Cluster& c, const Resource* inst, const View& v, const std::string& indent,
+                           bool after) {
+  if (!inst->is_group()) return resource_line(c, inst, v, indent, after);
+  std::string out = indent + "* Resource Group: " + inst->id + ":\n";
+  for (const Resource* m : inst->children) out += resource_line(c, m, v, indent + "  ", after);
+  return out;
+}
+
+// crm_mon's clone view: a unique clone lists every instance; an anonymous
+// one folds healthy instances into "Started: [ ... ]" (or Promoted /
+// Unpromoted) and lists the nodes where none runs as "Stopped".
+std::string clone_lines(const Cluster& c, const Resource* clone, const View& v, bool after) {
+  const Resource* first = clone->children.empty() ? nullptr : clone->children.front();
+  std::string child_name = first ? first->base_id : std::string();
+  std::string out = "    * Clone Set: " + clone->id + " [" + child_name + "]";
+  std::vector<std::string> flags;
+  if (clone->clone.promotable) flags.push_back("promotable");
+  if (clone->clone.unique) flags.push_back("unique");
+  if (!clone->managed) flags.push_back("unmanaged");
+  if (clone->target_role == Role::Stopped) flags.push_back("disabled");
+  if (!flags.empty()) {
+    out += " (";
+    for (size_t i = 0; i < flags.size(); ++i) out += (i ? ", " : "") + flags[i];
+    out += ")";
+  }
+  out += ":\n";
+  // Instances in number order, as pacemaker lists them.
+  std::vector<const Resource*> insts(clone->children.begin(), clone->children.end());
+  auto number = [](const Resource* r) { return std::atoi(r->id.c_str() + r->id.rfind(':') + 1); };
+  std::sort(insts.begin(), insts.end(), [&](const Resource* a, const Resource* b) { return number(a) < number(b); });
+  std::set<const Node*> active_on;
+  std::vector<const Node*> promoted, unpromoted, started;
+  for (const Resource* inst : insts) {
+    const bool any = active_any(inst, v);
+    if (any) {
+      std::vector<const Resource*> prims;
+      if (inst->is_group()) prims.assign(inst->children.begin(), inst->children.end());
+      else prims.push_back(inst);
+      for (const Resource* p : prims)
+        for (const Node* n : v.rscs.at(p).on) active_on.insert(n);
+    }
+    if (clone->clone.unique) {
+      if (inst->orphan && !any) continue;
+      out += instance_lines(c, inst, v, "      ", after);
+      continue;
+    }
+    if (!any) continue;
+    bool full = inst->orphan || !active_all(inst, v);
+    std::vector<const Resource*> prims;
+    if (inst->is_group()) prims.assign(inst->children.begin(), inst->children.end());
+    else prims.push_back(inst);
+    for (const Resource* p : prims)
+      if (!p->managed || v.rscs.at(p).failed || (!after && !p->pending_task.empty())) full = true;
+    const Node* where = nullptr;
+    if (!full) {
+      for (const Resource* p : prims) {
+        const auto& on = v.rscs.at(p).on;
+        if (on.size() != 1 || (where && where != on.front())) full = true;
+        else where = on.front();
+      }
+    }
+    if (!full && where && !v.nodes.at(where).online && v.nodes.at(where).unclean) full = true;
+    if (full) {
+      out += instance_lines(c, inst, v, "      ", after);
+      continue;
+    }
+    Role role = inst->is_group() ? inst->children.front()->role : inst->role;
+    if (after) role = inst->is_group() ? inst->children.front()->next_role : inst->next_role;
+    if (role == Role::Promoted) promoted.push_back(where);
+    else if (clone->clone.promotable) unpromoted.push_back(where);
+    else started.push_back(where);
+  }
+  auto list = [&](const char* label, std::vector<const Node*> nodes) {
+    if (nodes.empty()) return;
+    std::sort(nodes.begin(), nodes.end(), [](const Node* a, const Node* b) { return a->index < b->index; });
+    out += std::string("      * ") + label + ": [";
+    for (const Node* n : nodes) out += " " + n->uname;
+    out += " ]\n";
+  };
+  list("Promoted", promoted);
+  list("Unpromoted", unpromoted);
+  list("Started", started);
+  if (!clone->clone.unique) {
+    std::vector<const Node*> stopped;
+    for (auto& n : c.nodes) {
+      const bool allowed = c.options.symmetric || clone->allowed.count(n->index);
+      if (allowed && !active_on.count(n.get())) stopped.push_back(n.get());
+    }
+    list("Stopped", stopped);
+  }
+  return out;
 }
 
 }  // namespace
@@ -125,7 +239,9 @@ std::string cluster_status(const Cluster& c, bool after) {
   for (const Resource* r : c.resources) {
     if (r->orphan && v.rscs.at(r).on.empty()) continue;
     any = true;
-    if (r->is_group()) {
+    if (r->is_clone()) {
+      out += clone_lines(c, r, v, after);
+    } else if (r->is_group()) {
       out += "    * Resource Group: " + r->id + ":\n";
       for (const Resource* ch : r->children) out += resource_line(c, ch, v, "      ", after);
     } else {

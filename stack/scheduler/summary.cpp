@@ -1,6 +1,7 @@
 // The Transition Summary: one line per resource change, worded and aligned
 // as pacemaker's crm_simulate words and aligns them.
 #include <cstdio>
+#include <set>
 
 #include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/scheduler.hpp"
@@ -36,10 +37,30 @@ void log_action(std::vector<Item>& out, const char* change, const Resource* r, c
   Item it;
   it.change = change;
   it.rsc = r->id;
-  if (!origin && destination) it.details = destination->uname;
-  else if (!destination && origin) it.details = origin->uname;
-  else if (origin && destination && origin == destination) it.details = origin->uname;
-  else if (origin && destination) it.details = origin->uname + " -> " + destination->uname;
+  // Roles are shown once a resource is (or becomes) more than started.
+  const Role role = r->role, next = r->next_role;
+  const bool need_role = int(role) > int(Role::Started) || int(next) > int(Role::Unpromoted);
+  const std::string rn = role_name(role), nn = role_name(next);
+  if (origin && destination && origin == destination && need_role && role != next)
+    it.details = rn + " -> " + nn + " " + destination->uname;
+  else if (origin && destination && origin == destination && need_role)
+    it.details = nn + " " + destination->uname;
+  else if (origin && destination && origin == destination)
+    it.details = origin->uname;
+  else if (origin && destination && need_role && role == next)
+    it.details = origin->uname + " -> " + destination->uname + " " + nn;
+  else if (origin && destination && need_role)
+    it.details = rn + " " + origin->uname + " -> " + nn + " " + destination->uname;
+  else if (origin && destination)
+    it.details = origin->uname + " -> " + destination->uname;
+  else if (!origin && destination && need_role)
+    it.details = rn + " -> " + nn + " " + destination->uname;
+  else if (!origin && destination)
+    it.details = destination->uname;
+  else if (origin && need_role)
+    it.details = rn + " " + origin->uname;
+  else if (origin)
+    it.details = origin->uname;
   const bool runnable = !action || action->runnable;
   if (source && !source->reason.empty() && !runnable) it.reason = "due to " + source->reason + " (blocked)";
   else if (source && !source->reason.empty()) it.reason = "due to " + source->reason;
@@ -74,6 +95,8 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     }
     return;
   }
+  Action* demote = find_on(r, "demote", current);
+  Action* promote = find_on(r, "promote", next);
   if (stop && (r->next_role == Role::Stopped || (start && !start->runnable))) {
     for (Node* n : r->running_on) {
       Action* s = find_on(r, "stop", n);
@@ -83,6 +106,15 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     log_action(out, "Recover", r, current, next, stop, start);
   } else if (moving) {
     log_action(out, "Move", r, current, next, stop, nullptr);
+  } else if ((!start || start->optional) && ((demote && !demote->optional) || (promote && !promote->optional))) {
+    if (demote && promote && !demote->optional && !promote->optional)
+      log_action(out, "Re-promote", r, current, next, promote, demote);
+    else if (demote && !demote->optional)
+      log_action(out, "Demote", r, current, next, demote, nullptr);
+    else
+      log_action(out, "Promote", r, current, next, promote, nullptr);
+  } else if (r->next_role == Role::Promoted && start && !start->optional) {
+    log_action(out, "Promote", r, current, next, find_on(r, "promote", next), nullptr);
   } else if (stop && !stop->optional) {
     log_action(out, "Restart", r, current, next, start, nullptr);
   } else if (r->role == Role::Stopped && r->next_role != Role::Stopped && r->next_role != Role::Unknown) {
@@ -91,7 +123,9 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
 }
 
 void resource_items(const Resource* r, std::vector<Item>& out) {
-  if (r->is_group()) {
+  if (r->is_clone()) {
+    for (const Resource* inst : r->children) resource_items(inst, out);
+  } else if (r->is_group()) {
     for (const Resource* ch : r->children) primitive_items(ch, out);
   } else {
     primitive_items(r, out);
@@ -121,7 +155,20 @@ std::vector<std::string> transition_summary(const Cluster& c) {
   return lines;
 }
 
+// The name crm_simulate shows for an action's resource: anonymous clone
+// instances go by the name their history used (the configured id, when any
+// instance's history is under it), else by their instance id.
+static std::string action_rsc_name(const Resource* r, const std::set<std::string>& history_names) {
+  const Resource* clone = r->clone_parent();
+  if (!clone || clone->clone.unique || r->base_id.empty()) return r->id;
+  if (history_names.count(r->base_id)) return r->base_id;
+  return (!r->clone_name.empty() && r->clone_name != r->base_id) ? r->clone_name : r->id;
+}
+
 std::vector<std::string> execution_lines(const Cluster& c) {
+  std::set<std::string> history_names;
+  for (const auto& r : c.all_resources)
+    if (!r->clone_name.empty()) history_names.insert(r->clone_name);
   std::vector<std::string> lines;
   for (Action* a : graph_order(c)) {
     char buf[1024];
@@ -142,7 +189,8 @@ std::vector<std::string> execution_lines(const Cluster& c) {
       case ActionKind::Resource: {
         std::string task = a->task;
         if (a->interval_ms > 0) task += "=" + std::to_string(a->interval_ms);
-        std::snprintf(buf, sizeof buf, "  * Resource action: %-15s %s on %s", a->rsc->id.c_str(), task.c_str(),
+        std::snprintf(buf, sizeof buf, "  * Resource action: %-15s %s on %s",
+                      action_rsc_name(a->rsc, history_names).c_str(), task.c_str(),
                       a->node ? a->node->uname.c_str() : "(null)");
         break;
       }

@@ -26,6 +26,7 @@ void apply_ticket(Cluster& c, Resource* r, const TicketState& t, Role role, cons
     for (Resource* child : r->children) apply_ticket(c, child, t, role, policy, id);
     return;
   }
+  if (role == Role::Promoted && (!t.granted || t.standby)) r->no_promotion = true;
   if (!t.granted && !r->running_on.empty()) {
     if (policy == "stop") {
       ban_everywhere(c, r, id);

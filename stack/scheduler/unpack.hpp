@@ -27,6 +27,20 @@ long parse_interval_ms(const std::string& text);
 void unpack_config(Cluster& c, const XmlElement& cib);
 void unpack_nodes(Cluster& c, const XmlElement& cib);
 void unpack_resources(Cluster& c, const XmlElement& cib);
+// One <primitive> or <group> (templates by id); `parent` is its group or clone.
+Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
+                           const std::map<std::string, XmlElement>& templates);
+Resource* unpack_group(Cluster& c, const XmlElement& xml, Resource* parent,
+                       const std::map<std::string, XmlElement>& templates);
+// <clone> / <master> with its instances (clone_unpack.cpp); nullptr when unusable.
+Resource* unpack_clone(Cluster& c, const XmlElement& xml, const std::map<std::string, XmlElement>& templates);
+// The resource an <lrm_resource id=...> on `node` stands for, matching
+// anonymous clone instances (clone_unpack.cpp); nullptr when none (an orphan).
+// pacemaker's clone_strip: "rsc:3" -> "rsc".
+std::string clone_strip(const std::string& id);
+// A new instance of `clone`, numbered after the existing ones (for orphans).
+Resource* new_clone_instance(Cluster& c, Resource* clone);
+Resource* find_history_resource(Cluster& c, Node* node, const std::string& rsc_id, bool& orphan_instance);
 void unpack_node_states(Cluster& c, const XmlElement& cib);
 void unpack_history(Cluster& c, const XmlElement& cib);
 void unpack_constraints(Cluster& c, const XmlElement& cib);

@@ -97,8 +97,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
     for (const auto& lr : lrm_resources.children("lrm_resource")) {
       const auto rid = lr.attr_or("id", "");
-      Resource* r = c.find_resource(rid);
-      if (r && r->is_group()) r = nullptr;
+      bool orphan_instance = false;
+      Resource* r = find_history_resource(c, n, rid, orphan_instance);
       std::vector<HistOp> ops;
       for (const auto& x : lr.children("lrm_rsc_op")) {
         HistOp op;
@@ -134,6 +134,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.task == "notify" || op.status == 1) continue;
         if (op.status == -1 || op.call_id == -1) {  // pending
           ++counted;
+          r->pending_node = n;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started, r->pending_task = "Starting";
           else if (op.task == "stop") r->pending_task = "Stopping";
           else if (op.task == "promote") role = Role::Promoted;
@@ -267,14 +268,22 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           fr && fr->failcount_ignored.count(n->index))
         continue;
       std::string rid = hash == std::string::npos ? rest : rest.substr(0, hash);
-      Resource* r = c.find_resource(rid);
-      if (!r) continue;
-      if (r->failure_timeout_s > 0 && c.now > 0) {
-        const std::string lf = n->attr("last-failure-" + rest);
-        const long long when = std::atoll(lf.c_str());
-        if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
+      // Anonymous clone instances all count their configured id's failures.
+      std::vector<Resource*> targets;
+      if (Resource* r = c.find_resource(rid)) targets.push_back(r);
+      else
+        for (auto& cand : c.all_resources)
+          if (cand->base_id == rid && !cand->is_group() && cand->clone_parent() && !cand->clone_parent()->clone.unique)
+            targets.push_back(cand.get());
+      for (Resource* r : targets) {
+        if (r->failcount_ignored.count(n->index)) continue;
+        if (r->failure_timeout_s > 0 && c.now > 0) {
+          const std::string lf = n->attr("last-failure-" + rest);
+          const long long when = std::atoll(lf.c_str());
+          if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
+        }
+        r->failcount[n->index] = add_scores(r->failcount[n->index], parse_score_or(v, 0));
       }
-      r->failcount[n->index] = add_scores(r->failcount[n->index], parse_score_or(v, 0));
     }
   }
 }

@@ -1,7 +1,7 @@
 // <resources>: primitives and groups with their meta attributes (own, then
 // the parent's, then rsc_defaults, as pacemaker layers them) and operations.
-// Clones, promotable clones and bundles are not supported yet: they are
-// reported as warnings and left out.
+// Clones and promotable clones are unpacked in clone_unpack.cpp; bundles are
+// not supported yet: they are reported as warnings and left out.
 #include <algorithm>
 
 #include "stack/scheduler/rules.hpp"
@@ -64,6 +64,8 @@ void unpack_ops(Resource& r, const XmlElement& xml) {
   }
 }
 
+}  // namespace
+
 Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
                            const std::map<std::string, XmlElement>& templates) {
   auto r = std::make_unique<Resource>();
@@ -108,41 +110,51 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
   return raw;
 }
 
-}  // namespace
+Resource* unpack_group(Cluster& c, const XmlElement& xml, Resource* parent,
+                       const std::map<std::string, XmlElement>& templates) {
+  RuleContext ctx;
+  ctx.now = c.now;
+  auto g = std::make_unique<Resource>();
+  g->id = xml.attr_or("id", "");
+  g->variant = Variant::Group;
+  g->parent = parent;
+  unpack_nvpair_sets(xml, "meta_attributes", g->meta, &ctx);
+  if (parent)  // a cloned group: the clone's meta attributes reach its members
+    for (auto& [k, v] : parent->meta)
+      if (!g->meta.count(k)) g->meta[k] = v;
+  std::map<std::string, std::string> own = g->meta;
+  for (auto& [k, v] : c.options.rsc_defaults)
+    if (!g->meta.count(k)) g->meta[k] = v;
+  apply_meta(c, *g);
+  if (own.count("ordered")) g->group_ordered = is_true(own["ordered"]);
+  if (own.count("collocated")) g->group_colocated = is_true(own["collocated"]);
+  Resource* graw = g.get();
+  // Children inherit only what the group sets explicitly.
+  graw->meta = own;
+  c.all_resources.push_back(std::move(g));
+  for (const auto& child : xml.children("primitive")) {
+    Resource* p = unpack_primitive(c, child, graw, templates);
+    graw->children.push_back(p);
+  }
+  // The group's own stickiness/priority are the defaults-applied values.
+  for (auto& [k, v] : c.options.rsc_defaults)
+    if (!graw->meta.count(k)) graw->meta[k] = v;
+  return graw;
+}
 
 void unpack_resources(Cluster& c, const XmlElement& cib) {
   auto resources = cib.first_child("configuration").first_child("resources");
   c.rsc_defaults_xml = cib.first_child("configuration").first_child("rsc_defaults");
   auto templates = templates_of(resources);
-  RuleContext ctx;
-  ctx.now = c.now;
+  c.templates = templates;
   for (const auto& xml : resources.children()) {
     const auto tag = xml.name();
     if (tag == "primitive") {
       c.resources.push_back(unpack_primitive(c, xml, nullptr, templates));
     } else if (tag == "group") {
-      auto g = std::make_unique<Resource>();
-      g->id = xml.attr_or("id", "");
-      g->variant = Variant::Group;
-      unpack_nvpair_sets(xml, "meta_attributes", g->meta, &ctx);
-      std::map<std::string, std::string> own = g->meta;
-      for (auto& [k, v] : c.options.rsc_defaults)
-        if (!g->meta.count(k)) g->meta[k] = v;
-      apply_meta(c, *g);
-      if (own.count("ordered")) g->group_ordered = is_true(own["ordered"]);
-      if (own.count("collocated")) g->group_colocated = is_true(own["collocated"]);
-      Resource* graw = g.get();
-      // Children inherit only what the group sets explicitly.
-      graw->meta = own;
-      c.all_resources.push_back(std::move(g));
-      for (const auto& child : xml.children("primitive")) {
-        Resource* p = unpack_primitive(c, child, graw, templates);
-        graw->children.push_back(p);
-      }
-      // The group's own stickiness/priority are the defaults-applied values.
-      for (auto& [k, v] : c.options.rsc_defaults)
-        if (!graw->meta.count(k)) graw->meta[k] = v;
-      c.resources.push_back(graw);
+      c.resources.push_back(unpack_group(c, xml, nullptr, templates));
+    } else if (tag == "clone" || tag == "master") {
+      if (Resource* clone = unpack_clone(c, xml, templates)) c.resources.push_back(clone);
     } else if (tag == "template") {
       continue;
     } else {
