@@ -184,4 +184,11 @@ void load_scenario_text(const std::string& arg, std::string& text, std::string& 
   text = std::string(it->second);
   file = "scenarios/" + it->first + ".scn";
 }
+
+void add_cts_lines(std::string& text, const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += "# added on the command line\n";
+  for (auto& l : lines) text += "cts " + l + "\n";
+}
 }  // namespace halab::lab

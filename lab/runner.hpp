@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "lab/run_record.hpp"
 #include "simnet/scenario_run.hpp"
@@ -36,4 +37,6 @@ namespace halab::lab {
 // A scenario argument: a file, or the name of a built-in scenario. Sets
 // `text` and `file`; throws core::Error naming the argument when it is neither.
 void load_scenario_text(const std::string& arg, std::string& text, std::string& file);
+// Appends `cts LINE` statements (the --cts options of run and campaign) to a scenario text.
+void add_cts_lines(std::string& text, const std::vector<std::string>& lines);
 }  // namespace halab::lab

@@ -23,7 +23,7 @@ namespace {
 void campaign_usage(std::FILE* f) {
   std::fprintf(f,
                "usage: halab campaign SCENARIO --seeds N [--first S] [--jobs J] [--shard I/N] [--out DIR]\n"
-               "                      [--max-replays K] [--no-shrink] [--quiet]\n"
+               "                      [--max-replays K] [--no-shrink] [--cts 'TEST k=v...']... [--quiet]\n"
                "       halab campaign merge FILES... [-o FILE]\n\n"
                "Runs SCENARIO (a file or a built-in name) with seeds S..S+N-1 (S defaults to 1).\n"
                "  --jobs J        worker threads (default: the number of CPUs)\n"
@@ -32,6 +32,8 @@ void campaign_usage(std::FILE* f) {
                "                  per seed with a violation, replay-seed-S.replay (shrunk)\n"
                "  --max-replays K write at most K replay files (default 5)\n"
                "  --no-shrink     write replay files of the runs as they were\n"
+               "  --cts 'TEST ..' add a CTS test generator to the scenario (as a 'cts' line;\n"
+               "                  see docs/scenario-format.md), e.g. --cts 'SplitBrain count=3'\n"
                "merge joins shard results files (sorted by seed) into FILE (default merged.jsonl).\n"
                "The output ends with 'seeds: N violations: V'; exit status 1 when V > 0.\n");
 }
@@ -98,6 +100,7 @@ int run_campaign(std::span<char*> args) {
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   lab::Shard shard;
   bool have_seeds = false, do_shrink = true, quiet = false;
+  std::vector<std::string> cts;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string a = args[i];
     auto value = [&](const char* opt) -> std::string {
@@ -150,6 +153,8 @@ int run_campaign(std::span<char*> args) {
       }
     } else if (a == "--no-shrink") {
       do_shrink = false;
+    } else if (a == "--cts") {
+      cts.push_back(value("--cts"));
     } else if (a == "--quiet" || a == "-q") {
       quiet = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -172,6 +177,7 @@ int run_campaign(std::span<char*> args) {
   std::string text, file;
   try {
     lab::load_scenario_text(scenario_arg, text, file);
+    lab::add_cts_lines(text, cts);
     (void)lab::count_faults(text);  // parses: a bad scenario is a usage error, before any run
   } catch (const core::Error& e) {
     std::fprintf(stderr, "halab campaign: %s\n", e.what());

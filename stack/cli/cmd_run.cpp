@@ -24,12 +24,14 @@ namespace {
 
 void run_usage(std::FILE* f) {
   std::fprintf(f,
-               "usage: halab run SCENARIO [--seed N] [--trace FILE] [--out DIR] [--window N] [--quiet]\n\n"
+               "usage: halab run SCENARIO [--seed N] [--trace FILE] [--out DIR] [--window N]\n"
+               "                 [--cts 'TEST k=v...']... [--quiet]\n\n"
                "Runs one scenario (a file or a built-in name, as 'halab sim') with its audits.\n"
                "  --seed N      override the scenario's seed\n"
                "  --trace FILE  write the whole trace as JSON lines\n"
                "  --out DIR     where a violation's replay file and trace window go (default halab-run)\n"
                "  --window N    trace records kept before a violation (default 2000)\n"
+               "  --cts 'TEST ..' add a CTS test generator (a 'cts' line), e.g. --cts 'Flip count=3'\n"
                "  --quiet       no progress line\n"
                "Exit status: 0 when every audit and expectation held, 1 on a violation, 2 on usage errors.\n");
 }
@@ -50,6 +52,7 @@ int run_run(std::span<char*> args) {
   std::optional<std::uint64_t> seed;
   std::size_t window = 2000;
   bool quiet = false;
+  std::vector<std::string> cts;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string a = args[i];
     auto value = [&](const char* opt) -> std::string {
@@ -77,6 +80,7 @@ int run_run(std::span<char*> args) {
     else if (a == "--out") out_dir = value("--out");
     else if (a == "--window") window = number("--window");
     else if (a == "--quiet" || a == "-q") quiet = true;
+    else if (a == "--cts") cts.push_back(value("--cts"));
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "halab run: unknown option '%s'\n", a.c_str());
       run_usage(stderr);
@@ -95,6 +99,7 @@ int run_run(std::span<char*> args) {
   std::uint64_t run_seed = 1;
   try {
     lab::load_scenario_text(scenario_arg, text, file);
+    lab::add_cts_lines(text, cts);
     const simnet::Scenario sc = simnet::parse_scenario(text, file);
     run_seed = seed ? *seed : sc.seed.value_or(1);
     std::printf("halab run: %s — %zu nodes, seed %" PRIu64 ", %s simulated, %zu audit(s)\n",
