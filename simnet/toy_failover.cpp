@@ -9,7 +9,7 @@ constexpr char kMagic[] = "TF1 ";
 }
 
 ToyFailover::ToyFailover(core::Env& env, ToyFailoverConfig config)
-    : env_(env), config_(std::move(config)), events_(env.log("event")), timer_(env.clock) {
+    : env_(env), config_(std::move(config)), events_(env.log("event")), timer_(env.clock), settle_(env.clock) {
   for (std::size_t i = 0; i < config_.nodes.size(); ++i) {
     if (config_.nodes[i].name == env_.node) self_index_ = i;
     else peers_.push_back(Tracked{config_.nodes[i]});
@@ -18,6 +18,7 @@ ToyFailover::ToyFailover(core::Env& env, ToyFailoverConfig config)
   opts.local = {core::Ipv4{}, config_.port};
   socket_ = env_.network.bind(opts, [this](const core::Endpoint&, core::ByteView data) { on_datagram(data); });
   started_ = env_.clock.now();
+  last_change_ = started_;
   membership_changed();
   auto rng = env_.rng("toy-failover");
   timer_.arm(core::Duration(static_cast<std::int64_t>(rng.below(std::uint64_t(config_.period.count())))), [this] { tick(); });
@@ -104,6 +105,7 @@ void ToyFailover::membership_changed() {
   }
   if (members != members_) {
     members_ = members;
+    last_change_ = env_.clock.now();
     event("membership members=" + members);
   }
   const int quorate = count * 2 > config_.nodes.size() ? 1 : 0;
@@ -142,6 +144,13 @@ void ToyFailover::evaluate() {
   if (blocked && running_ && owner == self_index_) want = true;  // keep what we have while waiting
   if (config_.quorum_stop && quorate_ == 0) want = false;
   if (want == running_) return;
+  if (want) {  // a heartbeat in flight may still say a peer holds nothing: let the membership settle
+    const core::Duration still = env_.clock.now() - last_change_;
+    if (still < config_.timeout) {
+      settle_.arm(config_.timeout - still, [this] { evaluate(); });
+      return;
+    }
+  }
   busy_ = true;
   const std::uint64_t tr = ++transition_;
   event("transition-start id=" + std::to_string(tr));

@@ -6,7 +6,8 @@
 // every resource, starts the resources (OCF agents, spawned through
 // core::Processes) when it is the owner and no live peer holds them, and
 // stops them when it is not the owner. Nothing starts before every peer has
-// been heard from or declared lost.
+// been heard from or declared lost, and nothing starts until the membership
+// has been still for `timeout` (peers' heartbeats then say who holds what).
 //  - fencing=yes: a lost peer is unclean until it is rebooted with fence_simnet before anything
 //    it might hold is started elsewhere; every node but the first waits
 //    `fence-delay` first (pacemaker's pcmk_delay_base idea), so a 2-node
@@ -70,6 +71,8 @@ class ToyFailover final : public core::Service {
   core::Log events_;
   std::unique_ptr<core::DatagramSocket> socket_;
   core::Timer timer_;
+  core::Timer settle_;         // re-evaluates once the membership has been still for `timeout`
+  core::Instant last_change_{};
   std::vector<Tracked> peers_;
   std::size_t self_index_ = 0;
   core::Instant started_;
