@@ -80,6 +80,11 @@ grep -q '"state":"active"' runs/replay-seed-3.trace.jsonl
 "$halab" replay runs/replay-seed-3.replay > out11
 grep -q "recorded failure 'audit max-active': reproduced" out11
 tail -n 1 out11 | grep -Eq '^trace-hash: ([0-9a-f]{16}) \(recorded \1: reproduced\)$'
+if command -v script > /dev/null; then  # on a terminal: one line redrawn in place, ending at 100%
+  script -qec "'$halab' run mtbf" /dev/null > tty.out
+  tr '\r' '\n' < tty.out | grep -aq '^  100.0%  simulated 30d00h00m of 30d00h00m'
+  test "$(grep -ac '%  simulated' tty.out)" -le 2
+fi
 sed 's/fencing=no/fencing=yes/' split.scn > fenced.scn
 "$halab" run fenced.scn --quiet > out12
 grep -q '^verdict: every audit and expectation held$' out12
