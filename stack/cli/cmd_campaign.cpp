@@ -29,7 +29,8 @@ void campaign_usage(std::FILE* f) {
                "  --jobs J        worker threads (default: the number of CPUs)\n"
                "  --shard I/N     run only every N-th seed starting at offset I (0 <= I < N)\n"
                "  --out DIR       results directory (default halab-campaign): results.jsonl and,\n"
-               "                  per seed with a violation, replay-seed-S.replay (shrunk)\n"
+               "                  per seed with a violation, replay-seed-S.replay (shrunk) and, when an\n"
+               "                  audit failed, replay-seed-S.trace.jsonl (the trace around it)\n"
                "  --max-replays K write at most K replay files (default 5)\n"
                "  --no-shrink     write replay files of the runs as they were\n"
                "  --cts 'TEST ..' add a CTS test generator to the scenario (as a 'cts' line;\n"
@@ -236,9 +237,21 @@ int run_campaign(std::span<char*> args) {
                   static_cast<unsigned long long>(r.seed), s.runs, s.faults_before, s.faults_after,
                   double(s.duration_before_ns) / 1e9, double(s.duration_after_ns) / 1e9);
     }
-    const std::string path = out_dir + "/replay-seed-" + std::to_string(r.seed) + ".replay";
+    const std::string base = out_dir + "/replay-seed-" + std::to_string(r.seed);
+    const std::string path = base + ".replay";
     try {
+      // Once more with the trace window kept (the same run: the window does not change the trace).
+      lab::RunExtras x;
+      x.trace_window = 2000;
+      const lab::RunRecord w = lab::run_one(rf.scenario, file, r.seed, services, x);
+      rf.schedule = w.schedule;
       lab::write_replay(path, rf);
+      if (!w.trace_window.empty()) {
+        std::FILE* f = std::fopen((base + ".trace.jsonl").c_str(), "we");
+        if (!f) throw core::Error("cannot write " + base + ".trace.jsonl");
+        for (auto& l : w.trace_window) std::fprintf(f, "%s\n", l.c_str());
+        if (std::fclose(f) != 0) throw core::Error("cannot write " + base + ".trace.jsonl");
+      }
     } catch (const core::Error& e) {
       std::fprintf(stderr, "halab campaign: %s\n", e.what());
       return 2;

@@ -85,6 +85,12 @@ if command -v script > /dev/null; then  # on a terminal: one line redrawn in pla
   tr '\r' '\n' < tty.out | grep -aq '^  100.0%  simulated 30d00h00m of 30d00h00m'
   test "$(grep -ac '%  simulated' tty.out)" -le 2
 fi
+# a campaign's replay of an audit violation comes with its schedule and trace window
+set +e; "$halab" campaign split.scn --seeds 1 --out camp --quiet > out14; rc=$?; set -e
+test $rc -eq 1
+grep -q '^fault at 20000ms partition n1 | n2$' camp/replay-seed-1.replay
+test -s camp/replay-seed-1.trace.jsonl
+"$halab" replay camp/replay-seed-1.replay | tail -n 1 | grep -q 'reproduced)$'
 sed 's/fencing=no/fencing=yes/' split.scn > fenced.scn
 "$halab" run fenced.scn --quiet > out12
 grep -q '^verdict: every audit and expectation held$' out12
