@@ -213,13 +213,10 @@ class Gen {
       stop(t, to_stop);
     } else if (test == "Stonithd") {
       const std::string target = pick(all);
-      std::vector<std::string> others;
-      for (auto& n : all)
-        if (n != target) others.push_back(n);
       Fault f = make(t, K::fence);
       f.nodes = {target};
       f.reboot = true;
-      f.text = pick(others);  // who asks (informational)
+      // (the fencer is the world: who asked is the stack's business, and describe_fault round-trips)
       out.push_back(f);
       up_[target] = true;  // a reboot brings it back
     }

@@ -3,6 +3,8 @@
 // every built-in scenario holds; shrinking works on audit failures.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "lab/campaign.hpp"
 #include "lab/replay.hpp"
 #include "lab/shrink.hpp"
@@ -82,6 +84,29 @@ TEST(AuditRun, ShrinkingKeepsTheAuditFailure) {
   EXPECT_FALSE(s.record.ok);
   EXPECT_EQ(s.record.first_violation(), "audit max-active");
   EXPECT_NE(s.text.find("\nat 20s partition n1 | n2"), std::string::npos);
+}
+
+// A CTS statement is expanded into its faults (the same run, the same hash),
+// which then shrink one by one.
+TEST(AuditRun, ShrinkingExpandsCtsStatements) {
+  const std::string text = "duration 3m\nnetwork lan 10.0.0.0/24\nnodes n1 n2\n"
+                           "service toy-failover resources=web:apache fencing=no\n"
+                           "cts Standby start=5s\ncts SplitBrain count=3 start=20s interval=40s heal=15s\n"
+                           "audit max-active\n";
+  const RunRecord before = runner()(text, 2);
+  ASSERT_FALSE(before.ok);
+  const auto s = shrink(runner(), text, 2, "audit max-active");
+  EXPECT_NE(s.text.find("# (expanded) cts SplitBrain count=3"), std::string::npos);
+  std::size_t partitions = 0, admin = 0;
+  std::istringstream in(s.text);
+  for (std::string l; std::getline(in, l);) {
+    partitions += l.rfind("at ", 0) == 0 && l.find(" partition ") != std::string::npos;
+    admin += l.rfind("at ", 0) == 0 && (l.find(" standby ") != std::string::npos || l.find(" online ") != std::string::npos);
+  }
+  EXPECT_EQ(partitions, 1u);  // one split is enough for two copies
+  EXPECT_EQ(admin, 0u);
+  EXPECT_EQ(runner()(s.text, 2).hash, s.record.hash);
+  EXPECT_EQ(s.record.first_violation(), "audit max-active");
 }
 
 // Every scenario in scenarios/ passes its expectations and audits (as CI runs them).
