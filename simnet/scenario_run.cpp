@@ -111,6 +111,9 @@ class AuditHub final : public TraceListener {
 // Composes several services into the one a node runs.
 class Composite final : public core::Service {
  public:
+  void on_clean_stop() override {
+    for (auto& p : parts) p->on_clean_stop();
+  }
   std::vector<std::unique_ptr<core::Service>> parts;
 };
 

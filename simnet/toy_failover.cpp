@@ -26,6 +26,12 @@ ToyFailover::ToyFailover(core::Env& env, ToyFailoverConfig config)
 
 ToyFailover::~ToyFailover() = default;
 
+void ToyFailover::on_clean_stop() {
+  const std::string msg = kMagic + env_.node + " 0 leave";
+  const core::ByteView bytes(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
+  for (auto& t : peers_) socket_->send_to(t.peer.endpoint, bytes);
+}
+
 void ToyFailover::event(const std::string& text) { events_.info("{}", text); }
 
 void ToyFailover::tick() {
@@ -50,8 +56,20 @@ void ToyFailover::on_datagram(core::ByteView data) {
   const std::string_view s(reinterpret_cast<const char*>(data.data()), data.size());
   if (s.rfind(kMagic, 0) != 0) return;
   std::string_view name = s.substr(4);
+  const bool leaving = name.size() > 6 && name.substr(name.size() - 6) == " leave";
+  if (leaving) name.remove_suffix(6);
   const bool running = name.size() > 2 && name.substr(name.size() - 2) == " 1";
   name = name.substr(0, name.rfind(' '));
+  if (leaving) {  // a clean stop: down, nothing to fence
+    for (auto& t : peers_)
+      if (t.peer.name == name && t.state != Peer::down) {
+        event("node-leave peer=" + t.peer.name);
+        t.state = Peer::down;
+        t.running = false;
+        membership_changed();
+      }
+    return;
+  }
   for (auto& t : peers_)
     if (t.peer.name == name) {
       t.last_heard = env_.clock.now();

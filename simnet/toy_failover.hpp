@@ -49,6 +49,8 @@ class ToyFailover final : public core::Service {
  public:
   ToyFailover(core::Env& env, ToyFailoverConfig config);
   ~ToyFailover() override;
+  // Tells the peers it leaves cleanly: they neither suspect nor fence it.
+  void on_clean_stop() override;
 
  private:
   // unclean: lost, may still run resources, not fenced yet (blocks every start).

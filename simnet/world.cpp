@@ -257,6 +257,7 @@ void World::crash(int node) { take_down(*nodes_.at(node), 0); }
 
 void World::halt(int node) {
   Node& n = *nodes_.at(node);
+  if (n.up && n.service) n.service->on_clean_stop();  // it may say goodbye while still up
   take_down(n, 2);
   n.powered_off = true;
 }

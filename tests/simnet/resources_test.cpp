@@ -173,7 +173,9 @@ TEST(SimnetResources, ListenerDoesNotChangeTheHash) {
     pw.world.crash(0);
     pw.world.run_for(1s);
     pw.world.trace().set_listener(nullptr);
-    if (listen) EXPECT_EQ(rec.count, pw.world.trace().count());
+    if (listen) {
+      EXPECT_EQ(rec.count, pw.world.trace().count());
+    }
     return pw.world.trace().hash();
   };
   EXPECT_EQ(run(true), run(false));
