@@ -147,6 +147,8 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     daemon::add_hosted_services(*node);
     return node;
   };
+}
+
 // toy-failover: the lab's stand-in failover manager (simnet/toy_failover.hpp).
 simnet::ServiceFactory make_toy_failover(const simnet::ServiceContext& ctx) {
   simnet::ToyFailoverConfig cfg;
