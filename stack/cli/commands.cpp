@@ -11,6 +11,7 @@ int run_ra(std::span<char*> args);
 int run_campaign(std::span<char*> args);
 int run_replay(std::span<char*> args);
 int run_report(std::span<char*> args);
+int run_mon(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -21,6 +22,7 @@ std::span<const Command> commands() {
       {"campaign", "run a scenario over many seeds (lab); 'campaign merge' joins shards", run_campaign},
       {"replay", "rerun a lab replay file and check its trace hash", run_replay},
       {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
+      {"mon", "the cluster's status, as crm_mon (CIB_file=PATH shows a file)", run_mon},
       {"ra", "resource agents: classes, list, info/meta (as crm ra)", run_ra},
   };
   return table;
