@@ -410,15 +410,25 @@ void location(Cib& c, const std::string& id, const std::string& rsc, const std::
 
 }  // namespace
 
+namespace {
+void known_node(const Cib& c, const std::string& node) {
+  try {
+    (void)find_node(c, node);
+  } catch (const core::Error&) {
+    throw core::Error("Node '" + node + "' not found");
+  }
+}
+}  // namespace
+
 void move(Cib& c, const std::string& rsc, const std::string& node) {
   (void)resource(c, rsc);
-  (void)find_node(c, node);
+  known_node(c, node);
   location(c, "cli-prefer-" + rsc, rsc, node, "INFINITY");
 }
 
 void ban(Cib& c, const std::string& rsc, const std::string& node) {
   (void)resource(c, rsc);
-  (void)find_node(c, node);
+  known_node(c, node);
   location(c, "cli-ban-" + rsc + "-on-" + node, rsc, node, "-INFINITY");
 }
 

@@ -259,9 +259,14 @@ bool Session::resource_command(const std::vector<std::string>& w) {
     }
     if (verb == "clear" || verb == "unmove" || verb == "unmigrate") {
       const std::string node = w.size() > 2 ? w[2] : "";
-      int removed = 0;
-      apply([&](Cib& c) { removed = ops::clear(c, rsc, node); });
-      if (removed > 0) info("Removed migration constraints for " + rsc);
+      // crm_resource --clear commits the constraints' removals one by one
+      Cib c = read_current();
+      const Version v = c.version();
+      const int removed = ops::clear(c, rsc, node);
+      if (removed == 0) return true;
+      c.set_version(v);
+      for (int i = 0; i < removed; ++i) c.bump_epoch();
+      write_current(c);
       return true;
     }
     if (verb == "cleanup" || verb == "refresh") {
