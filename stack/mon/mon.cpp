@@ -59,6 +59,21 @@ std::vector<std::string> active_only(const std::vector<std::string>& in) {
     const bool stopped_line = l.find("\t Stopped") != std::string::npos || l.find("* Stopped: [") != std::string::npos;
     if (!stopped_line) kept.push_back(l);
   }
+  // a group that hides stopped members says how many
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::string& l = in[i];
+    if (l.find("* Resource Group: ") == std::string::npos) continue;
+    int hidden = 0;
+    for (std::size_t j = i + 1; j < in.size() && indent_of(in[j]) > indent_of(l); ++j)
+      if (in[j].find("\t Stopped") != std::string::npos) ++hidden;
+    if (hidden == 0) continue;
+    for (auto& k : kept)
+      if (k == l) {
+        k = l.substr(0, l.size() - 1) + " (" + std::to_string(hidden) + (hidden == 1 ? " member" : " members") +
+            " inactive):";
+        break;
+      }
+  }
   // drop headers ("* Resource Group: x:", "* Clone Set: ...:") without deeper lines
   std::vector<std::string> out;
   for (std::size_t i = 0; i < kept.size(); ++i) {
@@ -136,11 +151,15 @@ std::vector<std::string> failed_actions(const sch::XmlElement& cib) {
               auto a = key.find(':'), b = a == std::string::npos ? a : key.find(':', a + 1);
               if (b != std::string::npos) expected = std::atoi(key.c_str() + b + 1);
             }
-            if (rc == expected && (st == 0 || st == 4)) continue;  // old CIBs: error status, expected rc
-            if (st == 0 && expected == 7 && rc == 7) continue;
             const std::string task = op.attr_or("operation", "");
             const long interval = std::atol(op.attr_or("interval", "0").c_str());
-            std::string id = op.attr_or("id", "");
+            const bool probe = task == "monitor" && interval == 0;
+            if (rc == expected && (st == 0 || st == 4)) continue;  // old CIBs: error status, expected rc
+            // a probe that finds the resource running (promoted) or stopped is no failure
+            if (st == 0 && probe && (rc == 0 || rc == 7 || rc == 8)) continue;
+            if (st == 0 && (rc == 190 || rc == 191)) continue;  // degraded
+            // the operation key names the resource (the id may be <rsc>_last_failure_0)
+            std::string id = op.attr_or("operation_key", op.attr_or("id", ""));
             // the resource name is the operation key's: <rsc>_<task>_<interval>
             const std::string suffix = "_" + task + "_" + std::to_string(interval);
             std::string rsc = lr.attr_or("id", "");
@@ -160,7 +179,8 @@ std::vector<std::string> failed_actions(const sch::XmlElement& cib) {
               const long ms = std::atol(e->c_str());
               char buf[32];
               if (ms < 1000) std::snprintf(buf, sizeof buf, "%ldms", ms);
-              else std::snprintf(buf, sizeof buf, "%.3gs", ms / 1000.0);
+              else if (ms % 1000 == 0) std::snprintf(buf, sizeof buf, "%lds", ms / 1000);
+              else std::snprintf(buf, sizeof buf, "%ld.%03lds", ms / 1000, ms % 1000);
               l += std::string(" after ") + buf;
             }
             out.push_back(l + "\n");
@@ -206,6 +226,20 @@ std::string render_text(const sch::XmlElement& cib, const MonOptions& o) {
       if (p->target_role == sch::Role::Stopped) dis = true;
     if (dis) ++disabled;
     if (r->blocked) ++blocked;
+  }
+  // pacemaker counts clone-max instances of a clone, whether made or not
+  for (auto& r : c->all_resources) {
+    if (!r->is_clone()) continue;
+    int made = 0;
+    const sch::Resource* first = nullptr;
+    for (const sch::Resource* ch : r->children)
+      if (!ch->orphan) {
+        ++made;
+        if (!first) first = ch;
+      }
+    if (!first || r->clone.max <= made) continue;
+    const int per = first->is_group() ? static_cast<int>(first->children.size()) : 1;
+    instances += (r->clone.max - made) * per;
   }
   out += "  * " + std::to_string(instances) + " resource instance" + (instances == 1 ? "" : "s") + " configured";
   if (disabled || blocked) {
