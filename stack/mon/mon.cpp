@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <algorithm>
+#include <map>
 
 #include "stack/core/error.hpp"
 #include "stack/scheduler/scheduler.hpp"
@@ -285,7 +286,7 @@ std::string render_text(const sch::XmlElement& cib, const MonOptions& o) {
     auto status = cib.first_child("status");
     for (auto& n : c->nodes) {
       if (!n->online) continue;
-      std::string attrs;
+      std::vector<std::pair<std::string, std::string>> attrs_v;
       if (status)
         for (auto& ns : status.children("node_state")) {
           if (ns.attr_or("id", "") != n->id) continue;
@@ -293,15 +294,61 @@ std::string render_text(const sch::XmlElement& cib, const MonOptions& o) {
             for (auto& set : t.children("instance_attributes"))
               for (auto& nv : set.children("nvpair")) {
                 const std::string nm = nv.attr_or("name", "");
-                if (nm.starts_with("fail-count-") || nm.starts_with("last-failure-") || nm.starts_with("#")) continue;
-                char buf[512];
-                std::snprintf(buf, sizeof buf, "    * %-32s\t: %-10s\n", nm.c_str(), nv.attr_or("value", "").c_str());
-                attrs += buf;
+                // pacemaker's own bookkeeping is not shown
+                if (nm.starts_with("fail-count-") || nm.starts_with("last-failure-") || nm.starts_with("#") ||
+                    nm == "shutdown" || nm == "terminate")
+                  continue;
+                attrs_v.emplace_back(nm, nv.attr_or("value", ""));
               }
         }
+      std::sort(attrs_v.begin(), attrs_v.end());
+      std::string attrs;
+      for (auto& [nm, v] : attrs_v) {
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "    * %-32s\t: %-10s\n", nm.c_str(), v.c_str());
+        attrs += buf;
+      }
       na += "  * Node: " + n->uname + ":\n" + attrs;
     }
     out += "\nNode Attributes:\n" + na;
+  }
+
+  if (o.failcounts) {
+    // Migration Summary: per node, the resources with fail counts
+    out += "\nMigration Summary:\n";
+    auto status = cib.first_child("status");
+    for (auto& n : c->nodes) {
+      std::map<std::string, long long> counts;
+      std::vector<std::string> order;
+      if (status)
+        for (auto& ns : status.children("node_state")) {
+          if (ns.attr_or("id", "") != n->id) continue;
+          for (auto& t : ns.children("transient_attributes"))
+            for (auto& set : t.children("instance_attributes"))
+              for (auto& nv : set.children("nvpair")) {
+                std::string nm = nv.attr_or("name", "");
+                if (!nm.starts_with("fail-count-")) continue;
+                nm = nm.substr(11);
+                if (auto h = nm.find('#'); h != std::string::npos) nm = nm.substr(0, h);
+                const std::string v = nv.attr_or("value", "0");
+                const long long x = v == "INFINITY" || v == "+INFINITY" ? 1000000 : std::atoll(v.c_str());
+                if (!counts.count(nm)) order.push_back(nm);
+                counts[nm] = std::min(1000000LL, counts[nm] + x);
+              }
+        }
+      bool any = false;
+      for (auto& [nm, x] : counts) any = any || x > 0;
+      if (!any) continue;
+      out += "  * Node: " + n->uname + ":\n";
+      std::sort(order.begin(), order.end());
+      for (auto& nm : order) {
+        if (counts[nm] <= 0) continue;
+        const sch::Resource* r = c->find_resource(nm);
+        const long thr = r ? r->migration_threshold : 1000000;
+        out += "    * " + nm + ": migration-threshold=" + std::to_string(thr) + " fail-count=" +
+               (counts[nm] >= 1000000 ? std::string("INFINITY") : std::to_string(counts[nm])) + "\n";
+      }
+    }
   }
 
   auto failed = failed_actions(cib);
