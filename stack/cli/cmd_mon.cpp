@@ -24,7 +24,8 @@ const char* kUsage =
     "  -i, --interval SEC        redraw every SEC seconds (default 5) until interrupted\n"
     "  -r, --inactive            list inactive resources too (Full List of Resources)\n"
     "  -A, --show-node-attributes  node attributes\n"
-    "  -f, -o, -n                accepted; failcounts, operations and group-by-node are not shown yet\n";
+    "  -f, --failcounts          Migration Summary (fail counts)\n"
+    "  -o, -n                    accepted; operations and group-by-node are not shown yet\n";
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }

@@ -308,9 +308,9 @@ std::string render_text(const sch::XmlElement& cib, const MonOptions& o) {
         std::snprintf(buf, sizeof buf, "    * %-32s\t: %-10s\n", nm.c_str(), v.c_str());
         attrs += buf;
       }
-      na += "  * Node: " + n->uname + ":\n" + attrs;
+      if (!attrs.empty()) na += "  * Node: " + n->uname + ":\n" + attrs;
     }
-    out += "\nNode Attributes:\n" + na;
+    if (!na.empty()) out += "\nNode Attributes:\n" + na;
   }
 
   if (o.failcounts) {

@@ -156,7 +156,7 @@ TEST(MonConformance, TextAsCrmMon) {
     }
   }
   std::printf("halab mon -1 [-r]: %d / %d outputs equal to crm_mon's\n", same, total);
-  EXPECT_GE(same * 100, total * 50);
+  EXPECT_GE(same * 100, total * 60);  // 66 % over the whole corpus at the time of writing
 }
 
 TEST(MonRefresh, RedrawsUntilInterrupted) {
