@@ -16,6 +16,7 @@ int run_cfgtool(std::span<char*> args);
 int run_quorumtool(std::span<char*> args);
 int run_cmapctl(std::span<char*> args);
 int run_cpgtool(std::span<char*> args);
+int run_mon(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -27,6 +28,7 @@ std::span<const Command> commands() {
       {"run", "run one scenario with its audits and a live progress line (lab)", run_run},
       {"replay", "rerun a lab replay file and check its trace hash", run_replay},
       {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
+      {"mon", "the cluster's status, as crm_mon (CIB_file=PATH shows a file)", run_mon},
       {"ra", "resource agents: classes, list, info/meta (as crm ra)", run_ra},
       {"cfgtool", "halabd's links, addresses, reload, shutdown (as corosync-cfgtool)", run_cfgtool},
       {"quorumtool", "quorum status and node list from halabd (as corosync-quorumtool)", run_quorumtool},
