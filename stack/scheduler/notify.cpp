@@ -42,8 +42,13 @@ Action* first_of(Resource* r, const char* task) {
 
 void notify_on(Cluster& c, Resource* r, Node* n, Action* op) {
   if (!n || !op || !n->online || !op->runnable) return;
+  // One notification per instance, node and notify pseudo-action (pacemaker
+  // keys them rsc_pre_notify_start_0, rsc_post_notify_running_0, ...): an
+  // instance told before and after an action gets two.
   for (Action* a : r->actions)
-    if (a->task == "notify" && a->node == n && a->optional == op->optional) return;
+    if (a->task == "notify" && a->node == n)
+      for (auto& [first, flags] : a->before)
+        if (first == op) return;
   Action* a = c.new_action(ActionKind::Resource, r, "notify", 0, n, op->optional);
   c.order(op, a, kOrderOptional);
 }
