@@ -1,6 +1,7 @@
 // Propagation of "required" and "runnable" along orderings to a fixpoint,
 // and the order in which a transition's actions can be executed.
 #include <algorithm>
+#include <functional>
 #include <queue>
 
 #include "stack/scheduler/actions.hpp"
@@ -42,8 +43,11 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
       if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
     }
   }
-  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
-    clear_because(first, &Action::optional, then, "required");
+  // kOrderImpliesFirst ("then" required makes "first" required) does not
+  // act on its own in pacemaker 2.1.5: it only fires when the flags the
+  // ordering sees for "first" are required while the action itself is
+  // optional, which its flag summaries never produce. A stop that must
+  // precede another stop is made required by its own restart instead.
   if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
     clear_because(then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderAsymmetrical) && then->rsc) {
@@ -60,6 +64,62 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
       clear_because(then, &Action::runnable, first, "unrunnable");
     }
   }
+}
+
+// A clone's own pseudo-actions summarize its instances' (pacemaker's
+// clone action flags): a clone action is required as soon as one instance's
+// corresponding action is, and cannot run when no instance's can. For a
+// primitive instance the corresponding action of "running" is its start
+// (stopped: stop, promoted: promote, demoted: demote); a cloned group's
+// instance answers with its own pseudo-action of the same name.
+bool is_summary_task(const std::string& t) {
+  return t == "start" || t == "running" || t == "stop" || t == "stopped" || t == "promote" || t == "promoted" ||
+         t == "demote" || t == "demoted";
+}
+
+std::string instance_task(const Resource* inst, const std::string& task) {
+  if (inst->is_group()) return task;
+  if (task == "running") return "start";
+  if (task == "stopped") return "stop";
+  if (task == "promoted") return "promote";
+  if (task == "demoted") return "demote";
+  return task;
+}
+
+Action* first_with_task(const Resource* r, const std::string& task) {
+  for (Action* a : r->actions)
+    if (a->task == task) return a;
+  return nullptr;
+}
+
+bool is_clone_summary(const Action* a) {
+  return a->rsc && a->rsc->is_clone() && a->pseudo && a->interval_ms == 0 && is_summary_task(a->task);
+}
+
+// The summary's flags: (optional, runnable).
+std::pair<bool, bool> summary_flags(const Action* a) {
+  bool optional = true, any_runnable = false;
+  for (const Resource* inst : a->rsc->children) {
+    const Action* ia = first_with_task(inst, instance_task(inst, a->task));
+    if (!ia) continue;
+    if (!ia->optional) optional = false;
+    if (ia->runnable) any_runnable = true;
+  }
+  return {optional, any_runnable};
+}
+
+void summarize_clone_action(Action* a) {
+  if (!is_clone_summary(a)) return;
+  auto [optional, runnable] = summary_flags(a);
+  if (!optional) a->optional = false;
+  if (!runnable) a->runnable = false;
+}
+
+// The clone actions that summarize `a`, when `a` is an instance's.
+void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
+  if (!a->rsc || a->interval_ms != 0 || !a->rsc->parent || !a->rsc->parent->is_clone()) return;
+  for (Action* pa : a->rsc->parent->actions)
+    if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
 }
 
 // pacemaker's update_action, as a worklist: an action applies the orderings
@@ -80,23 +140,47 @@ void update_actions(Cluster& c) {
     work.pop_back();
     queued[size_t(then->id)] = 0;
     const bool then_opt = then->optional, then_run = then->runnable;
+    summarize_clone_action(then);
     for (size_t i = then->before.size(); i-- > 0;) {
       auto [first, flags] = then->before[i];
       const bool f_opt = first->optional, f_run = first->runnable;
-      update_edge(first, then, flags);
+      if (is_clone_summary(first)) {
+        // As a "first", a clone action is what its instances' say (pacemaker
+        // orders by the summary, not by the clone action's own flags); what
+        // the edge clears still clears the clone action.
+        auto [s_opt, s_run] = summary_flags(first);
+        first->optional = s_opt;
+        first->runnable = s_run;
+        update_edge(first, then, flags);
+        const bool cleared_opt = s_opt && !first->optional, cleared_run = s_run && !first->runnable;
+        first->optional = f_opt && !cleared_opt;
+        first->runnable = f_run && !cleared_run;
+      } else {
+        update_edge(first, then, flags);
+      }
       if (first->optional != f_opt || first->runnable != f_run) {
         push(first);
         for (auto& [next, fl] : first->after) push(next);
+        push_summaries(first, push);
       }
     }
     if (then->requires_any && then->runnable) {
-      bool any = false;
+      int runnable = 0;
+      const Action* why = nullptr;
       for (auto& [first, flags] : then->before)
-        if ((flags & kOrderOneOrMore) && first->runnable) any = true;
-      if (!any) then->runnable = false;
+        if (flags & kOrderOneOrMore) {
+          if (first->runnable) ++runnable;
+          else why = first;
+        }
+      if (runnable < then->min_runnable) {
+        then->runnable = false;
+        if (why) set_reason(then, describe(why, "unrunnable"), false);
+      }
     }
-    if (then->optional != then_opt || then->runnable != then_run)
+    if (then->optional != then_opt || then->runnable != then_run) {
       for (auto& [next, fl] : then->after) push(next);
+      push_summaries(then, push);
+    }
   }
 }
 

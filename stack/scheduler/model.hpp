@@ -178,7 +178,8 @@ struct Action {
   bool runnable = true;
   bool pseudo = false;
   bool printed = false;  // optional but shown in the graph (pacemaker's print_always)
-  bool requires_any = false;  // runnable only if one of its one-or-more inputs is
+  bool requires_any = false;  // runnable only if enough of its one-or-more inputs are
+  int min_runnable = 1;       // how many (clone-min of an ordering's first clone)
   std::string reason;
   std::string fence_type = "reboot";
   std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
@@ -195,6 +196,9 @@ struct OrderConstraint {
   Resource* then_rsc = nullptr;
   std::string then_task;
   uint32_t flags = 0;
+  // The first is the resource's own action for first_task, not what a group
+  // or clone stands for as a first (its completion).
+  bool exact_first = false;
 };
 
 struct LocationConstraint {
@@ -235,6 +239,9 @@ struct Cluster {
   std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
   std::map<std::string, Action*> named_pseudo;  // pseudo-actions without a resource
+  // clone-min orderings' pseudo-actions: name -> instances needed (they are
+  // optional, shown only when an instance's action is required).
+  std::map<std::string, int> clone_min_pseudo;
   std::vector<std::string> warnings;
   std::map<std::string, std::vector<std::string>> tags;
   // Valid while unpacking: clones' child XML (clone id -> <primitive>/<group>)
