@@ -29,7 +29,7 @@ bool clear_because(Action* a, bool Action::*flag, const Action* why, const char*
 // One ordering edge, its rules in pacemaker's order.
 void update_edge(Action* first, Action* then, uint32_t flags) {
   if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
-  if ((flags & kOrderImpliesThenPrinted) && !first->optional) then->printed = true;
+  if ((flags & kOrderImpliesThenPrinted) && !first->optional && first->runnable) then->printed = true;
   if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
     clear_because(then, &Action::optional, first, "required");
   if (flags & kOrderRestart) {
