@@ -68,7 +68,11 @@ void add_order(Cluster& c, const std::string& id, Resource* first, std::string f
                std::string then_task, const std::string& kind, bool symmetrical, int min_first = 0) {
   if (!first || !then) return;
   uint32_t flags = 0;
-  if (kind == "Optional") flags = kOrderOptional;
+  // The deprecated restart-type=restart makes an optional ordering restart
+  // "then" whenever "first" is (re)started.
+  auto rt = then->meta.find("restart-type");
+  const bool restart_type = rt != then->meta.end() && rt->second == "restart";
+  if (kind == "Optional") flags = restart_type ? kOrderImpliesThen : kOrderOptional;
   else if (kind == "Serialize") flags = kOrderSerialize;
   else if (!symmetrical) {
     flags = kOrderAsymmetrical;
