@@ -234,8 +234,17 @@ void apply_clone_colocation(Cluster& c, Resource* dependent, Resource* clone, co
   if (dep_clone && dep_clone == col.dependent && dep_clone->clone.interleave) {
     // Interleaved: pair with the primary's instance on the same node, trying
     // the dependent instance's best nodes first.
+    // Nodes in pacemaker's node order: score, then fewest resources placed
+    // so far, then name.
     std::vector<std::pair<int, int>> nodes(dependent->allowed.begin(), dependent->allowed.end());
-    std::stable_sort(nodes.begin(), nodes.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    auto score_of = [&](const std::pair<int, int>& p) { return node_available(c, p.first) ? p.second : -kInfinity; };
+    std::stable_sort(nodes.begin(), nodes.end(), [&](auto& a, auto& b) {
+      if (score_of(a) != score_of(b)) return score_of(a) > score_of(b);
+      const Node* na = c.nodes[size_t(a.first)].get();
+      const Node* nb = c.nodes[size_t(b.first)].get();
+      if (na->num_resources != nb->num_resources) return na->num_resources < nb->num_resources;
+      return na->uname < nb->uname;
+    });
     Resource* pair = nullptr;
     for (auto [n, w] : nodes) {
       Resource* inst = instance_on(clone, c.nodes[size_t(n)].get(), false);
