@@ -35,7 +35,7 @@ void apply_meta(Cluster& c, Resource& r) {
   if (c.options.maintenance_mode) r.managed = false;
   if (auto v = get("target-role")) {
     Role t = parse_role(*v);
-    if (t != Role::Unknown && t != Role::Started) r.target_role = t;
+    if (t != Role::Unknown) r.target_role = t;  // an explicit Started overrides a parent's Stopped
   }
   if (auto v = get("restart-type")) r.restart_type_ignore = *v == "ignore";
   // Fence devices need quorum but not fencing; others need fencing when it is enabled.
