@@ -72,18 +72,27 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
 // primitive instance the corresponding action of "running" is its start
 // (stopped: stop, promoted: promote, demoted: demote); a cloned group's
 // instance answers with its own pseudo-action of the same name.
-bool is_summary_task(const std::string& t) {
+// The task a clone pseudo-action stands for: itself, or for notifications
+// ("pre_notify_start", "confirmed-post_notify_running") the notified task.
+std::string summarized_task(const std::string& t) {
+  auto n = t.find("_notify_");
+  return n == std::string::npos ? t : t.substr(n + 8);
+}
+
+bool is_summary_task(const std::string& task) {
+  const std::string t = summarized_task(task);
   return t == "start" || t == "running" || t == "stop" || t == "stopped" || t == "promote" || t == "promoted" ||
          t == "demote" || t == "demoted";
 }
 
 std::string instance_task(const Resource* inst, const std::string& task) {
-  if (inst->is_group()) return task;
-  if (task == "running") return "start";
-  if (task == "stopped") return "stop";
-  if (task == "promoted") return "promote";
-  if (task == "demoted") return "demote";
-  return task;
+  const std::string t = summarized_task(task);
+  if (inst->is_group()) return t;
+  if (t == "running") return "start";
+  if (t == "stopped") return "stop";
+  if (t == "promoted") return "promote";
+  if (t == "demoted") return "demote";
+  return t;
 }
 
 Action* first_with_task(const Resource* r, const std::string& task) {
