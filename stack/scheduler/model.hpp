@@ -182,6 +182,7 @@ struct Action {
   int min_runnable = 1;       // how many (clone-min of an ordering's first clone)
   std::string reason;
   std::string fence_type = "reboot";
+  std::string notify_key;  // an instance's notify action: "pre_start", "post_stop", ...
   std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
   std::vector<std::pair<Action*, uint32_t>> after;
   // rsc_task_interval, as pacemaker names operations.

@@ -183,9 +183,14 @@ std::vector<std::string> execution_lines(const Cluster& c) {
         std::snprintf(buf, sizeof buf, "  * Cluster action:  clear_failcount for %s on %s", a->rsc->id.c_str(),
                       a->node->uname.c_str());
         break;
-      case ActionKind::Pseudo:
-        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", a->rsc ? a->key().c_str() : a->task.c_str());
+      case ActionKind::Pseudo: {
+        // An instance's pseudo-action goes by the name its history used.
+        std::string key = a->rsc ? a->key() : a->task;
+        if (a->rsc && !a->rsc->clone_name.empty() && !a->rsc->is_group() && !a->rsc->is_clone())
+          key = a->rsc->clone_name + "_" + a->task + "_" + std::to_string(a->interval_ms);
+        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", key.c_str());
         break;
+      }
       case ActionKind::Resource: {
         std::string task = a->task;
         if (a->interval_ms > 0) task += "=" + std::to_string(a->interval_ms);
