@@ -37,8 +37,11 @@ Node* best_node(Cluster& c, Resource* r) {
   const auto& best = nodes.front();
   if (!node_available(c, best.first) || best.second < 0) return nullptr;
   Node* chosen = c.nodes[size_t(best.first)].get();
-  // A resource stays where it runs when that node is just as good.
-  if (best.second > 0 && current && current->can_run()) {
+  // A resource stays where it runs when that node is just as good; not a
+  // unique clone's instance (placed where it runs already if it should be,
+  // it would otherwise crowd a node that runs another instance).
+  const bool unique_instance = r->parent && r->parent->is_clone() && r->parent->clone.unique;
+  if (best.second > 0 && current && current->can_run() && !unique_instance) {
     for (size_t i = 1; i < nodes.size() && nodes[i].second == best.second; ++i)
       if (nodes[i].first == current->index) chosen = current;
   }
