@@ -105,6 +105,7 @@ struct Resource {
   bool group_expanded = false;  // group colocations moved to members (at assignment)
   bool needs_fencing = false;  // requires=fencing (vs quorum / nothing)
   bool needs_nothing = false;
+  bool needs_unfencing = false;  // requires=unfencing (the default once a device provides unfencing)
   bool restart_type_ignore = false;
   Role role = Role::Stopped;
   Role next_role = Role::Unknown;
@@ -251,6 +252,7 @@ struct Cluster {
   std::map<std::string, XmlElement> templates;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
   bool have_fence_device = false;
+  bool enable_unfencing = false;  // a fence device has provides=unfencing
 
   Node* find_node(const std::string& uname_or_id);
   Resource* find_resource(const std::string& id);

@@ -66,6 +66,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
+  schedule_unfencing(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
   propagate_flags(*c);
