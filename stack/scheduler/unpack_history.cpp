@@ -223,6 +223,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
+      // A stopped instance does not keep an old-style numbered history name
+      // (pacemaker resets it, so it is not taken for an orphan).
+      if ((role == Role::Stopped || role == Role::Unknown) && r->clone_name.find(':') != std::string::npos)
+        r->clone_name.clear();
       if (role != Role::Stopped && role != Role::Unknown) {
         if (on_fail != OnFail::Ignore) {
           r->failed = true;
