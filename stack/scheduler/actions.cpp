@@ -63,9 +63,11 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   Node* chosen = r->assigned;
   if (r->next_role == Role::Unknown) r->next_role = chosen ? Role::Started : Role::Stopped;
   const bool stopping = r->next_role == Role::Stopped || !chosen;
+  // A failure recovered by demoting (on-fail=demote) needs no restart.
+  const bool recover = r->failed && r->demote_on.empty();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
-    const bool required = stopping || n != chosen || r->failed || r->running_on.size() > 1;
+    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1;
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
     else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
@@ -82,7 +84,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
   Action* start = nullptr;
   if (chosen && !stopping) {
-    const bool optional = r->current_node() == chosen && !r->failed && r->running_on.size() == 1;
+    const bool optional = r->current_node() == chosen && !recover && r->running_on.size() == 1;
     // As pacemaker: created optional, required only when it can run.
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);

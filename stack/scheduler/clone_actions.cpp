@@ -57,6 +57,7 @@ void create_clone_actions(Cluster& c, Resource* clone) {
     primitives_of(inst, prims);
     if (clone->clone.promotable)
       for (Resource* p : prims) create_role_actions(c, p);
+    if (clone->clone.promotable && inst->is_group()) create_group_role_actions(c, inst);
     for (Resource* p : prims) {
       if (!p->running_on.empty()) active = true;
       for (Action* a : p->actions) {

@@ -105,20 +105,36 @@ bool is_clone_summary(const Action* a) {
   return a->rsc && a->rsc->is_clone() && a->pseudo && a->interval_ms == 0 && is_summary_task(a->task);
 }
 
+// A promotable cloned group's role pseudo-actions summarize its members'
+// likewise (pacemaker's group action flags): required when a member's is;
+// "promoted"/"demoted" cannot run when a member's cannot, and a promote
+// cannot run when a member has none.
+bool is_group_role_summary(const Action* a) {
+  return a->rsc && a->rsc->is_group() && a->pseudo && a->interval_ms == 0 && a->rsc->parent &&
+         a->rsc->parent->is_clone() &&
+         (a->task == "promote" || a->task == "promoted" || a->task == "demote" || a->task == "demoted");
+}
+
 // The summary's flags: (optional, runnable).
 std::pair<bool, bool> summary_flags(const Action* a) {
-  bool optional = true, any_runnable = false;
+  bool optional = true, runnable = true, any_runnable = false;
+  const bool group = a->rsc->is_group();
   for (const Resource* inst : a->rsc->children) {
-    const Action* ia = first_with_task(inst, instance_task(inst, a->task));
-    if (!ia) continue;
+    const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
+    const Action* ia = first_with_task(inst, task);
+    if (!ia) {
+      if (group && task != "demote") runnable = false;
+      continue;
+    }
     if (!ia->optional) optional = false;
     if (ia->runnable) any_runnable = true;
+    else if (group && task != a->task) runnable = false;
   }
-  return {optional, any_runnable};
+  return {optional, group ? runnable : any_runnable};
 }
 
 void summarize_clone_action(Action* a) {
-  if (!is_clone_summary(a)) return;
+  if (!is_clone_summary(a) && !is_group_role_summary(a)) return;
   auto [optional, runnable] = summary_flags(a);
   if (!optional) a->optional = false;
   if (!runnable) a->runnable = false;
@@ -126,9 +142,15 @@ void summarize_clone_action(Action* a) {
 
 // The clone actions that summarize `a`, when `a` is an instance's.
 void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
-  if (!a->rsc || a->interval_ms != 0 || !a->rsc->parent || !a->rsc->parent->is_clone()) return;
-  for (Action* pa : a->rsc->parent->actions)
-    if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+  if (!a->rsc || a->interval_ms != 0 || !a->rsc->parent) return;
+  Resource* parent = a->rsc->parent;
+  if (parent->is_clone()) {
+    for (Action* pa : parent->actions)
+      if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+  } else if (parent->is_group()) {
+    for (Action* pa : parent->actions)
+      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+  }
 }
 
 // pacemaker's update_action, as a worklist: an action applies the orderings
@@ -153,7 +175,7 @@ void update_actions(Cluster& c) {
     for (size_t i = then->before.size(); i-- > 0;) {
       auto [first, flags] = then->before[i];
       const bool f_opt = first->optional, f_run = first->runnable;
-      if (is_clone_summary(first)) {
+      if (is_clone_summary(first) || is_group_role_summary(first)) {
         // As a "first", a clone action is what its instances' say (pacemaker
         // orders by the summary, not by the clone action's own flags); what
         // the edge clears still clears the clone action.

@@ -79,7 +79,7 @@ struct Colocation {
   bool influence = true;
 };
 
-enum class OnFail { Ignore, Block, Stop, Restart, Standby, Fence };
+enum class OnFail { Ignore, Demote, Block, Stop, Restart, Standby, Fence };
 
 struct Resource {
   std::string id;
@@ -97,6 +97,7 @@ struct Resource {
   bool failed = false;
   bool orphan = false;
   bool blocked = false;     // on-fail=block after a failure
+  std::set<int> demote_on;  // on-fail=demote: failed where promoted, recovered by demoting there
   bool provisional = true;  // not assigned yet
   bool allocating = false;
   bool merging = false;

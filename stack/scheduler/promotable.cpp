@@ -245,7 +245,8 @@ void create_role_actions(Cluster& c, Resource* r) {
     for (Node* n : r->running_on) {
       Action* stop = action_on(r, "stop", n);
       const bool keep_role = to == Role::Promoted && n == chosen && (!stop || stop->optional);
-      const bool required = !keep_role && (!stop || !stop->optional || to != Role::Promoted || n != chosen);
+      const bool required = (!keep_role && (!stop || !stop->optional || to != Role::Promoted || n != chosen)) ||
+                            r->demote_on.count(n->index) > 0;
       Action* d = c.new_action(ActionKind::Resource, r, "demote", 0, n, !required);
       if (!r->managed) d->runnable = false;
       if (stop) c.order(d, stop, kOrderImpliesFirst);
@@ -254,7 +255,9 @@ void create_role_actions(Cluster& c, Resource* r) {
   }
   Action* promote = nullptr;
   if (to == Role::Promoted && chosen) {
-    const bool optional = from == Role::Promoted && current == chosen && (!start || start->optional);
+    // Recovering by demotion where it stays promoted: demoted, then promoted again.
+    const bool optional = from == Role::Promoted && current == chosen && (!start || start->optional) &&
+                          !r->demote_on.count(chosen->index);
     promote = c.new_action(ActionKind::Resource, r, "promote", 0, chosen, true);
     if (!optional && r->managed) promote->optional = false;
     if (!r->managed) promote->runnable = false;
@@ -293,6 +296,31 @@ void create_role_actions(Cluster& c, Resource* r) {
   }
 }
 
+void create_group_role_actions(Cluster& c, Resource* g) {
+  Action* promote = c.new_action(ActionKind::Pseudo, g, "promote", 0, nullptr, true);
+  Action* promoted = c.new_action(ActionKind::Pseudo, g, "promoted", 0, nullptr, true);
+  Action* demote = c.new_action(ActionKind::Pseudo, g, "demote", 0, nullptr, true);
+  Action* demoted = c.new_action(ActionKind::Pseudo, g, "demoted", 0, nullptr, true);
+  auto one = [&](Resource* r, const char* task) {
+    auto v = c.find_actions(r, task);
+    return v.empty() ? nullptr : v.front();
+  };
+  if (Action* a = one(g, "stop")) c.order(demoted, a, kOrderOptional);
+  if (Action* a = one(g, "start")) c.order(a, promote, kOrderOptional);
+  c.order(promote, promoted, kOrderRunnableLeft);
+  c.order(demote, demoted, kOrderRunnableLeft);
+  for (Resource* m : g->children) {
+    if (Action* a = one(m, "promote")) {
+      c.order(promote, a, kOrderImpliesFirstPrinted);
+      c.order(a, promoted, kOrderImpliesThenPrinted);
+    }
+    for (Action* a : c.find_actions(m, "demote")) {
+      c.order(demote, a, kOrderImpliesFirstPrinted);
+      c.order(a, demoted, kOrderImpliesThenPrinted);
+    }
+  }
+}
+
 void create_promotable_actions(Cluster& c, Resource* clone) {
   bool promoting = false, demoting = false;
   std::vector<Resource*> prims;
@@ -328,6 +356,18 @@ void create_promotable_actions(Cluster& c, Resource* clone) {
   (void)stop;
   Resource* prev = nullptr;
   for (Resource* inst : clone->children) {
+    if (inst->is_group()) {
+      // A cloned group: the clone's role actions go through the group's.
+      auto group_action = [&](const char* task) {
+        auto v = c.find_actions(inst, task);
+        return v.empty() ? nullptr : v.front();
+      };
+      if (Action* a = group_action("promote")) c.order(promote, a, kOrderOptional);
+      if (Action* a = group_action("promoted")) c.order(a, promoted, kOrderOptional);
+      if (Action* a = group_action("demote")) c.order(demote, a, kOrderImpliesFirstPrinted);
+      if (Action* a = group_action("demoted")) c.order(a, demoted, kOrderImpliesThenPrinted);
+      continue;
+    }
     std::vector<Resource*> ip;
     primitives_of(inst, ip);
     for (Resource* p : ip) {

@@ -83,7 +83,14 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
     if (!stop && a->task == "stop" && (!start_node || a->node == start_node)) stop = a;
   if (r->role == r->next_role) {
     if (!next) return;
-    if (!start || start->optional) return;
+    if (!start || start->optional) {
+      // Recovered by demotion, in place: demoted and promoted again.
+      Action* demote = find_on(r, "demote", current);
+      Action* promote = find_on(r, "promote", next);
+      if (demote && promote && !demote->optional && !promote->optional)
+        log_action(out, "Re-promote", r, current, next, promote, demote);
+      return;
+    }
     if (!start->runnable) {
       log_action(out, "Stop", r, current, nullptr, stop, (stop && !stop->reason.empty()) ? stop : start);
     } else if (moving) {
