@@ -19,11 +19,13 @@
 // "port=", "plug=" or "nodename=" on stdin, or "-n NODE"/"--plug=NODE".
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "simnet/dist.hpp"
+#include "stack/core/env.hpp"
 #include "stack/core/process.hpp"
 
 namespace halab::simnet {
@@ -51,6 +53,16 @@ struct AgentModel {
   // Optional: decides exit code and output at the end of a successful
   // (not failed, not timed out) run. Runs as a world event, never inside spawn().
   std::function<void(const AgentCall&, core::ProcessResult&)> behaviour;
+  // Optional: an agent modelled as code running on its node (the node's
+  // Env: clock, network) rather than a drawn duration, for agents whose
+  // outcome depends on the simulated network (fence_halab_virt talks the
+  // fence_virt protocol to a modelled host daemon). `run` starts it and
+  // returns its state; it ends when it calls `finish` (once; the result's
+  // runtime is filled in). A kill, the spec's timeout or a crash of the node
+  // ends it first and drops the state (its sockets close; the state must
+  // cancel its own timers when destroyed). The action models are not used.
+  using Finish = std::function<void(core::ProcessResult)>;
+  std::function<std::shared_ptr<void>(const AgentCall&, core::Env&, Finish)> run;
 
   const ActionModel& action(const std::string& a) const {
     auto it = actions.find(a);

@@ -2,6 +2,7 @@
 #include <csignal>
 
 #include "simnet/world_internal.hpp"
+#include "stack/core/assert.hpp"
 
 namespace halab::simnet {
 
@@ -93,6 +94,38 @@ core::ProcessId World::spawn(Node& n, core::ProcessSpec spec, core::ProcessDone 
     r.error = "no modelled agent '" + st->call.agent + "' in simnet";
     run.end_event = push(now_, Kind::node_event, node, finish);
     n.running.emplace(pid, std::move(run));
+    return pid;
+  }
+  if (ag->second.run) {
+    // Code on the node: it finishes by calling back (deferred to an event of
+    // its own, so the agent's state is never destroyed under its own feet).
+    const SimTime timeout = st->spec.timeout.count();
+    auto ended = std::make_shared<bool>(false);
+    const std::uint32_t epoch = n.epoch;
+    AgentModel::Finish on_finish = [this, st, pid, node, epoch, ended, finish](core::ProcessResult res) {
+      if (*ended || nodes_[node]->epoch != epoch) return;
+      *ended = true;
+      Node& me = *nodes_[node];
+      auto it = me.running.find(pid);
+      if (it == me.running.end()) return;
+      res.runtime = core::Duration(now_ - it->second.started);
+      st->result = std::move(res);
+      cancel_slot(it->second.end_event, node);
+      it->second.end_event = push(now_, Kind::node_event, node, finish);
+    };
+    if (timeout > 0)
+      run.end_event = push(now_ + timeout, Kind::node_event, node, [this, st, ended, timeout, finish] {
+        if (*ended) return;
+        *ended = true;
+        st->result = core::ProcessResult{};
+        st->result.end = core::ProcessResult::End::timed_out;
+        st->result.signal = SIGKILL;
+        st->result.runtime = core::Duration(timeout);
+        finish();
+      });
+    auto [it, inserted] = n.running.emplace(pid, std::move(run));
+    HALAB_ASSERT(inserted);
+    it->second.state = ag->second.run(st->call, n.env, std::move(on_finish));
     return pid;
   }
   const ActionModel& am = ag->second.action(st->call.action);

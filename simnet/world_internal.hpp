@@ -124,6 +124,7 @@ struct Running {
   std::uint64_t effect_event = 0;
   SimTime started = 0;
   core::ProcessDone done;
+  std::shared_ptr<void> state;  // a running AgentModel::run agent
 };
 
 struct World::Node {

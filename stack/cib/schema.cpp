@@ -65,6 +65,7 @@ SchemaValidator::Compiled& SchemaValidator::load(const std::string& version) {
   if (it != cache_.end()) return *it->second;
   if (!safe_version(version)) throw core::Error("validate-with=\"" + version + "\" is not a schema name");
   const std::string path = dir_ + "/" + version + ".rng";
+  XmlErrorScope quiet(nullptr, nullptr);
   xmlRelaxNGParserCtxtPtr pctx = xmlRelaxNGNewParserCtxt(path.c_str());
   std::vector<SchemaError> errs;
   xmlRelaxNGSetParserStructuredErrors(pctx, reinterpret_cast<xmlStructuredErrorFunc>(ignore_errors), nullptr);
@@ -81,17 +82,20 @@ std::vector<SchemaError> SchemaValidator::validate(const Cib& cib) {
   if (version == "none") return {};
   Compiled& c = load(version);
   std::vector<SchemaError> errs;
-  xmlRelaxNGValidCtxtPtr vctx = xmlRelaxNGNewValidCtxt(c.schema);
-  xmlRelaxNGSetValidStructuredErrors(vctx, reinterpret_cast<xmlStructuredErrorFunc>(collect), &errs);
-  // ID/IDREF checks report through libxml2's global handler: collect those too.
-  xmlSetStructuredErrorFunc(&errs, reinterpret_cast<xmlStructuredErrorFunc>(collect));
   // A document built in memory has no line numbers: validate it as it will
   // be written, so errors name the file's lines.
   std::optional<Cib> copy;
   if (line_of(cib.root()) <= 0) copy = Cib::parse(cib.to_xml(), "cib");
-  int rc = xmlRelaxNGValidateDoc(vctx, copy ? copy->doc() : cib.doc());
-  xmlSetStructuredErrorFunc(nullptr, nullptr);
-  xmlRelaxNGFreeValidCtxt(vctx);
+  int rc;
+  {
+    // ID/IDREF checks report through libxml2's global handler: collect those
+    // too, and give the caller's handler back afterwards.
+    XmlErrorScope scope(&errs, reinterpret_cast<xmlStructuredErrorFunc>(collect));
+    xmlRelaxNGValidCtxtPtr vctx = xmlRelaxNGNewValidCtxt(c.schema);
+    xmlRelaxNGSetValidStructuredErrors(vctx, reinterpret_cast<xmlStructuredErrorFunc>(collect), &errs);
+    rc = xmlRelaxNGValidateDoc(vctx, copy ? copy->doc() : cib.doc());
+    xmlRelaxNGFreeValidCtxt(vctx);
+  }
   if (rc != 0 && errs.empty()) errs.push_back({0, "cib", "", "document does not conform to " + version});
   // libxml2 reports some findings without a place ("Extra element X in
   // interleave") just before the one that names the element: merge them.

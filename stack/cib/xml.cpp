@@ -104,7 +104,28 @@ std::string escape_attr(std::string_view v) {
   return out;
 }
 
+namespace {
+void swallow_structured(void*, const xmlError*) {}
+void swallow_generic(void*, const char*, ...) {}
+}  // namespace
+
+XmlErrorScope::XmlErrorScope(void* context, xmlStructuredErrorFunc structured)
+    : saved_structured_(xmlStructuredError),
+      saved_structured_context_(xmlStructuredErrorContext),
+      saved_generic_(xmlGenericError),
+      saved_generic_context_(xmlGenericErrorContext) {
+  xmlSetStructuredErrorFunc(context, structured ? structured : reinterpret_cast<xmlStructuredErrorFunc>(swallow_structured));
+  // Some libxml2 paths (RelaxNG compilation, include loading) still print through the generic handler.
+  xmlSetGenericErrorFunc(nullptr, swallow_generic);
+}
+
+XmlErrorScope::~XmlErrorScope() {
+  xmlSetStructuredErrorFunc(saved_structured_context_, saved_structured_);
+  xmlSetGenericErrorFunc(saved_generic_context_, saved_generic_);
+}
+
 XmlDocPtr parse_xml(std::string_view text, std::string_view source) {
+  XmlErrorScope quiet(nullptr, nullptr);  // errors come from the context below
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (!ctxt) throw core::Error("out of memory creating an XML parser");
   xmlDoc* doc = xmlCtxtReadMemory(ctxt, text.data(), int(text.size()), std::string(source).c_str(), nullptr,

@@ -4,6 +4,7 @@
 // attributes in document order, pacemaker's escaping), and the handful of
 // tree operations the CIB code needs.
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <memory>
 #include <optional>
@@ -17,6 +18,25 @@ struct XmlDocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+// libxml2's error handlers are process-global (thread-local at most): other
+// code in the process (the executor's meta-data parser, a host program) may
+// have installed its own. This guard installs ours for one parse or
+// validation and puts theirs back when it goes out of scope, exceptions
+// included. `structured` may be null: then errors are swallowed.
+class XmlErrorScope {
+ public:
+  XmlErrorScope(void* context, xmlStructuredErrorFunc structured);
+  ~XmlErrorScope();
+  XmlErrorScope(const XmlErrorScope&) = delete;
+  XmlErrorScope& operator=(const XmlErrorScope&) = delete;
+
+ private:
+  xmlStructuredErrorFunc saved_structured_;
+  void* saved_structured_context_;
+  xmlGenericErrorFunc saved_generic_;
+  void* saved_generic_context_;
+};
 
 // Parses `text`; throws core::Error "SOURCE:LINE: message" on malformed XML.
 // Whitespace-only text between elements is dropped (pacemaker ignores it).

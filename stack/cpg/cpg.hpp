@@ -25,6 +25,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,24 @@ class Cpg {
 
   std::vector<GroupInfo> groups() const;  // every group known, sorted by name
   const CpgStats& stats() const;
+
+  // Additions (after pinning):
+  // Every group event this node applies, whether or not a local process is
+  // in the group, at the moment it applies it: for logs, tools and tests.
+  // `members` in deliver: the group's members when the message was ordered.
+  struct Observer {
+    std::function<void(const GroupConfig&)> confchg;
+    std::function<void(const std::string& group, const Address& from, core::ByteView msg,
+                       const std::vector<Address>& members)>
+        deliver;
+    std::function<void(const RingChange&)> totem_confchg;
+  };
+  void set_observer(Observer observer);
+  // True once the current ring's joinlist exchange is over (local requests
+  // are only sent then); false before the first ring and during a change.
+  bool synced() const;
+  // Local requests not yet delivered back (queued or on the ring).
+  std::size_t pending_requests() const;
 
  private:
   struct Impl;

@@ -1,5 +1,7 @@
 #include "stack/fencer/device.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -53,23 +55,23 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 std::vector<std::string> parse_list_output(const std::string& out) {
+  // As pacemaker's fencer reads it: every word of a line (words end at
+  // whitespace or a comma) names a target, except the power states of
+  // list-status style output. "port,alias" lines and fence_xvm's
+  // "domain uuid on" lines both work.
   std::vector<std::string> names;
-  std::size_t pos = 0;
-  while (pos < out.size()) {
-    std::size_t eol = out.find('\n', pos);
-    if (eol == std::string::npos) eol = out.size();
-    std::string line = out.substr(pos, eol - pos);
-    pos = eol + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) continue;
-    const auto comma = line.find(',');
-    std::string port = line.substr(0, comma);
-    if (!port.empty()) names.push_back(port);
-    if (comma != std::string::npos) {
-      std::string alias = line.substr(comma + 1);
-      if (!alias.empty() && alias != port) names.push_back(alias);
-    }
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && word != "on" && word != "off" && word != "ON" && word != "OFF" &&
+        std::find(names.begin(), names.end(), word) == names.end())
+      names.push_back(word);
+    word.clear();
+  };
+  for (char c : out) {
+    if (c == ',' || c == '\n' || c == '\r' || c == ' ' || c == '\t') flush();
+    else word += c;
   }
+  flush();
   return names;
 }
 

@@ -68,17 +68,27 @@ void parse_nvset(Words& w, Build& b, xmlNode* parent, const std::string& tag, co
                  const std::string& suffix) {
   xmlNode* set = b.element(parent, tag);
   std::string id;
+  bool explicit_id = false;
   if (w.peek().starts_with("$id=")) {
     id = w.next().substr(4);
     if (b.ids.used(id)) throw ShellError("id " + id + " is already in use");
     b.ids.claim(id);
+    explicit_id = true;
+    set_attr(set, "id", id);
   } else if (w.peek().starts_with("$id-ref=")) {
     set_attr(set, "id-ref", w.next().substr(8));
     return;
-  } else {
-    id = b.ids.make(prefix, suffix);
   }
-  set_attr(set, "id", id);
+  // [score:] rule ...: a set that applies where its rules match (crmsh's attr_list)
+  if (auto s = score_token(w.peek()); s && !split_kv(w.peek())) {
+    set_attr(set, "score", score_value(*s));
+    w.next();
+  }
+  if (!explicit_id) {
+    id = b.ids.make(prefix, suffix);
+    set_attr(set, "id", id);
+  }
+  while (w.accept("rule")) parse_rule(w, b, set, id);
   std::vector<std::pair<std::string, std::string>> kv;
   while (!w.done()) {
     auto p = split_kv(w.peek());

@@ -37,6 +37,7 @@ struct Build {
   cib::Cib& cib;
   Ids ids;
   std::vector<std::string> info;
+  bool loading = false;  // see Configuration::run
   explicit Build(cib::Cib& c) : cib(c), ids(c.root()) {}
   xmlNode* section(const std::string& name);  // created (appended) as crmsh does
   xmlNode* element(xmlNode* parent, const std::string& name);
@@ -55,6 +56,10 @@ void parse_nvset(Words& w, Build& b, xmlNode* parent, const std::string& tag, co
                  const std::string& suffix);
 void add_nvpairs(Build& b, xmlNode* set, const std::vector<std::pair<std::string, std::string>>& kv);
 
+// `rule [$id=X] [$role=R] [score:] expression [and|or expression ...]` after
+// the word `rule`; generated ids are <prefix>-rule, <rule>-expression, ...
+void parse_rule(Words& w, Build& b, xmlNode* parent, const std::string& prefix);
+
 // Parsers, one per object kind.
 void parse_node(Words& w, Build& b);
 void parse_primitive(Words& w, Build& b, bool templ);
@@ -67,6 +72,12 @@ void parse_ticket(Words& w, Build& b);
 void parse_tag(Words& w, Build& b);
 void parse_fencing(Words& w, Build& b);
 void parse_acl(Words& w, Build& b, const std::string& kind);  // role, user, acl_target
+void parse_alert(Words& w, Build& b);
+void parse_bundle(Words& w, Build& b);
+void parse_xml_object(Build& b, const std::string& line);  // `xml <element>`
+// Text forms for `show`; set_text renders an attribute set after its keyword.
+std::string bundle_text(const xmlNode* bundle, const std::function<std::string(const xmlNode*)>& set_text);
+std::string alert_text(const xmlNode* alert, const std::function<std::string(const xmlNode*)>& set_text);  // "": none
 
 // Edits.
 void delete_objects(Build& b, const std::vector<std::string>& ids);

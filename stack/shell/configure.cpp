@@ -13,26 +13,27 @@ namespace {
 const std::set<std::string> kObjects = {"node", "primitive", "rsc_template", "group", "clone", "ms", "master",
                                          "property", "rsc_defaults", "op_defaults", "location", "colocation",
                                          "collocation", "order", "rsc_ticket", "tag", "fencing_topology", "role",
-                                         "user", "acl_target"};
+                                         "user", "acl_target", "alert", "bundle", "xml"};
 }
 
 bool Configuration::is_object_command(const std::string& verb) { return kObjects.count(verb) > 0; }
 
-std::vector<std::string> Configuration::run(const std::vector<std::string>& words, const std::string& line) {
+std::vector<std::string> Configuration::run(const std::vector<std::string>& words, const std::string& line, bool loading) {
   if (words.empty()) return {};
   Cib before = cib_;
   try {
-    return dispatch(words, line);
+    return dispatch(words, line, loading);
   } catch (...) {
     cib_ = std::move(before);
     throw;
   }
 }
 
-std::vector<std::string> Configuration::dispatch(const std::vector<std::string>& w, const std::string& line) {
+std::vector<std::string> Configuration::dispatch(const std::vector<std::string>& w, const std::string& line, bool loading) {
   const std::string& verb = w[0];
   Words words{w, 1, verb, line};
   Build b(cib_);
+  b.loading = loading;
   if (verb == "node") parse_node(words, b);
   else if (verb == "primitive") parse_primitive(words, b, false);
   else if (verb == "rsc_template") parse_primitive(words, b, true);
@@ -45,6 +46,9 @@ std::vector<std::string> Configuration::dispatch(const std::vector<std::string>&
   else if (verb == "tag") parse_tag(words, b);
   else if (verb == "fencing_topology") parse_fencing(words, b);
   else if (verb == "role" || verb == "user" || verb == "acl_target") parse_acl(words, b, verb);
+  else if (verb == "alert") parse_alert(words, b);
+  else if (verb == "bundle") parse_bundle(words, b);
+  else if (verb == "xml") parse_xml_object(b, line);
   else if (verb == "monitor") parse_monitor(words, b);
   else if (verb == "delete") delete_objects(b, std::vector<std::string>(w.begin() + 1, w.end()));
   else if (verb == "rename") {

@@ -27,7 +27,10 @@ class Configuration {
   static bool is_object_command(const std::string& verb);
   // Runs one object definition or edit command. All-or-nothing: on a
   // ShellError the configuration is unchanged. Returns crmsh's INFO lines.
-  std::vector<std::string> run(const std::vector<std::string>& words, const std::string& line);
+  // `loading`: part of `load update|replace` (crmsh takes those objects as
+  // parsed; a single command is re-read from its text form first, which
+  // drops a rule's explicit `string:` type).
+  std::vector<std::string> run(const std::vector<std::string>& words, const std::string& line, bool loading = false);
 
   // crmsh's text form of the whole configuration (or the named objects).
   std::string show(const std::vector<std::string>& ids = {}) const;
@@ -38,7 +41,7 @@ class Configuration {
   std::vector<std::string> check_references() const;
 
  private:
-  std::vector<std::string> dispatch(const std::vector<std::string>& w, const std::string& line);
+  std::vector<std::string> dispatch(const std::vector<std::string>& w, const std::string& line, bool loading);
   cib::Cib cib_;
 };
 

@@ -20,7 +20,39 @@ void new_constraint_id(Words& w, Build& b, const std::string& id, const std::str
   b.ids.claim(id);
 }
 
-// One expression of a rule; returns false at the end of the rule.
+const std::set<std::string> kDateSpec = {"hours", "monthdays", "weekdays", "yearsdays", "months",
+                                         "weeks", "years", "weekyears", "moon"};
+
+// `date spec k=v ...` (date_spec) and `date in start=X (end=Y | k=v ...)`
+// (in_range, with a duration): crmsh puts start/end on the expression and
+// the other pairs on a child element named after the operation's part.
+void parse_date_pairs(Words& w, Build& b, xmlNode* e, const std::string& eid, bool in_range) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  while (!w.done()) {
+    auto p = split_kv(w.peek());
+    if (!p || !(kDateSpec.count(p->first) || (in_range && (p->first == "start" || p->first == "end")))) break;
+    kv.push_back(*p);
+    w.next();
+  }
+  const std::size_t min_pairs = in_range ? 2 : 1;
+  if (kv.size() < min_pairs)
+    throw ShellError("syntax in " + w.kind + ": Expected at least " + std::to_string(min_pairs) +
+                     " name-value pairs near " + (w.done() ? std::string("end of line") : "<" + w.peek() + ">") +
+                     " parsing '" + w.line + "'");
+  xmlNode* child = nullptr;
+  for (auto& [k, v] : kv) {
+    if (k == "start" || k == "end") {
+      set_attr(e, k, v);
+      continue;
+    }
+    if (!child) child = b.element(e, in_range ? "duration" : "date_spec");
+    set_attr(child, k, v);
+  }
+  set_attr(e, "id", eid);
+  if (child) set_attr(child, "id", b.ids.make(eid, in_range ? "duration" : "date_spec"));
+}
+
+// One expression of a rule.
 void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid) {
   std::string first = w.next();
   if (first.empty()) w.fail("expression");
@@ -32,16 +64,14 @@ void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid)
       std::string v = w.next();
       if (v.empty()) w.fail("date");
       set_attr(e, op == "gt" ? "start" : "end", v);
-    } else if (op == "in" || op == "in_range") {
-      set_attr(e, "operation", "in_range");
-      while (!w.done()) {
-        auto kv = split_kv(w.peek());
-        if (!kv || (kv->first != "start" && kv->first != "end")) break;
-        w.next();
-        set_attr(e, kv->first, kv->second);
-      }
+    } else if (op == "in" || op == "in_range" || op == "spec" || op == "date_spec") {
+      const bool in_range = op == "in" || op == "in_range";
+      set_attr(e, "operation", in_range ? "in_range" : "date_spec");
+      parse_date_pairs(w, b, e, b.ids.make(rid, "expression"), in_range);
+      return;
     } else {
-      w.fail("(in|lt|gt)");
+      --w.i;
+      w.fail("(lt|gt|in_range|date_spec|spec|in)");
     }
     set_attr(e, "id", b.ids.make(rid, "expression"));
     return;
@@ -68,11 +98,14 @@ void parse_expression(Words& w, Build& b, xmlNode* rule, const std::string& rid)
     if (v.empty()) w.fail("value");
     set_attr(e, "operation", op);
     set_attr(e, "attribute", first);
-    if (!type.empty()) set_attr(e, "type", type);
+    // crmsh re-reads a single command from its text form, where string: (the default) is not written
+    if (!type.empty() && (type != "string" || b.loading)) set_attr(e, "type", type);
     set_attr(e, "value", v);
   }
   set_attr(e, "id", b.ids.make(rid, "expression"));
 }
+
+}  // namespace
 
 void parse_rule(Words& w, Build& b, xmlNode* parent, const std::string& prefix) {
   xmlNode* rule = b.element(parent, "rule");
@@ -95,7 +128,8 @@ void parse_rule(Words& w, Build& b, xmlNode* parent, const std::string& prefix) 
   parse_expression(w, b, rule, id);
   while (w.peek() == "and" || w.peek() == "or") {
     std::string op = w.next();
-    if (!bool_op.empty() && op != bool_op) throw ShellError("rule " + id + ": cannot mix and/or");
+    if (!bool_op.empty() && op != bool_op) throw ShellError("syntax in " + w.kind + ": Mixing bool ops not allowed: " + bool_op + " != " + op +
+                       " near <" + w.peek() + "> parsing '" + w.line + "'");
     bool_op = op;
     parse_expression(w, b, rule, id);
   }
@@ -105,6 +139,8 @@ void parse_rule(Words& w, Build& b, xmlNode* parent, const std::string& prefix) 
   if (bool_op == "or") set_attr(rule, "boolean-op", "or");
   if (!explicit_id) set_attr(rule, "id", id);
 }
+
+namespace {
 
 struct Item {
   std::string rsc, suffix;

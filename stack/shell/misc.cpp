@@ -129,3 +129,53 @@ void parse_acl(Words& w, Build& b, const std::string& kind) {
 }
 
 }  // namespace halab::shell::detail
+
+namespace halab::shell::detail {
+
+using namespace cib;
+
+// `xml <element ...>`: an object given as raw CIB XML, as `show` prints
+// objects that have no text form. It goes into its section; its ids must be free.
+void parse_xml_object(Build& b, const std::string& line) {
+  const auto lt = line.find('<');
+  if (lt == std::string::npos) throw ShellError("xml: expected an XML element in '" + line + "'");
+  XmlDocPtr doc = parse_xml(line.substr(lt), "xml");
+  const xmlNode* root = xmlDocGetRootElement(doc.get());
+  const std::string nm(name_of(root));
+  std::string section;
+  if (nm == "alert") section = "alerts";
+  else if (nm == "rsc_location" || nm == "rsc_colocation" || nm == "rsc_order" || nm == "rsc_ticket") section = "constraints";
+  else if (is_resource_element(root)) section = "resources";
+  else if (nm == "tag") section = "tags";
+  else if (nm == "node") section = "nodes";
+  else if (nm == "acl_role" || nm == "acl_target" || nm == "acl_group") section = "acls";
+  else if (nm == "fencing-topology") section = "fencing-topology";
+  else throw ShellError("xml: <" + nm + "> is not a configuration object");
+  // every id in the element must be free
+  std::vector<const xmlNode*> todo{root};
+  while (!todo.empty()) {
+    const xmlNode* n = todo.back();
+    todo.pop_back();
+    if (!is_reference_element(n))
+      if (auto id = attr(n, "id"); id && b.ids.used(*id))
+        throw ShellError("Cannot create " + nm + " with ID '" + *id + "': Found existing object with same ID.");
+    for (xmlNode* c : children(n)) todo.push_back(c);
+  }
+  xmlNode* copy = copy_node(root, b.cib.doc());
+  if (section == "fencing-topology") {
+    if (xmlNode* old = b.cib.section(section)) remove_node(old);
+    xmlAddChild(b.cib.configuration(), copy);
+  } else {
+    xmlAddChild(b.section(section), copy);
+  }
+  todo = {copy};
+  while (!todo.empty()) {
+    const xmlNode* n = todo.back();
+    todo.pop_back();
+    if (!is_reference_element(n))
+      if (auto id = attr(n, "id")) b.ids.claim(*id);
+    for (xmlNode* c : children(n)) todo.push_back(c);
+  }
+}
+
+}  // namespace halab::shell::detail

@@ -234,6 +234,12 @@ void parse_property(Words& w, Build& b, const std::string& kind) {
     set_id = *s;
     w.next();
   }
+  // `rule ...` before the pairs: parsed into a scratch element first, since
+  // the set may already exist (its rules then join it)
+  XmlDocPtr scratch = new_doc("scratch");
+  std::vector<xmlNode*> rules;
+  while (w.accept("rule")) parse_rule(w, b, xmlDocGetRootElement(scratch.get()), set_id);
+  rules = children(xmlDocGetRootElement(scratch.get()));
   std::vector<std::pair<std::string, std::string>> kv;
   while (!w.done()) {
     auto p = split_kv(w.peek());
@@ -241,7 +247,7 @@ void parse_property(Words& w, Build& b, const std::string& kind) {
     kv.push_back(*p);
     w.next();
   }
-  if (kv.empty()) w.fail("name=value");
+  if (kv.empty() && rules.empty()) w.fail("name=value");
   const std::string section = kind == "property" ? "crm_config" : kind;
   const std::string tag = kind == "property" ? "cluster_property_set" : "meta_attributes";
   xmlNode* sec = b.section(section);
@@ -254,6 +260,13 @@ void parse_property(Words& w, Build& b, const std::string& kind) {
     set = b.element(sec, tag);
     set_attr(set, "id", set_id);
     b.ids.claim(set_id);
+  }
+  // rules come before the nvpairs in the set, as crmsh writes them
+  xmlNode* first_nv = first_child(set, "nvpair");
+  for (xmlNode* r : rules) {
+    xmlUnlinkNode(r);
+    if (first_nv) xmlAddPrevSibling(first_nv, r);
+    else xmlAddChild(set, r);
   }
   for (const auto& [k, v] : kv) {
     xmlNode* have = nullptr;

@@ -381,7 +381,7 @@ bool Session::load_objects(Configuration& conf, const std::string& text) {
           }
           remove_node(old);
         }
-      for (auto& m : conf.run(o.words, o.text)) {
+      for (auto& m : conf.run(o.words, o.text, true)) {
         if (m.starts_with("WARNING: ")) warning(m.substr(9));
         else info(m);
       }

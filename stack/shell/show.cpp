@@ -60,13 +60,26 @@ std::string agent_text(const xmlNode* p) {
   return cls + ":" + (prov.empty() ? "" : prov + ":") + type;
 }
 
+std::string rule_text(const xmlNode* r);
+
+// An attribute set's text after its keyword: [score:] [rule ...] k=v ...
+std::string set_text(const xmlNode* set) {
+  std::string out;
+  if (auto sc = attr(set, "score")) out += score_text(*sc) + ":";
+  for (xmlNode* r : children(set, "rule")) out += (out.empty() ? "" : " ") + rule_text(r);
+  const std::string nv = nvpairs_text(set);
+  if (!nv.empty()) out += (out.empty() ? "" : " ") + nv;
+  return out;
+}
+
 // Lines for the sets and ops inside a resource (or node).
 void body_lines(const xmlNode* obj, std::vector<std::string>& parts, bool node) {
   if (auto d = attr(obj, "description")) parts.push_back("description=" + quote_value(*d));
   for (xmlNode* c : children(obj)) {
     std::string kw = set_keyword(c, node);
     if (!kw.empty()) {
-      parts.push_back(kw + (children(c, "nvpair").empty() ? "" : " " + nvpairs_text(c)));
+      const std::string body = set_text(c);
+      parts.push_back(kw + (body.empty() ? "" : " " + body));
     } else if (is(c, "operations")) {
       for (xmlNode* op : children(c, "op")) {
         std::string s = "op " + attr_or(op, "name", "");
@@ -87,9 +100,13 @@ std::string expression_text(const xmlNode* e) {
     const std::string op = attr_or(e, "operation", "");
     if (op == "gt") return "date gt " + quote_value(attr_or(e, "start", ""));
     if (op == "lt") return "date lt " + quote_value(attr_or(e, "end", ""));
-    std::string s = "date in";
+    std::string s = op == "date_spec" ? "date spec" : "date in";
     for (auto& [k, v] : attrs(e))
       if (k == "start" || k == "end") s += " " + k + "=" + quote_value(v);
+    for (xmlNode* part : children(e))
+      if (is(part, "date_spec") || is(part, "duration"))
+        for (auto& [k, v] : attrs(part))
+          if (k != "id") s += " " + k + "=" + quote_value(v);
     return s;
   }
   const std::string op = attr_or(e, "operation", "");
@@ -155,6 +172,7 @@ std::string resource_text(const xmlNode* r) {
   std::vector<std::string> parts;
   const std::string id = attr_or(r, "id", "");
   auto nm = name_of(r);
+  if (nm == "bundle") return bundle_text(r, set_text);
   if (nm == "primitive" || nm == "template") {
     parts.push_back(std::string(nm == "template" ? "rsc_template " : "primitive ") + id + " " + agent_text(r));
   } else {
@@ -335,6 +353,7 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
     if (xmlNode* sec = c.section(section))
       for (xmlNode* set : children(sec, tag)) {
         std::vector<std::string> parts{std::string(word) + " " + attr_or(set, "id", "") + ":"};
+        for (xmlNode* r : children(set, "rule")) parts.push_back(rule_text(r));
         for (xmlNode* nv : children(set, "nvpair"))
           parts.push_back(attr_or(nv, "name", "") + "=" + value_text(attr_or(nv, "name", ""), attr_or(nv, "value", "")));
         entries.push_back({rank, attr_or(set, "id", ""), with_comments(set, join_lines(parts))});
@@ -345,6 +364,11 @@ std::string Configuration::show(const std::vector<std::string>& only) const {
   defaults("op_defaults", "meta_attributes", "op_defaults", 12);
   if (xmlNode* acls = c.section("acls"))
     for (xmlNode* a : children(acls)) entries.push_back({is(a, "acl_role") ? 13 : 14, attr_or(a, "id", ""), with_comments(a, acl_text(a))});
+  if (xmlNode* alerts = c.section("alerts"))
+    for (xmlNode* a : children(alerts, "alert")) {
+      std::string text = alert_text(a, set_text);
+      entries.push_back({15, attr_or(a, "id", ""), with_comments(a, text.empty() ? xml_text(a) : text)});
+    }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.rank != b.rank ? a.rank < b.rank : a.id < b.id; });
   std::string out;

@@ -16,7 +16,7 @@ bool is_false(const std::string& v) { return v == "false" || v == "no" || v == "
 void primitives(const xmlNode* n, std::vector<const xmlNode*>& out) {
   for (xmlNode* c : children(n)) {
     if (is(c, "primitive")) out.push_back(c);
-    if (is(c, "group") || is(c, "clone") || is(c, "master")) primitives(c, out);
+    if (is(c, "group") || is(c, "clone") || is(c, "master") || is(c, "bundle")) primitives(c, out);
   }
 }
 
@@ -53,6 +53,17 @@ std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCata
         if (attr_or(k, "loss-policy", "") == "fence")
           out.push_back({true, false, "Resetting 'loss-policy' for ticket '" + attr_or(k, "ticket", "") +
                                    "' to 'stop' because fencing is not configured"});
+
+  // crm_verify: pacemaker reaches a bundle's primitive through the
+  // container's own address or its control port.
+  if (xmlNode* r = cib.section("resources"))
+    for (xmlNode* bundle : children(r, "bundle")) {
+      xmlNode* p = first_child(bundle, "primitive");
+      xmlNode* net = first_child(bundle, "network");
+      if (p && !(net && (has_attr(net, "ip-range-start") || has_attr(net, "control-port"))))
+        out.push_back({true, false, "Cannot control " + attr_or(bundle, "id", "") + " inside " + attr_or(p, "id", "") +
+                                    " without either ip-range-start or control-port"});
+    }
 
   std::set<std::string> unames;
   if (xmlNode* nodes = cib.section("nodes"))

@@ -46,12 +46,29 @@ TotemService::TotemService(core::Env& env, TotemServiceOptions opt) {
     transports.push_back(
         std::make_unique<UdpTransport>(env.network, *crypto_, tc, env.log(r == 0 ? "KNET" : "KNET1")));
   }
-  if (transports.size() == 1)
+  local_addrs_ = opt.local_addrs;
+  const auto so = srp_options(conf, id);
+  if (transports.size() == 1) {
     transport_ = std::move(transports.front());
-  else
-    transport_ = std::make_unique<RedundantTransport>(std::move(transports));
-  srp_ = std::make_unique<Srp>(env, srp_options(conf, id), *transport_, std::move(opt.callbacks));
+  } else {
+    auto r = std::make_unique<RedundantTransport>(std::move(transports), env.clock, so.token_retransmit,
+                                                  RingFaultOptions{}, env.log("TOTEM"));
+    redundant_ = r.get();
+    transport_ = std::move(r);
+  }
+  srp_ = std::make_unique<Srp>(env, so, *transport_, std::move(opt.callbacks));
   srp_->start();
+}
+
+std::vector<RingStatus> TotemService::ring_status() const {
+  std::vector<RingStatus> out = redundant_ ? redundant_->ring_status() : std::vector<RingStatus>{RingStatus{}};
+  for (auto& r : out)
+    if (std::size_t(r.ring) < local_addrs_.size()) r.local_addr = local_addrs_[std::size_t(r.ring)];
+  return out;
+}
+
+void TotemService::reset_rings() {
+  if (redundant_) redundant_->reset_rings();
 }
 
 }  // namespace halab::totem

@@ -32,8 +32,15 @@ class TotemService : public core::Service {
   TotemService(core::Env& env, TotemServiceOptions opt);
   Srp& srp() { return *srp_; }
   const CryptoStats& crypto_stats() const { return crypto_->stats(); }
+  // Each ring's state with this node's address on it (`halab cfgtool -s`,
+  // see format_cfgtool_status); one ring: always active.
+  std::vector<RingStatus> ring_status() const;
+  // corosync-cfgtool -r: FAULTY rings are used again.
+  void reset_rings();
 
  private:
+  std::vector<core::Ipv4> local_addrs_;
+  RedundantTransport* redundant_ = nullptr;
   std::unique_ptr<PacketCrypto> crypto_;
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<Srp> srp_;

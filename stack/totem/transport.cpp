@@ -69,18 +69,53 @@ void UdpTransport::receive(const core::Endpoint& from, core::ByteView data) {
   if (handler_) handler_(opened->sender, opened->payload);
 }
 
-RedundantTransport::RedundantTransport(std::vector<std::unique_ptr<Transport>> rings) : rings_(std::move(rings)) {
+RedundantTransport::RedundantTransport(std::vector<std::unique_ptr<Transport>> rings)
+    : rings_(std::move(rings)), faults_(int(std::max<std::size_t>(rings_.size(), 1)), {}) {
   HALAB_ASSERT(!rings_.empty());
-  for (auto& r : rings_)
-    r->set_handler([this](NodeId from, core::ByteView p) {
-      if (handler_) handler_(from, p);
-    });
+  for (std::size_t i = 0; i < rings_.size(); ++i)
+    rings_[i]->set_handler([this, i](NodeId from, core::ByteView p) { receive(int(i), from, p); });
 }
+
+RedundantTransport::RedundantTransport(std::vector<std::unique_ptr<Transport>> rings, core::Clock& clock,
+                                       core::Duration check_interval, RingFaultOptions options, core::Log log)
+    : RedundantTransport(std::move(rings)) {
+  HALAB_ASSERT(check_interval > core::Duration::zero());
+  faults_ = RingFaultDetector(int(rings_.size()), options);
+  log_.emplace(std::move(log));
+  interval_ = check_interval;
+  timer_ = std::make_unique<core::Timer>(clock);
+  timer_->arm(interval_, [this] { check(); });
+}
+
+void RedundantTransport::receive(int ring, NodeId from, core::ByteView payload) {
+  faults_.heard(ring, from);
+  if (payload.empty()) return;  // a probe of a FAULTY ring
+  if (handler_) handler_(from, payload);
+}
+
+void RedundantTransport::check() {
+  const auto changes = faults_.check();
+  for (int r : changes.marked)
+    if (log_) log_->error("Marking ringid {} FAULTY: it stopped carrying what the other rings carry", r);
+  for (int r : changes.recovered)
+    if (log_) log_->notice("ringid {} carries again: back in use", r);
+  for (std::size_t i = 0; i < rings_.size(); ++i)
+    if (faults_.faulty(int(i))) rings_[i]->send_all({});
+  timer_->arm(interval_, [this] { check(); });
+}
+
+void RedundantTransport::reset_rings() {
+  faults_.reset();
+  if (log_) log_->notice("ring state reset: every ring active");
+}
+
 void RedundantTransport::send_all(core::ByteView payload) {
-  for (auto& r : rings_) r->send_all(payload);
+  for (std::size_t i = 0; i < rings_.size(); ++i)
+    if (!faults_.faulty(int(i))) rings_[i]->send_all(payload);
 }
 void RedundantTransport::send_to(NodeId node, core::ByteView payload) {
-  for (auto& r : rings_) r->send_to(node, payload);
+  for (std::size_t i = 0; i < rings_.size(); ++i)
+    if (!faults_.faulty(int(i))) rings_[i]->send_to(node, payload);
 }
 
 }  // namespace halab::totem

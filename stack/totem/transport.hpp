@@ -9,11 +9,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "stack/core/clock.hpp"
 #include "stack/core/log.hpp"
 #include "stack/core/network.hpp"
 #include "stack/totem/crypto.hpp"
+#include "stack/totem/ring_faults.hpp"
 #include "stack/totem/wire.hpp"
 
 namespace halab::totem {
@@ -65,15 +68,33 @@ class UdpTransport : public Transport {
 
 // Two rings: every packet goes out on both (corosync's rrp "active" mode), and
 // the receiving side takes whichever copy arrives first (Totem discards the
-// other as a duplicate), so losing one ring loses nothing.
+// other as a duplicate), so losing one ring loses nothing. With a clock, a
+// ring that stops carrying what the others carry is marked FAULTY
+// (ring_faults.hpp): only an empty probe per check goes on it (the receiving
+// side counts probes and never passes them up) until it carries again or
+// reset_rings().
 class RedundantTransport : public Transport {
  public:
   RedundantTransport(std::vector<std::unique_ptr<Transport>> rings);
+  // With fault marking, checked every `check_interval` (token_retransmit).
+  RedundantTransport(std::vector<std::unique_ptr<Transport>> rings, core::Clock& clock, core::Duration check_interval,
+                     RingFaultOptions options, core::Log log);
   void send_all(core::ByteView payload) override;
   void send_to(NodeId node, core::ByteView payload) override;
 
+  std::vector<RingStatus> ring_status() const { return faults_.status(); }
+  // corosync-cfgtool -r: every ring active again.
+  void reset_rings();
+
  private:
+  void receive(int ring, NodeId from, core::ByteView payload);
+  void check();
+
   std::vector<std::unique_ptr<Transport>> rings_;
+  RingFaultDetector faults_;
+  std::optional<core::Log> log_;
+  std::unique_ptr<core::Timer> timer_;
+  core::Duration interval_{};
 };
 
 }  // namespace halab::totem

@@ -133,3 +133,35 @@ TEST(Digest, IsMd5OfUnformattedXml) {
   d.bump_epoch();
   EXPECT_NE(c.digest(), d.digest());
 }
+
+// libxml2's error handlers are process-global: a host program's own handler
+// must be back in place after our parses and validations (also after errors),
+// and must not have seen our errors.
+namespace {
+int host_structured_calls = 0, host_generic_calls = 0;
+void host_structured(void*, xmlErrorPtr) { ++host_structured_calls; }
+void host_generic(void*, const char*, ...) { ++host_generic_calls; }
+}  // namespace
+
+TEST(Schema, LibxmlErrorHandlersOfTheHostAreRestored) {
+  int ctx_s = 0, ctx_g = 0;
+  xmlSetStructuredErrorFunc(&ctx_s, host_structured);
+  xmlSetGenericErrorFunc(&ctx_g, host_generic);
+  SchemaValidator v;
+  EXPECT_THROW(Cib::parse("<cib><oops></cib>", "bad.xml"), core::Error);
+  Cib bad = Cib::parse(
+      "<cib validate-with=\"pacemaker-3.9\" epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\"><configuration><crm_config/>"
+      "<nodes/><resources><primitive id=\"p\" class=\"ocf\" type=\"Dummy\" bogus=\"1\"/><primitive id=\"p\" class=\"ocf\" "
+      "type=\"Dummy\"/></resources><constraints/></configuration><status/></cib>",
+      "b.xml");
+  EXPECT_FALSE(v.validate(bad).empty());
+  EXPECT_THROW(v.validate(Cib::empty("pacemaker-9.99")), core::Error);
+  EXPECT_EQ(xmlStructuredError, reinterpret_cast<xmlStructuredErrorFunc>(host_structured));
+  EXPECT_EQ(xmlStructuredErrorContext, &ctx_s);
+  EXPECT_EQ(xmlGenericError, reinterpret_cast<xmlGenericErrorFunc>(host_generic));
+  EXPECT_EQ(xmlGenericErrorContext, &ctx_g);
+  EXPECT_EQ(host_structured_calls, 0);
+  EXPECT_EQ(host_generic_calls, 0);
+  xmlSetStructuredErrorFunc(nullptr, nullptr);
+  xmlSetGenericErrorFunc(nullptr, nullptr);
+}

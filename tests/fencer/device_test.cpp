@@ -63,6 +63,9 @@ TEST(FenceDevice, ListOutput) {
   EXPECT_EQ(parse_list_output("n1,\nn2,node-two\r\n\nplug3\n"),
             (std::vector<std::string>{"n1", "n2", "node-two", "plug3"}));
   EXPECT_TRUE(parse_list_output("").empty());
+  // fence_xvm / fence_halab_virt: "domain uuid state", padded
+  EXPECT_EQ(parse_list_output("vm1                              0f6b-11 on\nvm2                              77aa-2 off\n"),
+            (std::vector<std::string>{"vm1", "0f6b-11", "vm2", "77aa-2"}));
   EXPECT_EQ(split_list("a, b;c  d"), (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 

@@ -40,6 +40,8 @@ std::string nvlist(std::initializer_list<const char*> names, int max) {
   return s;
 }
 
+std::string rule_text(bool set_score);
+
 std::string primitive_line(const std::string& id) {
   std::string s = "primitive " + id + " " + pick({"Dummy", "ocf:pacemaker:Dummy", "ocf:heartbeat:Dummy", "ocf:pacemaker:Stateful"});
   if (*rc::gen::inRange(0, 3) == 0) s += " description=\"" + pick({"web", "a b"}) + "\"";
@@ -47,7 +49,11 @@ std::string primitive_line(const std::string& id) {
   for (int i = 0; i < sections; ++i) {
     switch (*rc::gen::inRange(0, 4)) {
       case 0: s += " params" + nvlist({"fake", "state", "op_sleep"}, 3); break;
-      case 1: s += " meta" + nvlist({"target-role", "is-managed", "resource-stickiness", "migration-threshold"}, 2); break;
+      case 1:
+        s += " meta";
+        if (*rc::gen::inRange(0, 3) == 0) s += " " + rule_text(true);
+        s += nvlist({"target-role", "is-managed", "resource-stickiness", "migration-threshold"}, 2);
+        break;
       case 2: s += " utilization" + nvlist({"cpu", "memory"}, 2); break;
       default: {
         std::string op = pick({"monitor", "start", "stop"});
@@ -91,14 +97,84 @@ std::string items(const std::vector<std::string>& rscs, bool sets, const char* c
   return s;
 }
 
+// 1-2 distinct date_spec / duration fields.
+std::string date_fields() {
+  static const std::vector<std::string> f = {"hours=9-16", "weekdays=1-5", "monthdays=1-10", "months=1-6",
+                                             "years=2021", "weeks=1-20", "yearsdays=100", "moon=3"};
+  const int a = *rc::gen::inRange(0, int(f.size()));
+  std::string s = f[a];
+  if (*rc::gen::arbitrary<bool>()) s += " " + f[(a + *rc::gen::inRange(1, int(f.size()))) % f.size()];
+  return s;
+}
+
 std::string expression() {
-  switch (*rc::gen::inRange(0, 5)) {
+  switch (*rc::gen::inRange(0, 8)) {
     case 0: return pick({"defined", "not_defined"}) + " " + pick({"pingd", "site"});
     case 1: return "date " + pick({"gt", "lt"}) + " " + pick({"2020-01-01", "2030-12-31"});
     case 2: return "date in start=2020-01-01 end=2021-01-01";
-    case 3: return "pingd " + pick({"number:", "integer:", "string:", ""}) + pick({"gt", "lte", "eq", "ne"}) + " " + pick({"0", "5", "100"});
+    case 3: return "pingd " + pick({"number:", "integer:", "string:", "version:", ""}) +
+                   pick({"gt", "lte", "eq", "ne", "lt", "gte"}) + " " + pick({"0", "5", "100", "1.2"});
+    case 4: return "date " + pick({"spec", "date_spec"}) + " " + date_fields();
+    case 5: return "date " + pick({"in", "in_range"}) + " start=2020-01-01 " + date_fields();
+    case 6: return "date in start=2020-01-01 end=2022-01-01 " + date_fields();
     default: return "#uname " + pick({"eq", "ne"}) + " " + pick({"node1", "node2"});
   }
+}
+
+// [score:] rule [score:] expression [and|or expression ...]: one bool op a rule, as crmsh demands
+std::string rule_text(bool set_score) {
+  std::string s;
+  if (set_score && *rc::gen::inRange(0, 3) == 0) s += pick({"10:", "-5:"}) + " ";
+  s += "rule";
+  if (*rc::gen::arbitrary<bool>()) s += " " + pick({"50", "-inf", "inf", "10"}) + ":";
+  s += " " + expression();
+  const std::string bop = pick({"and", "or"});
+  const int more = *rc::gen::inRange(0, 2);
+  for (int m = 0; m < more; ++m) s += " " + bop + " " + expression();
+  return s;
+}
+
+std::string alert_line(int i) {
+  std::string s = "alert al" + std::to_string(i) + " " + pick({"/bin/true", "/usr/share/pacemaker/alerts/alert_file.sh"});
+  if (*rc::gen::arbitrary<bool>()) s += " attributes" + nvlist({"logfile", "x"}, 2);
+  if (*rc::gen::arbitrary<bool>()) s += " meta timeout=" + pick({"10s", "5s"});
+  if (*rc::gen::arbitrary<bool>()) {
+    s += " select";
+    const int n = *rc::gen::inRange(1, 3);
+    for (int k = 0; k < n; ++k) {
+      const std::string sel = pick({"nodes", "fencing", "resources", "attributes"});
+      s += sel == "attributes" ? " attributes { " + pick({"standby", "pingd"}) + " }" : " " + sel;
+    }
+  }
+  const int to = *rc::gen::inRange(0, 3);
+  for (int k = 0; k < to; ++k) {
+    const std::string v = pick({"/var/log/a.log", "192.168.1.1", "root@localhost"});
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0: s += " to " + v; break;
+      case 1: s += " to { " + v + " meta timeout=3s }"; break;
+      default: s += " to " + v + " attributes q=1"; break;
+    }
+  }
+  return s;
+}
+
+std::string bundle_line(int i, const std::string& prim) {
+  std::string s = "bundle bu" + std::to_string(i) + " docker image=" + pick({"nginx", "busybox"});
+  if (*rc::gen::arbitrary<bool>()) s += " replicas=" + pick({"1", "2"});
+  const bool net = !prim.empty() || *rc::gen::arbitrary<bool>();
+  if (net) {
+    s += " network " + pick({"control-port=3121", "ip-range-start=10.0.0.10"});
+    const int pm = *rc::gen::inRange(0, 3);
+    for (int k = 0; k < pm; ++k) s += " port-mapping" + std::string(k == 0 && *rc::gen::arbitrary<bool>() ? " id=pm" + std::to_string(i) : "") + " port=" + pick({"80", "443"});
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    s += " storage";
+    const int sm = *rc::gen::inRange(1, 3);
+    for (int k = 0; k < sm; ++k) s += " storage-mapping target-dir=/t" + std::to_string(k) + " source-dir=/s" + std::to_string(k);
+  }
+  if (*rc::gen::arbitrary<bool>()) s += " meta target-role=" + pick({"Started", "Stopped"});
+  if (!prim.empty()) s += " primitive " + prim;
+  return s;
 }
 
 std::string script() {
@@ -208,6 +284,16 @@ std::string script() {
   }
   if (*rc::gen::arbitrary<bool>()) lines.push_back("rsc_defaults" + nvlist({"resource-stickiness", "migration-threshold"}, 2));
   if (*rc::gen::arbitrary<bool>()) lines.push_back("op_defaults" + nvlist({"timeout", "record-pending"}, 2));
+  if (*rc::gen::inRange(0, 3) == 0)
+    lines.push_back("rsc_defaults rd1: " + rule_text(false) + nvlist({"resource-stickiness", "migration-threshold"}, 2));
+  if (*rc::gen::inRange(0, 3) == 0) lines.push_back("op_defaults od1: " + rule_text(false) + nvlist({"timeout", "record-pending"}, 2));
+  const int alerts = *rc::gen::inRange(0, 3);
+  for (int i = 0; i < alerts; ++i) lines.push_back(alert_line(i));
+  if (*rc::gen::inRange(0, 3) == 0) {
+    const bool with_prim = *rc::gen::arbitrary<bool>();
+    if (with_prim) lines.push_back("primitive bp ocf:pacemaker:Dummy");
+    lines.push_back(bundle_line(0, with_prim ? "bp" : ""));
+  }
   std::string out;
   for (auto& l : lines) out += l + "\n";
   return out;
@@ -236,6 +322,10 @@ std::string lines_script() {
       default: lines.push_back("order o" + id + " Mandatory: " + items(prims, *rc::gen::arbitrary<bool>(), actions, 2));
     }
   }
+  // single commands re-read their text form in crmsh (a rule's string: type goes)
+  if (*rc::gen::arbitrary<bool>()) lines.push_back("location lr " + prims[0] + " " + rule_text(false));
+  if (*rc::gen::inRange(0, 3) == 0) lines.push_back(alert_line(0));
+  if (*rc::gen::inRange(0, 3) == 0) lines.push_back(bundle_line(0, ""));
   if (np >= 2 && *rc::gen::arbitrary<bool>()) lines.push_back("group g " + prims[0] + " " + prims[1]);
   switch (*rc::gen::inRange(0, 3)) {
     case 0: lines.push_back("rename " + prims.back() + " renamed"); break;

@@ -225,3 +225,37 @@ TEST(Session, ResourceStopStartMoveClear) {
   EXPECT_FALSE(r.go("resource stop nosuch\n"));
   EXPECT_EQ(r.host.cib_xml, before);
 }
+
+// `verify` checks every primitive's params against its agent's meta-data,
+// as crmsh does, also for a CIB that was written by something else.
+TEST(Session, VerifyChecksParamsOfAStoredCib) {
+  Runner r;
+  std::string x = r.host.cib_xml;
+  x.replace(x.find("<resources/>"), 12,
+            "<resources><primitive id=\"e\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"><instance_attributes "
+            "id=\"e-ia\"><nvpair id=\"e-ia-n\" name=\"nosuch\" value=\"1\"/></instance_attributes></primitive>"
+            "<primitive id=\"f\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr\"/></resources>");
+  x.replace(x.find("<crm_config/>"), 13,
+            "<crm_config><cluster_property_set id=\"o\"><nvpair id=\"o-s\" name=\"stonith-enabled\" value=\"false\"/>"
+            "</cluster_property_set></crm_config>");
+  r.host.cib_xml = cib::Cib::parse(x, "x").to_xml();
+  const std::string before = r.host.cib_xml;
+  EXPECT_FALSE(r.go("configure verify\n"));
+  EXPECT_NE(r.host.err_text.find("e: parameter \"nosuch\" is not known"), std::string::npos) << r.host.err_text;
+  EXPECT_NE(r.host.err_text.find("f: required parameter \"ip\" not defined"), std::string::npos) << r.host.err_text;
+  EXPECT_EQ(r.host.cib_xml, before);
+}
+
+// crmsh 4.4.1 refuses `user` on a pacemaker-2.0+ CIB (acl_user is in the
+// 1.x ACL schema only): "user not supported by the RNG schema". So does halab.
+TEST(Session, UserIsRefusedAsCrmshDoes) {
+  Runner r;
+  ASSERT_TRUE(r.go("configure property stonith-enabled=false\nconfigure role r0 read xpath:\"//nodes\"\n"));
+  const std::string before = r.host.cib_xml;
+  EXPECT_FALSE(r.go("configure user alice role:r0\n"));
+  EXPECT_FALSE(r.go("configure user bob read ref:r0\n"));
+  EXPECT_NE(r.host.err_text.find("user not supported by the RNG schema"), std::string::npos) << r.host.err_text;
+  EXPECT_EQ(r.error_lines(), 2);
+  EXPECT_EQ(r.host.cib_xml, before);
+  EXPECT_TRUE(r.go("configure acl_target alice r0\n"));  // the 2.0 way
+}

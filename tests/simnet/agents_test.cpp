@@ -96,6 +96,71 @@ TEST(SimnetAgents, TimeoutKillsAtTheTimeout) {
   EXPECT_TRUE(effect);
 }
 
+// An agent modelled as code on its node (AgentModel::run): it ends when it
+// calls finish, at the spec's timeout, on kill, or with its node's crash;
+// its state goes with it every time.
+TEST(SimnetAgents, CodeAgentsFinishTimeOutAndDieWithTheirNode) {
+  ProbeWorld pw(1);
+  struct State {
+    explicit State(core::Env& env, int& alive) : timer(env.clock), alive(alive) { ++alive; }
+    ~State() { --alive; }
+    core::Timer timer;
+    int& alive;
+  };
+  int alive = 0;
+  AgentModel m;
+  m.name = "coded";
+  m.run = [&alive](const AgentCall& call, core::Env& env, AgentModel::Finish finish) -> std::shared_ptr<void> {
+    auto st = std::make_shared<State>(env, alive);
+    const auto after = call.action == "quick" ? 2s : 1h;
+    st->timer.arm(after, [finish, action = call.action] {
+      core::ProcessResult r;
+      r.end = core::ProcessResult::End::exited;
+      r.exit_code = 7;
+      r.out = action;
+      finish(r);
+      finish(r);  // a second finish is ignored
+    });
+    return st;
+  };
+  pw.world.define_agent(m);
+  pw.world.start();
+  pw.world.run_until(1);
+  Runs runs;
+  auto& procs = pw.world.env(0).processes;
+  procs.spawn(argv({"coded", "quick"}), collect(runs, pw.world));
+  EXPECT_EQ(alive, 1);
+  pw.world.run_for(3s);
+  ASSERT_EQ(runs.results.size(), 1u);
+  EXPECT_EQ(runs.results[0].exit_code, 7);
+  EXPECT_EQ(runs.results[0].out, "quick");
+  EXPECT_EQ(runs.results[0].runtime, 2s);
+  EXPECT_EQ(alive, 0);
+
+  core::ProcessSpec spec = argv({"coded", "slow"});
+  spec.timeout = 1s;
+  procs.spawn(spec, collect(runs, pw.world));
+  pw.world.run_for(2s);
+  ASSERT_EQ(runs.results.size(), 2u);
+  EXPECT_EQ(runs.results[1].end, core::ProcessResult::End::timed_out);
+  EXPECT_EQ(alive, 0);
+
+  const auto id = procs.spawn(argv({"coded", "slow"}), collect(runs, pw.world));
+  pw.world.run_for(1s);
+  procs.kill(id, SIGTERM);
+  EXPECT_EQ(alive, 0);
+  pw.world.run_for(1s);
+  ASSERT_EQ(runs.results.size(), 3u);
+  EXPECT_EQ(runs.results[2].end, core::ProcessResult::End::signaled);
+
+  procs.spawn(argv({"coded", "quick"}), collect(runs, pw.world));
+  EXPECT_EQ(alive, 1);
+  pw.world.crash(0);
+  EXPECT_EQ(alive, 0);
+  pw.world.run_for(1h);
+  EXPECT_EQ(runs.results.size(), 3u) << "a crashed node's agents never report";
+}
+
 TEST(SimnetAgents, KillAndUnknownAgents) {
   ProbeWorld pw(1);
   AgentModel m;
