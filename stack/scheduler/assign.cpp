@@ -11,6 +11,12 @@ namespace halab::scheduler {
 
 bool node_available(const Cluster& c, int n) { return c.nodes[size_t(n)]->can_run(); }
 
+void log_scores(Cluster& c, const char* fn, const Resource* r, const std::map<int, int>& scores) {
+  for (auto& [n, s] : scores)
+    c.score_log.push_back(std::string(fn) + ": " + r->id + " allocation score on " + c.nodes[size_t(n)]->uname + ": " +
+                          score_to_string(s));
+}
+
 namespace {
 
 void set_assigned(Resource* r, Node* n) {
@@ -81,6 +87,7 @@ Node* assign_primitive(Cluster& c, Resource* r) {
   } else {
     set_assigned(r, best_node(c, r));
   }
+  log_scores(c, "pcmk__primitive_assign", r, r->assign_scores);
   r->allocating = false;
   return r->assigned;
 }
@@ -92,6 +99,8 @@ Node* assign_group(Cluster& c, Resource* g) {
   expand_group_colocations(g);
   g->assign_scores = g->allowed;
   for (Resource* child : g->children) child->group_scores = child->allowed;
+  log_scores(c, "pcmk__group_assign", g, g->assign_scores);
+  for (Resource* child : g->children) log_scores(c, "pcmk__group_assign", child, child->group_scores);
   Node* first = nullptr;
   bool have_first = false;
   for (Resource* child : g->children) {

@@ -10,6 +10,7 @@
 // with an instance. An interleaved clone pairs each of its instances with
 // the primary clone's instance on the same node.
 #include <algorithm>
+#include <functional>
 
 #include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
@@ -191,6 +192,13 @@ Node* assign_clone(Cluster& c, Resource* clone) {
   }
   clone->assign_scores = clone->allowed;
   for (Resource* inst : clone->children) inst->group_scores = inst->allowed;
+  // The clone's scores, then every instance's (and a cloned group's members').
+  log_scores(c, "pcmk__clone_allocate", clone, clone->assign_scores);
+  std::function<void(const Resource*)> log_tree = [&](const Resource* r) {
+    log_scores(c, "pcmk__clone_allocate", r, r->allowed);
+    for (const Resource* ch : r->children) log_tree(ch);
+  };
+  for (Resource* inst : clone->children) log_tree(inst);
   std::vector<Resource*> order = clone->children;
   std::stable_sort(order.begin(), order.end(),
                    [&](const Resource* a, const Resource* b) { return compare_instances(c, a, b) < 0; });

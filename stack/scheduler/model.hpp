@@ -246,6 +246,7 @@ struct Cluster {
   // optional, shown only when an instance's action is required).
   std::map<std::string, int> clone_min_pseudo;
   std::vector<std::string> warnings;
+  std::vector<std::string> score_log;  // allocation and promotion scores, in placement order (crm_simulate -s)
   std::map<std::string, std::vector<std::string>> tags;
   // Valid while unpacking: clones' child XML (clone id -> <primitive>/<group>)
   // and <template>s, to create orphan instances found in the history.

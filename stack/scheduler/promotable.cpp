@@ -186,14 +186,17 @@ void set_instance_roles(Cluster& c, Resource* clone) {
     else if (it->second >= 0 && inst->assigned) it->second = weights[inst->assigned->index];
   }
   std::vector<Resource*> order = clone->children;
+  // Instances without a node keep pacemaker's initial sort index, 0.
   std::stable_sort(order.begin(), order.end(), [&](Resource* a, Resource* b) {
-    const int sa = sort_index.count(a) ? sort_index[a] : -kInfinity - 1;
-    const int sb = sort_index.count(b) ? sort_index[b] : -kInfinity - 1;
+    const int sa = sort_index.count(a) ? sort_index[a] : 0;
+    const int sb = sort_index.count(b) ? sort_index[b] : 0;
     if (sa != sb) return sa > sb;
     return int(a->role) > int(b->role);
   });
   int promoted = 0;
   for (Resource* inst : order) {
+    c.score_log.push_back(inst->id + " promotion score on " + (inst->assigned ? inst->assigned->uname : "none") + ": " +
+                          score_to_string(sort_index.count(inst) ? sort_index[inst] : 0));
     Node* node = inst->assigned;
     bool promote = false;
     auto it = sort_index.find(inst);

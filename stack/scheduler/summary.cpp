@@ -212,23 +212,6 @@ std::vector<std::string> execution_lines(const Cluster& c) {
   return lines;
 }
 
-std::vector<std::string> allocation_scores(const Cluster& c) {
-  std::vector<std::string> lines;
-  auto emit = [&](const char* fn, const Resource* r, const std::map<int, int>& scores) {
-    for (auto& [n, s] : scores)
-      lines.push_back(std::string(fn) + ": " + r->id + " allocation score on " + c.nodes[size_t(n)]->uname + ": " +
-                      score_to_string(s));
-  };
-  for (const Resource* r : c.resources) {
-    if (r->is_group()) {
-      emit("pcmk__group_assign", r, r->assign_scores);
-      for (const Resource* ch : r->children) emit("pcmk__group_assign", ch, ch->group_scores);
-      for (const Resource* ch : r->children) emit("pcmk__primitive_assign", ch, ch->assign_scores);
-    } else {
-      emit("pcmk__primitive_assign", r, r->assign_scores);
-    }
-  }
-  return lines;
-}
+std::vector<std::string> allocation_scores(const Cluster& c) { return c.score_log; }
 
 }  // namespace halab::scheduler
