@@ -95,6 +95,8 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     for (const auto& op : r->ops) {
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;
+      // A monitor without a role is not run in the Promoted role.
+      if (r->next_role == Role::Promoted) continue;
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
