@@ -92,9 +92,15 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
-    for (const auto& op : r->ops) {
+    for (size_t oi = 0; oi < r->ops.size(); ++oi) {
+      const auto& op = r->ops[oi];
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;
+      // Two operations with the same name and interval: neither is created.
+      bool dup = false;
+      for (size_t oj = 0; oj < r->ops.size(); ++oj)
+        if (oj != oi && r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
+      if (dup) continue;
       // A monitor without a role is not run in the Promoted role.
       if (r->next_role == Role::Promoted) continue;
       const std::string key = "monitor_" + std::to_string(op.interval_ms);

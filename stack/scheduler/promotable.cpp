@@ -272,11 +272,11 @@ void create_role_actions(Cluster& c, Resource* r) {
     const auto& op = r->ops[oi];
     if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
     if (op.role != Role::Promoted && op.role != Role::Unpromoted) continue;
-    // A second operation with the same interval is a configuration error
-    // pacemaker ignores.
+    // Two operations with the same name and interval are a configuration
+    // error: pacemaker creates neither.
     bool dup = false;
-    for (size_t oj = 0; oj < oi; ++oj)
-      if (r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
+    for (size_t oj = 0; oj < r->ops.size(); ++oj)
+      if (oj != oi && r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
     if (dup) continue;
     const std::string key = "monitor_" + std::to_string(op.interval_ms);
     auto active_on = [&](const Node* n) {
