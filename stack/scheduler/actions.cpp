@@ -101,8 +101,15 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       for (size_t oj = 0; oj < r->ops.size(); ++oj)
         if (oj != oi && r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
       if (dup) continue;
-      // A monitor without a role is not run in the Promoted role.
-      if (r->next_role == Role::Promoted) continue;
+      // A monitor without a role is not run in the Promoted role: one
+      // running where the instance is promoted is cancelled.
+      if (r->next_role == Role::Promoted) {
+        auto active = r->monitors_on.find(chosen->index);
+        if (r->current_node() == chosen && active != r->monitors_on.end() &&
+            active->second.count("monitor_" + std::to_string(op.interval_ms)))
+          c.new_action(ActionKind::Resource, r, "cancel", op.interval_ms, chosen, false);
+        continue;
+      }
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
