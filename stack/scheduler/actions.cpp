@@ -71,7 +71,9 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
     else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
-    if (!r->managed) stop->runnable = false;
+    // An unmanaged resource's stop is optional and cannot run (pacemaker sets
+    // its non-recurring actions optional).
+    if (!r->managed) stop->runnable = false, stop->optional = true;
     if (!n->online && !n->unclean && r->managed) {
       if (c.options.stonith_enabled) {
         n->unclean = true;
