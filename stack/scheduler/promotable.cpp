@@ -251,7 +251,7 @@ void create_role_actions(Cluster& c, Resource* r) {
       const bool required = (!keep_role && (!stop || !stop->optional || to != Role::Promoted || n != chosen)) ||
                             r->demote_on.count(n->index) > 0;
       Action* d = c.new_action(ActionKind::Resource, r, "demote", 0, n, !required);
-      if (!r->managed) d->runnable = false;
+      if (!r->managed) d->runnable = false, d->optional = true;
       if (stop) c.order(d, stop, kOrderImpliesFirst);
       if (!demote) demote = d;
     }
