@@ -105,14 +105,16 @@ bool is_clone_summary(const Action* a) {
   return a->rsc && a->rsc->is_clone() && a->pseudo && a->interval_ms == 0 && is_summary_task(a->task);
 }
 
-// A promotable cloned group's role pseudo-actions summarize its members'
-// likewise (pacemaker's group action flags): required when a member's is;
-// "promoted"/"demoted" cannot run when a member's cannot, and a promote
-// cannot run when a member has none.
+// A group's pseudo-actions summarize its members' likewise (pacemaker's
+// group action flags): required when a member's is; "running", "stopped",
+// "promoted", "demoted" cannot run when a member's action cannot, and a
+// promote cannot run when a member has none. (A group's start keeps the
+// flags its orderings give it: summarizing it too loses cases.)
 bool is_group_role_summary(const Action* a) {
-  return a->rsc && a->rsc->is_group() && a->pseudo && a->interval_ms == 0 && a->rsc->parent &&
-         a->rsc->parent->is_clone() &&
-         (a->task == "promote" || a->task == "promoted" || a->task == "demote" || a->task == "demoted");
+  if (!a->rsc || !a->rsc->is_group() || !a->pseudo || a->interval_ms != 0) return false;
+  if (a->task == "promote" || a->task == "promoted" || a->task == "demote" || a->task == "demoted")
+    return a->rsc->parent && a->rsc->parent->is_clone();
+  return a->task == "running" || a->task == "stop" || a->task == "stopped";
 }
 
 // The summary's flags: (optional, runnable).
@@ -123,7 +125,7 @@ std::pair<bool, bool> summary_flags(const Action* a) {
     const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
     const Action* ia = first_with_task(inst, task);
     if (!ia) {
-      if (group && task != "demote") runnable = false;
+      if (group && task != "stop" && task != "demote") runnable = false;
       continue;
     }
     if (!ia->optional) optional = false;
