@@ -116,7 +116,8 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
       Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
-      if (!r->managed) mon->runnable = false;
+      // Recurring monitors run for unmanaged resources too, not in maintenance.
+      if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }

@@ -292,7 +292,8 @@ void create_role_actions(Cluster& c, Resource* r) {
     // Already running under the same key (rsc_monitor_<interval>): nothing to do.
     const bool unchanged = current == chosen && (!start || start->optional);
     Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, unchanged && active_on(chosen));
-    if (!r->managed) mon->runnable = false;
+    // Recurring monitors run for unmanaged resources too, not in maintenance.
+    if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
     if (start) c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     if (promote) c.order(promote, mon, kOrderRunnableLeft);
     if (demote && to == Role::Unpromoted) c.order(demote, mon, kOrderRunnableLeft);
