@@ -45,7 +45,11 @@ void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   if (r->needs_nothing || c.options.have_quorum) return;
   const auto& policy = c.options.no_quorum_policy;
   if (policy == "ignore") return;
-  if (policy == "freeze") {
+  // no-quorum-policy=demote: promotable instances keep running (demoted,
+  // see promotable.cpp); everything else stops.
+  const Resource* clone = r->clone_parent();
+  const bool keep_unpromoted = policy == "demote" && clone && clone->clone.promotable;
+  if (policy == "freeze" || keep_unpromoted) {
     bool active = !r->running_on.empty();
     if (!active || int(r->next_role) > int(r->role)) {
       start->runnable = false;

@@ -213,6 +213,8 @@ void set_instance_roles(Cluster& c, Resource* clone) {
     }
     if (promote && inst->role != Role::Promoted && !c.options.have_quorum && c.options.no_quorum_policy == "freeze")
       promote = false;
+    // Without quorum, no-quorum-policy=demote promotes nothing.
+    if (promote && !c.options.have_quorum && c.options.no_quorum_policy == "demote") promote = false;
     if (!promote) {
       set_next_role(inst, inst->assigned ? Role::Unpromoted : Role::Stopped);
       continue;
