@@ -21,6 +21,7 @@ void schedule_unfencing(Cluster& c);
 void apply_orderings(Cluster& c);
 // Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).
 void propagate_flags(Cluster& c);
+void drop_looping_optional_orderings(Cluster& c);
 // The actions in the transition (required and runnable), in an order that
 // respects every ordering edge, lower ids first.
 std::vector<Action*> graph_order(const Cluster& c);

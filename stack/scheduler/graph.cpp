@@ -229,6 +229,47 @@ void propagate_flags(Cluster& c) {
   for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
 }
 
+// An optional ordering between two actions of the graph that would close a
+// loop through it is left out (pacemaker drops such inputs rather than write
+// a graph that can never complete); mandatory orderings are kept.
+void drop_looping_optional_orderings(Cluster& c) {
+  std::vector<int> seen(c.actions.size(), -1);
+  auto reaches = [&](Action* from, const Action* to, int stamp) {
+    std::vector<Action*> stack{from};
+    seen[size_t(from->id)] = stamp;
+    while (!stack.empty()) {
+      Action* a = stack.back();
+      stack.pop_back();
+      if (a == to) return true;
+      for (auto& [next, f] : a->after)
+        if (next->in_graph() && seen[size_t(next->id)] != stamp) {
+          seen[size_t(next->id)] = stamp;
+          stack.push_back(next);
+        }
+    }
+    return false;
+  };
+  int stamp = 0;
+  for (auto& up : c.actions) {
+    Action* then = up.get();
+    if (!then->in_graph()) continue;
+    for (size_t i = 0; i < then->before.size();) {
+      auto [first, flags] = then->before[i];
+      if (flags != kOrderOptional || !first->in_graph() || !reaches(then, first, stamp++)) {
+        ++i;
+        continue;
+      }
+      then->before.erase(then->before.begin() + long(i));
+      auto& out = first->after;
+      for (size_t j = 0; j < out.size(); ++j)
+        if (out[j].first == then && out[j].second == flags) {
+          out.erase(out.begin() + long(j));
+          break;
+        }
+    }
+  }
+}
+
 std::vector<Action*> graph_order(const Cluster& c) {
   std::vector<int> indegree(c.actions.size(), 0);
   for (auto& a : c.actions) {

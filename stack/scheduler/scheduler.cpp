@@ -86,6 +86,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   create_utilization_orderings(*c);
   propagate_flags(*c);
   create_clone_notifications(*c);
+  drop_looping_optional_orderings(*c);
   return c;
 }
 
