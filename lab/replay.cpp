@@ -21,6 +21,7 @@ std::string format_replay(const ReplayFile& r) {
   out += "trace-hash " + hash_hex(r.hash) + "\n";
   out += "scenario-file " + r.scenario_file + "\n";
   out += "failure " + r.failure + "\n";
+  for (auto& f : r.schedule) out += "fault " + f + "\n";
   out += std::string(kSeparator) + "\n";
   out += r.scenario;
   if (!r.scenario.empty() && r.scenario.back() != '\n') out += "\n";
@@ -63,6 +64,7 @@ ReplayFile parse_replay(const std::string& text, const std::string& where) {
       hash = true;
     } else if (key == "scenario-file") r.scenario_file = value;
     else if (key == "failure") r.failure = value;
+    else if (key == "fault") r.schedule.push_back(value);
     else if (!key.empty() && key[0] != '#') fail("unknown key '" + key + "'");
   }
   if (!magic) throw core::Error(where + ": empty file");

@@ -4,6 +4,7 @@
 // version of the binary that wrote it.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace halab::lab {
 
@@ -14,6 +15,9 @@ struct ReplayFile {
   std::string failure;   // the audit that failed ("" when none)
   std::string scenario_file;  // where the scenario came from (for messages)
   std::string scenario;  // the scenario text
+  // The fault schedule the run had (cts statements expanded), for the reader:
+  // replaying regenerates it from the scenario and the seed.
+  std::vector<std::string> schedule;
 };
 
 std::string format_replay(const ReplayFile& r);

@@ -152,6 +152,7 @@ Json figures_json(const std::vector<RunRecord>& runs, const std::vector<NodeFigu
   std::size_t v = 0;
   for (auto& r : runs) v += r.violations();
   j["violations"] = std::uint64_t(v);
+  j["failover"] = failover_json(failover_figures(runs));
   Json& ns = j["nodes"] = Json::array();
   for (auto& f : nodes) {
     Json x = Json::object();
@@ -211,7 +212,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   h += "<h1>Availability report: " + esc(name) + "</h1>\n";
   h += "<p>" + std::to_string(runs.size()) + " run(s), seeds " +
        (runs.empty() ? "-" : std::to_string(runs.front().seed) + "…" + std::to_string(runs.back().seed)) +
-       "; simulated in simnet (node up/down and partitions; resource-level audits come with the CRM runtime). "
+       "; simulated in simnet. "
        "Violations: <b class=\"" + (v ? "bad" : "ok") + "\">" + std::to_string(v) + "</b>.</p>\n";
   h += "<h2>Per node</h2>\n<table id=\"nodes\"><tr><th>node</th><th>analytic A = MTBF/(MTBF+MTTR)</th>"
        "<th>measured A</th><th>95% CI</th><th>analytic in CI</th><th>nines</th><th>downtime/year</th>"
@@ -241,6 +242,8 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
          "</div>\n";
   }
   if (!runs.empty()) h += "<h2>Timeline</h2>\n" + timeline_svg(runs.front()) + "\n";
+  h += failover_html(runs);
+  h += graphs_html(runs);
   h += "<h2>Violations</h2>\n<ul id=\"violations\">";
   std::size_t shown = 0;
   for (auto& r : runs)
@@ -275,6 +278,7 @@ void write_report(const std::vector<RunRecord>& runs, const std::string& dir) {
   };
   put("figures.json", figures_json(runs, nodes).dump() + "\n");
   put("nodes.csv", figures_csv(nodes));
+  put("failovers.csv", failovers_csv(runs));
   put("index.html", report_html(runs, nodes));
 }
 

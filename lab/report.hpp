@@ -3,6 +3,7 @@
 // beside the analytic MTBF / (MTBF + MTTR) of its configured failure process,
 // with a confidence interval, the measured MTBF and MTTR and their
 // distributions, nines and downtime per year, and a timeline of one run.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,25 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
 
 // Writes DIR/index.html, DIR/figures.json and DIR/nodes.csv (creates DIR).
 void write_report(const std::vector<RunRecord>& runs, const std::string& dir);
+
+// Failover phases over every run (report_failover.cpp).
+struct PhaseStats {
+  std::size_t count = 0;
+  double mean_s = 0, median_s = 0, p95_s = 0, max_s = 0;
+};
+struct FailoverFigures {
+  std::size_t count = 0, unrecovered = 0;
+  std::map<std::string, std::size_t> by_cause;
+  PhaseStats phases[kPhases];
+  PhaseStats total;
+};
+FailoverFigures failover_figures(const std::vector<RunRecord>& runs);
+Json failover_json(const FailoverFigures& f);
+std::string failovers_csv(const std::vector<RunRecord>& runs);
+std::string failover_svg(const FailoverFigures& f);
+std::string failover_html(const std::vector<RunRecord>& runs);
+// The first `max` transition graphs the runs carry, as inline SVG (empty when none).
+std::string graphs_html(const std::vector<RunRecord>& runs, std::size_t max = 3);
 
 // SVG pictures (report_svg.cpp), self-contained <svg> elements.
 std::string histogram_svg(const Histogram& h, const std::string& title, const std::string& unit);

@@ -74,6 +74,14 @@ Json to_json(const RunRecord& r) {
   }
   Json& parts = j["partitions"] = Json::array();
   for (auto& p : r.partitions) parts.push(interval_json(p));
+  if (!r.failovers.empty()) {  // absent in runs without modelled resources (older files read the same)
+    Json& fo = j["failovers"] = Json::array();
+    for (auto& f : r.failovers) fo.push(to_json(f));
+  }
+  if (!r.graphs.empty()) {
+    Json& g = j["graphs"] = Json::array();
+    for (auto& x : r.graphs) g.push(to_json(x));
+  }
   return j;
 }
 
@@ -100,6 +108,10 @@ RunRecord run_record_from_json(const Json& j) {
     r.nodes.push_back(std::move(n));
   }
   for (auto& p : j.at("partitions").items()) r.partitions.push_back(interval_from(p));
+  if (j.has("failovers"))
+    for (auto& f : j.at("failovers").items()) r.failovers.push_back(failover_from_json(f));
+  if (j.has("graphs"))
+    for (auto& g : j.at("graphs").items()) r.graphs.push_back(graph_from_json(g));
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/failover.hpp"
 #include "lab/json.hpp"
 
 namespace halab::lab {
@@ -40,6 +41,14 @@ struct RunRecord {
   std::vector<AuditRecord> audits;
   std::vector<NodeRecord> nodes;
   std::vector<Interval> partitions;
+  std::vector<Failover> failovers;      // resources lost and recovered, split in phases
+  std::vector<TransitionGraph> graphs;  // DOT of the first recovering transitions
+  // Not in results files (replay files and `halab run` use them):
+  std::vector<std::string> schedule;      // the fault schedule as run, one scenario line each
+  std::vector<std::string> trace_window;  // JSON trace lines around the first audit violation
+  bool stopped = false;                   // an audit stopped the run early
+  std::int64_t end_ns = 0;                // when the run ended
+  std::uint64_t events = 0;
 
   std::size_t violations() const;
   std::string first_violation() const;  // "" when none

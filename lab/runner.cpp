@@ -16,6 +16,7 @@ class Measure final : public simnet::Observer {
   }
   void on_fault(simnet::SimTime t, const std::string& what) override {
     if (auto n = subject(what, "crash ")) down(*n, t);
+    else if (auto n5 = subject(what, "stop ")) down(*n5, t);
     else if (auto n2 = subject(what, "power off ")) down(*n2, t);
     else if (auto n3 = subject(what, "restart ")) up(*n3, t);
     else if (auto n4 = subject(what, "boot ")) up(*n4, t);
@@ -80,10 +81,28 @@ class PeerLossSink final : public core::LogSink {
   RunRecord& r_;
 };
 
+// Tells two listeners.
+class Tee final : public simnet::TraceListener {
+ public:
+  Tee(simnet::TraceListener* a, simnet::TraceListener* b) : a_(a), b_(b) {}
+  void on_record(const simnet::TraceRecord& r) override {
+    a_->on_record(r);
+    if (b_) b_->on_record(r);
+  }
+
+ private:
+  simnet::TraceListener *a_, *b_;
+};
+
 }  // namespace
 
 RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
                   const simnet::ServiceRegistry& services) {
+  return run_one(text, file, seed, services, RunExtras{});
+}
+
+RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
+                  const simnet::ServiceRegistry& services, const RunExtras& extras) {
   const simnet::Scenario sc = simnet::parse_scenario(text, file);
   RunRecord r;
   r.scenario = sc.name.empty() ? file : sc.name;
@@ -102,10 +121,27 @@ RunRecord run_one(const std::string& text, const std::string& file, std::uint64_
   opt.seed = seed;
   opt.observer = &measure;
   opt.log_sink = std::make_shared<PeerLossSink>(r);
+  opt.trace_window = extras.trace_window;
+  opt.trace_path = extras.trace_path;
+  opt.timeline = extras.timeline;
+  std::vector<std::string> names;
+  for (auto& n : sc.nodes) names.push_back(n.name);
+  FailoverMeter failovers(names);
+  Tee tee(&failovers, extras.listener);
+  opt.listener = &tee;
+  if (extras.progress) opt.progress = extras.progress;
   const simnet::RunResult res = simnet::run_scenario(sc, services, opt);
   r.hash = res.hash;
   r.ok = res.ok;
   for (auto& e : res.expects) r.audits.push_back({e.expect->source, e.ok, e.detail});
+  for (auto& a : res.audits) r.audits.push_back({a.audit->source, a.ok, a.detail});
+  for (auto& f : res.schedule) r.schedule.push_back(simnet::describe_fault(f));
+  r.trace_window = res.trace_window;
+  r.failovers = std::move(failovers.failovers);
+  r.graphs = std::move(failovers.graphs);
+  r.stopped = res.stopped;
+  r.end_ns = res.end;
+  r.events = res.events;
   // Close what is still open at the end (censored intervals keep open=true).
   for (auto& n : r.nodes) {
     std::int64_t down = 0;
@@ -147,5 +183,12 @@ void load_scenario_text(const std::string& arg, std::string& text, std::string& 
   }
   text = std::string(it->second);
   file = "scenarios/" + it->first + ".scn";
+}
+
+void add_cts_lines(std::string& text, const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += "# added on the command line\n";
+  for (auto& l : lines) text += "cts " + l + "\n";
 }
 }  // namespace halab::lab

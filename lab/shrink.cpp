@@ -31,6 +31,9 @@ std::vector<int> fault_lines(const std::string& text) {
   std::vector<int> out;
   for (auto& f : sc.faults) out.push_back(f.line);
   for (auto& f : sc.failures) out.push_back(f.line);
+  for (auto& c : sc.cts) out.push_back(c.line);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -95,6 +98,32 @@ ShrinkResult shrink(const RunFn& run, const std::string& text, std::uint64_t see
     res.record = std::move(r);
     return true;
   };
+
+  // 0. Expand `cts` statements into the faults they generate for this seed, so
+  // that those shrink one by one; kept only when the run is the same run.
+  {
+    const simnet::Scenario sc = simnet::parse_scenario(res.text, "shrink");
+    if (!sc.cts.empty() && res.runs < max_runs) {
+      const auto schedule = simnet::fault_schedule(sc, seed);
+      auto lines = split_lines(res.text);
+      for (auto it = sc.cts.rbegin(); it != sc.cts.rend(); ++it) {
+        std::string expanded = "# (expanded) " + lines[it->line - 1];
+        for (auto& f : schedule)
+          if (f.line == it->line) expanded += "\n" + simnet::describe_fault(f);
+        lines[it->line - 1] = expanded;
+      }
+      const std::string candidate = join(lines);
+      ++res.runs;
+      try {
+        RunRecord r = run(candidate, seed);
+        if (r.hash == res.record.hash) {
+          res.text = candidate;
+          res.record = std::move(r);
+        }
+      } catch (const std::exception&) {
+      }
+    }
+  }
 
   // 1. Drop fault statements, last first (later faults rarely cause earlier failures).
   bool changed = true;

@@ -44,6 +44,7 @@ struct AgentCall {
   std::string action;
   const core::ProcessSpec* spec = nullptr;
   std::map<std::string, std::string> stdin_args;  // key=value lines of stdin
+  std::uint32_t incarnation = 0;  // the node's incarnation when it was spawned
 };
 
 struct AgentModel {
@@ -53,6 +54,8 @@ struct AgentModel {
   // Optional: decides exit code and output at the end of a successful
   // (not failed, not timed out) run. Runs as a world event, never inside spawn().
   std::function<void(const AgentCall&, core::ProcessResult&)> behaviour;
+  // A stateful OCF resource agent (see below): the world keeps its state.
+  bool ocf_resource = false;
   // Optional: an agent modelled as code running on its node (the node's
   // Env: clock, network) rather than a drawn duration, for agents whose
   // outcome depends on the simulated network (fence_halab_virt talks the
@@ -71,6 +74,25 @@ struct AgentModel {
 };
 
 inline constexpr const char* kFenceAgent = "fence_simnet";
+
+// Modelled stateful OCF resource agents. Built in under the basenames Dummy,
+// IPaddr2, apache and Filesystem (and any `agent NAME { ocf-resource }`):
+// the instance is OCF_RESOURCE_INSTANCE from the environment (else the agent
+// name); start makes it active on the node, stop inactive, promote promoted,
+// demote active again; monitor/status answer 0 (running), 8 (running
+// promoted), 7 (not running) or the injected failure's code. The state is the
+// world's ground truth: it dies with the node (crash, power-off), and a start
+// whose node crashed before it finished has no effect. Failures come from the
+// action models (`fail P`) and from World::fail_resource.
+inline constexpr const char* kOcfAgents[] = {"Dummy", "IPaddr2", "apache", "Filesystem"};
+
+enum class ResourceState : std::uint8_t { inactive = 0, active = 1, promoted = 2, failed = 3 };
+// Why it changed (the `b` of a resource trace record).
+enum class ResourceCause : std::uint8_t { agent = 0, node_down = 1, injected = 2, halt = 3 };
+const char* to_string(ResourceState s);
+const char* to_string(ResourceCause c);
+// The resource an instance belongs to: "web:2" -> "web".
+std::string resource_of(std::string_view instance);
 
 // Parses an agent invocation (see above).
 AgentCall describe_call(const std::string& node, const core::ProcessSpec& spec);

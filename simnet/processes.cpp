@@ -45,6 +45,10 @@ AgentCall describe_call(const std::string& node, const core::ProcessSpec& spec) 
 }
 
 void World::define_agent(AgentModel model) {
+  // A scenario's `agent Dummy { ... }` changes durations and failure rates, not what Dummy is.
+  if (auto old = agents_.find(model.name); old != agents_.end() && old->second.ocf_resource) model.ocf_resource = true;
+  if (model.ocf_resource && !model.behaviour)
+    model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { ocf_effect(call, r); };
   if (model.name == kFenceAgent && !model.behaviour)
     model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { fence_effect(call, r); };
   agents_[model.name] = std::move(model);
@@ -71,6 +75,7 @@ core::ProcessId World::spawn(Node& n, core::ProcessSpec spec, core::ProcessDone 
   st->spec = std::move(spec);
   st->call = describe_call(n.name, st->spec);
   st->call.spec = &st->spec;
+  st->call.incarnation = n.epoch;
   trace_.record_text(TraceKind::spawn, now_, n.index, pid, st->call.agent + " " + st->call.action);
   core::ProcessResult& r = st->result;
   const std::uint32_t node = n.index;
@@ -194,20 +199,136 @@ void World::fence_effect(const AgentCall& call, core::ProcessResult& r) {
     r.out = on ? "Status: ON\n" : "Status: OFF\n";
     return;
   }
-  trace_.record_text(TraceKind::fence, now_, static_cast<std::uint32_t>(t), 0, call.node + " " + a);
-  if (a == "off") {
-    power_off(t);
-    r.out = "Success: Powered OFF\n";
+  if (a == "off" || a == "reboot") {
+    fence(t, call.node, a == "reboot");
+    r.out = a == "off" ? "Success: Powered OFF\n" : "Success: Rebooted\n";
   } else if (a == "on") {
+    trace_.record_text(TraceKind::fence, now_, static_cast<std::uint32_t>(t), 0, call.node + " " + a);
     power_on(t);
     r.out = "Success: Powered ON\n";
-  } else if (a == "reboot") {
-    power_off(t);
-    power_on(t);
-    r.out = "Success: Rebooted\n";
   } else {
     r.exit_code = 1;
     r.err = "fence_simnet: unsupported action '" + a + "'\n";
+  }
+}
+
+void World::fence(int node, const std::string& by, bool reboot) {
+  trace_.record_text(TraceKind::fence, now_, static_cast<std::uint32_t>(node), 0, by + (reboot ? " reboot" : " off"));
+  power_off(node);
+  if (reboot) power_on(node);
+}
+
+void World::admin(const std::string& what) {
+  trace_.record_text(TraceKind::admin, now_, kWorldNode, 0, what);
+  if (observer_) observer_->on_fault(now_, what);
+}
+
+// ---------------------------------------------------------------- modelled OCF resources
+
+const char* to_string(ResourceState s) {
+  switch (s) {
+    case ResourceState::inactive: return "inactive";
+    case ResourceState::active: return "active";
+    case ResourceState::promoted: return "promoted";
+    case ResourceState::failed: return "failed";
+  }
+  return "?";
+}
+
+const char* to_string(ResourceCause c) {
+  switch (c) {
+    case ResourceCause::agent: return "agent";
+    case ResourceCause::node_down: return "node-down";
+    case ResourceCause::injected: return "injected";
+    case ResourceCause::halt: return "halt";
+  }
+  return "?";
+}
+
+std::string resource_of(std::string_view instance) {
+  const auto colon = instance.find(':');
+  return std::string(instance.substr(0, colon));
+}
+
+ResourceState World::resource_state(std::string_view instance, int node) const {
+  auto it = resources_.find(instance);
+  if (it == resources_.end() || node < 0 || node >= static_cast<int>(it->second.size())) return ResourceState::inactive;
+  return it->second[node];
+}
+
+void World::set_resource(int node, const std::string& instance, ResourceState s, ResourceCause why) {
+  auto it = resources_.find(instance);
+  if (it == resources_.end()) it = resources_.emplace(instance, std::vector<ResourceState>(nodes_.size())).first;
+  if (it->second[node] == s) return;
+  it->second[node] = s;
+  if (s != ResourceState::failed) failed_rc_.erase({instance, node});
+  trace_.record_text(TraceKind::resource, now_, static_cast<std::uint32_t>(node),
+                     static_cast<std::uint64_t>(s) | (static_cast<std::uint64_t>(why) << 8), instance);
+}
+
+void World::resources_down(int node, ResourceCause why) {
+  for (auto& [instance, states] : resources_)
+    if (states[node] != ResourceState::inactive) {
+      const std::string name = instance;  // set_resource never inserts here: the map is stable
+      set_resource(node, name, ResourceState::inactive, why);
+    }
+}
+
+void World::fail_resource(const std::string& rsc, int node, int rc) {
+  std::vector<std::pair<std::string, int>> hits;
+  for (auto& [instance, states] : resources_) {
+    if (instance != rsc && resource_of(instance) != rsc) continue;
+    for (int i = 0; i < static_cast<int>(states.size()); ++i)
+      if ((node < 0 || i == node) && states[i] != ResourceState::inactive) hits.emplace_back(instance, i);
+  }
+  for (auto& [instance, i] : hits) {
+    if (rc == 7) set_resource(i, instance, ResourceState::inactive, ResourceCause::injected);
+    else {
+      failed_rc_[{instance, i}] = rc;
+      set_resource(i, instance, ResourceState::failed, ResourceCause::injected);
+    }
+  }
+}
+
+void World::ocf_effect(const AgentCall& call, core::ProcessResult& r) {
+  const int node = node_index(call.node);
+  if (node < 0) return;
+  const Node& n = *nodes_[node];
+  if (!n.up || n.epoch != call.incarnation) {  // the agent died with its node
+    r.exit_code = 1;
+    return;
+  }
+  std::string instance = call.agent;
+  for (auto& kv : call.spec->env)
+    if (kv.rfind("OCF_RESOURCE_INSTANCE=", 0) == 0) instance = kv.substr(22);
+  const ResourceState now = resource_state(instance, node);
+  const std::string& a = call.action;
+  r.exit_code = 0;
+  if (a == "start") {
+    if (now == ResourceState::inactive || now == ResourceState::failed)
+      set_resource(node, instance, ResourceState::active, ResourceCause::agent);
+  } else if (a == "stop") {
+    set_resource(node, instance, ResourceState::inactive, ResourceCause::agent);
+  } else if (a == "promote") {
+    if (now == ResourceState::inactive) r.exit_code = 7;
+    else set_resource(node, instance, ResourceState::promoted, ResourceCause::agent);
+  } else if (a == "demote") {
+    if (now == ResourceState::inactive) r.exit_code = 7;
+    else set_resource(node, instance, ResourceState::active, ResourceCause::agent);
+  } else if (a == "monitor" || a == "status") {
+    switch (now) {
+      case ResourceState::inactive: r.exit_code = 7; break;
+      case ResourceState::active: r.exit_code = 0; break;
+      case ResourceState::promoted: r.exit_code = 8; break;
+      case ResourceState::failed: {
+        auto it = failed_rc_.find({instance, node});
+        r.exit_code = it == failed_rc_.end() ? 1 : it->second;
+        break;
+      }
+    }
+  } else if (a == "meta-data" || a == "validate-all") {
+  } else {
+    r.exit_code = 3;  // OCF_ERR_UNIMPLEMENTED
   }
 }
 

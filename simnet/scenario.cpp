@@ -309,10 +309,16 @@ void Parser::top(const Statement& s) {
   } else if (k == "expect") {
     no_block();
     expect(s);
+  } else if (k == "audit") {
+    no_block();
+    audit(s);
+  } else if (k == "cts") {
+    no_block();
+    cts(s);
   } else {
     fail(s.line, "unknown statement '" + k +
                      "' (known: name, seed, duration, log-level, network, node, nodes, link, service, agent, at, "
-                     "failures, expect)");
+                     "failures, expect, audit, cts)");
   }
 }
 
@@ -409,6 +415,10 @@ void Parser::agent(const Statement& s) {
     const auto& w = b.words;
     ActionModel* m = nullptr;
     std::size_t i;
+    if (w[0] == "ocf-resource" && w.size() == 1) {  // a stateful resource agent (docs/scenario-format.md)
+      a.model.ocf_resource = true;
+      continue;
+    }
     if (w[0] == "action" && w.size() >= 2) {
       m = &a.model.actions[w[1]];
       i = 2;
@@ -416,7 +426,7 @@ void Parser::agent(const Statement& s) {
       m = &a.model.default_action;
       i = 1;
     } else {
-      fail(b.line, "in agent: want 'action NAME SETTINGS' or 'default SETTINGS'");
+      fail(b.line, "in agent: want 'action NAME SETTINGS', 'default SETTINGS' or 'ocf-resource'");
     }
     while (i < w.size()) {
       const std::string& key = w[i++];
@@ -451,6 +461,8 @@ void Parser::resolve() {
     if (f.at > sc_.duration)
       fail(f.line, "fault at " + core::format_duration(f.at) + " is after the end of the run (" +
                        core::format_duration(sc_.duration) + ")");
+  for (auto& a : sc_.audits) check_audit(sc_, a);
+  for (auto& c : sc_.cts) check_cts(sc_, c);
 }
 
 Scenario Parser::parse() {

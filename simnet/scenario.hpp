@@ -72,7 +72,11 @@ struct Scenario {
     int line = 0;
   };
   struct Fault {
-    enum class Kind { crash, restart, power_off, power_on, pause, resume, drift, step, partition, heal, degrade };
+    enum class Kind {
+      crash, restart, power_off, power_on, pause, resume, drift, step, partition, heal, degrade,
+      // node-level lifecycle and the resource / administrative actions (CTS)
+      stop, start, fail_resource, fence, admin, kill_component,
+    };
     core::Duration at{};
     Kind kind = Kind::crash;
     std::vector<std::string> nodes;               // the subjects; partition: first group(s)
@@ -82,6 +86,24 @@ struct Scenario {
     core::Duration delta{};                        // step; pause "for"
     LinkPatch patch;                               // degrade
     std::vector<std::string> to;                   // degrade: far ends
+    std::string rsc;                               // fail-resource
+    int rc = 7;                                    // fail-resource: monitor's answer afterwards
+    bool reboot = true;                            // fence
+    std::string text;                              // admin: the action as written; kill-component: component
+    int line = 0;
+  };
+  // `audit NAME key=value...`: a safety or liveness check over the run's trace.
+  struct Audit {
+    std::string name;
+    std::map<std::string, std::string> params;
+    std::string source;
+    int line = 0;
+  };
+  // `cts NAME key=value...`: one of pacemaker's CTS tests as a fault generator.
+  struct Cts {
+    std::string name;
+    std::map<std::string, std::string> params;
+    std::string source;
     int line = 0;
   };
   struct Failures {
@@ -112,9 +134,23 @@ struct Scenario {
   std::vector<Fault> faults;
   std::vector<Failures> failures;
   std::vector<Expect> expects;
+  std::vector<Audit> audits;
+  std::vector<Cts> cts;
 
   int node_index(const std::string& name) const;
 };
+
+// The fault schedule of a run with `seed`: the fixed faults with every `cts`
+// statement's generated faults in its place (file order, so the world
+// schedules them in a stable order). simnet/cts.cpp.
+std::vector<Scenario::Fault> fault_schedule(const Scenario& sc, std::uint64_t seed);
+// A fault as a scenario line ("at 12500ms crash n2"), parsed back to the same fault.
+std::string describe_fault(const Scenario::Fault& f);
+// Checks an `audit` statement's name and parameters (simnet/audits.cpp; throws ScenarioError).
+void check_audit(const Scenario& sc, const Scenario::Audit& a);
+// The CTS test names, and a check of one statement (throws ScenarioError).
+const std::vector<std::string>& cts_tests();
+void check_cts(const Scenario& sc, const Scenario::Cts& c);
 
 // Throws ScenarioError naming `file` and the line.
 Scenario parse_scenario(std::string_view text, const std::string& file);

@@ -1,6 +1,7 @@
 // The scenario parser, part two: faults at fixed times, failure processes
 // and expectations.
 #include <cmath>
+#include <functional>
 
 #include "simnet/scenario_parser.hpp"
 
@@ -71,9 +72,50 @@ void Parser::fault(const Statement& s) {
     if (f.nodes.empty() || f.to.empty()) fail(s.line, "degrade needs nodes on both sides");
     link_attrs(w, i, s.line, f.patch);
     if (f.patch.empty()) fail(s.line, "degrade changes nothing (give latency, loss, ...)");
+  } else if (a == "stop") {
+    f.kind = K::stop, subjects();
+  } else if (a == "start") {
+    f.kind = K::start, subjects();
+  } else if (a == "fail-resource") {
+    f.kind = K::fail_resource;
+    f.rsc = word(w, i++, s.line, "resource name");
+    while (i < w.size()) {
+      if (w[i] == "on") {
+        f.nodes.push_back(word(w, ++i, s.line, "node"));
+        ++i;
+      } else if (w[i] == "rc") {
+        const double rc = number(word(w, ++i, s.line, "exit code"), s.line);
+        if (rc < 0 || rc > 255 || rc != std::floor(rc)) fail(s.line, "rc must be an exit code 0..255");
+        f.rc = static_cast<int>(rc);
+        ++i;
+      } else {
+        fail(s.line, "fail-resource wants: fail-resource RSC [on NODE] [rc N]");
+      }
+    }
+  } else if (a == "fence") {
+    f.kind = K::fence;
+    f.nodes.push_back(word(w, i++, s.line, "node to fence"));
+    if (i < w.size()) {
+      if (w[i] != "off" && w[i] != "reboot") fail(s.line, "fence wants: fence NODE [reboot|off]");
+      f.reboot = w[i++] == "reboot";
+    }
+  } else if (a == "standby" || a == "online" || a == "wipe-cib") {
+    f.kind = K::admin;
+    f.nodes.push_back(word(w, i++, s.line, "node"));
+    f.text = a + " " + f.nodes[0];
+  } else if (a == "maintenance") {
+    f.kind = K::admin;
+    const std::string& v = word(w, i++, s.line, "on or off");
+    if (v != "on" && v != "off") fail(s.line, "maintenance wants on or off");
+    f.text = "maintenance " + v;
+  } else if (a == "kill-component") {
+    f.kind = K::kill_component;
+    f.nodes.push_back(word(w, i++, s.line, "node"));
+    f.text = word(w, i++, s.line, "component name");
   } else {
     fail(s.line, "unknown action '" + a +
-                     "' (crash, restart, power-off, power-on, pause, resume, drift, step, partition, heal, degrade)");
+                     "' (crash, restart, power-off, power-on, pause, resume, drift, step, partition, heal, degrade, "
+                     "stop, start, fail-resource, fence, standby, online, maintenance, wipe-cib, kill-component)");
   }
   if (i < w.size() && f.kind != K::partition && f.kind != K::degrade) fail(s.line, "unexpected '" + w[i] + "'");
   for (auto& n : f.nodes) node_refs_.emplace_back(s.line, n);
@@ -169,6 +211,44 @@ void Parser::expect(const Statement& s) {
   for (auto& n : e.from) node_refs_.emplace_back(s.line, n);
   for (auto& n : e.to) node_refs_.emplace_back(s.line, n);
   sc_.expects.push_back(std::move(e));
+}
+
+namespace {
+std::map<std::string, std::string> key_values(const std::vector<std::string>& w, std::size_t from,
+                                              const std::function<void(const std::string&)>& fail) {
+  std::map<std::string, std::string> out;
+  for (std::size_t i = from; i < w.size(); ++i) {
+    const auto eq = w[i].find('=');
+    if (eq == std::string::npos || eq == 0) fail("parameter '" + w[i] + "' is not key=value");
+    if (!out.emplace(w[i].substr(0, eq), w[i].substr(eq + 1)).second) fail("parameter '" + w[i].substr(0, eq) + "' given twice");
+  }
+  return out;
+}
+std::string source_of(const std::vector<std::string>& w) {
+  std::string s;
+  for (std::size_t k = 1; k < w.size(); ++k) s += (k > 1 ? " " : "") + w[k];
+  return s;
+}
+}  // namespace
+
+void Parser::audit(const Statement& s) {
+  const auto& w = s.words;
+  Scenario::Audit a;
+  a.line = s.line;
+  a.name = word(w, 1, s.line, "audit name (max-active, quorum, fencing, actions, stable)");
+  a.params = key_values(w, 2, [&](const std::string& m) { fail(s.line, "audit: " + m); });
+  a.source = "audit " + source_of(w);
+  sc_.audits.push_back(std::move(a));
+}
+
+void Parser::cts(const Statement& s) {
+  const auto& w = s.words;
+  Scenario::Cts c;
+  c.line = s.line;
+  c.name = word(w, 1, s.line, "CTS test name");
+  c.params = key_values(w, 2, [&](const std::string& m) { fail(s.line, "cts: " + m); });
+  c.source = "cts " + source_of(w);
+  sc_.cts.push_back(std::move(c));
 }
 
 }  // namespace halab::simnet::detail

@@ -34,6 +34,8 @@ class Parser {
   void fault(const Statement& s);
   void failures(const Statement& s);
   void expect(const Statement& s);
+  void audit(const Statement& s);
+  void cts(const Statement& s);
   void resolve();
 
   core::Duration duration(const std::string& w, int line) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <deque>
 
 namespace halab::simnet {
 
@@ -56,9 +57,63 @@ class TimelineObserver final : public Observer {
   Observer* also_;
 };
 
+// Feeds every trace record to the audits; at the first violation schedules
+// the end of the run and keeps the trace around it.
+class AuditHub final : public TraceListener {
+ public:
+  AuditHub(World& w, std::vector<std::unique_ptr<Audit>> audits, const RunOptions& opt)
+      : w_(w), audits_(std::move(audits)), opt_(opt) {}
+  void on_record(const TraceRecord& r) override {
+    if (opt_.trace_window) keep(r);
+    for (auto& a : audits_) {
+      const bool was = a->violation().has_value();
+      a->on_record(r);
+      if (!was && a->violation() && !violated_) {
+        violated_ = true;
+        window_start_ = ring_.size();
+        const SimTime stop_at = std::max<SimTime>(r.t, w_.now()) + opt_.after_violation.count();
+        w_.at(stop_at, [this] { w_.request_stop(); });
+      }
+    }
+    if (opt_.listener) opt_.listener->on_record(r);
+  }
+  void at_end(SimTime end) {
+    for (auto& a : audits_) a->at_end(end);
+  }
+  const std::vector<std::unique_ptr<Audit>>& audits() const { return audits_; }
+  std::vector<std::string> window() const {
+    std::vector<std::string> out;
+    for (auto& k : ring_) out.push_back(w_.trace().format_json(TraceRecord{k.kind, k.t, k.node, k.a, k.b, k.c, k.text}));
+    return out;
+  }
+
+ private:
+  struct Kept {
+    TraceKind kind;
+    SimTime t;
+    std::uint32_t node;
+    std::uint64_t a, b, c;
+    std::string text;
+  };
+  void keep(const TraceRecord& r) {
+    if (!violated_ && ring_.size() >= opt_.trace_window) ring_.pop_front();
+    if (violated_ && ring_.size() - window_start_ >= 100000) return;  // bounded after the violation too
+    ring_.push_back(Kept{r.kind, r.t, r.node, r.a, r.b, r.c, std::string(r.text)});
+  }
+  World& w_;
+  std::vector<std::unique_ptr<Audit>> audits_;
+  const RunOptions& opt_;
+  bool violated_ = false;
+  std::deque<Kept> ring_;
+  std::size_t window_start_ = 0;
+};
+
 // Composes several services into the one a node runs.
 class Composite final : public core::Service {
  public:
+  void on_clean_stop() override {
+    for (auto& p : parts) p->on_clean_stop();
+  }
   std::vector<std::unique_ptr<core::Service>> parts;
 };
 
@@ -67,6 +122,8 @@ class Composite final : public core::Service {
 RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, const RunOptions& opt) {
   RunResult result;
   result.seed = opt.seed ? *opt.seed : sc.seed.value_or(1);
+  result.schedule = fault_schedule(sc, result.seed);
+  std::vector<AdminHandler> admin_handlers;
   World world(result.seed);
   if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
   world.set_log_level(sc.log_level);
@@ -102,7 +159,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
       for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
       throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
     }
-    ServiceContext ctx{sc, sv, sv.nodes, first_addr};
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers};
     if (ctx.nodes.empty())
       for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
     ServiceFactory f = it->second(ctx);
@@ -153,11 +210,28 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
 
   // Faults.
   using K = Scenario::Fault::Kind;
-  for (auto& f : sc.faults) {
+  for (auto& f : result.schedule) {
     const Scenario::Fault* fp = &f;
-    world.at(at(f.at), [&world, fp, idx] {
+    world.at(at(f.at), [&world, fp, idx, &admin_handlers] {
       const auto& f = *fp;
       switch (f.kind) {
+        case K::stop: for (auto& n : f.nodes) world.halt(idx(n)); break;
+        case K::start: for (auto& n : f.nodes) world.power_on(idx(n)); break;
+        case K::fail_resource:
+          world.admin("fail-resource " + f.rsc + (f.nodes.empty() ? "" : " on " + f.nodes[0]) + " rc " + std::to_string(f.rc));
+          world.fail_resource(f.rsc, f.nodes.empty() ? -1 : idx(f.nodes[0]), f.rc);
+          break;
+        case K::fence: world.fence(idx(f.nodes[0]), f.text.empty() ? "scenario" : f.text, f.reboot); break;
+        case K::admin: {
+          world.admin(f.text);
+          for (auto& h : admin_handlers)
+            if (h(world, f)) break;
+          break;
+        }
+        case K::kill_component:  // halabd hosts every component: today its death is the node's crash
+          world.admin("kill-component " + f.nodes[0] + " " + f.text);
+          world.crash(idx(f.nodes[0]));
+          break;
         case K::crash: for (auto& n : f.nodes) world.crash(idx(n)); break;
         case K::restart: for (auto& n : f.nodes) world.restart(idx(n)); break;
         case K::power_off: for (auto& n : f.nodes) world.power_off(idx(n)); break;
@@ -247,13 +321,47 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = 0; b < n; ++b) last_second[a * n + b] = world.delivered(int(a), int(b));
   });
+  std::unique_ptr<AuditHub> hub;
+  if (!sc.audits.empty() || opt.listener) {
+    hub = std::make_unique<AuditHub>(world, make_audits(sc), opt);
+    world.trace().set_listener(hub.get());
+  }
   world.start();
-  world.run_until(end);
+  if (opt.progress) {
+    const SimTime slice = std::max<SimTime>(end / 1000, 1'000'000);
+    for (SimTime t = 0; t < end && !world.stop_requested();) {
+      t = std::min(end, t + slice);
+      world.run_until(t);
+      opt.progress(world.now(), end, world.events());
+    }
+  } else {
+    world.run_until(end);
+  }
+  result.stopped = world.stop_requested();
+  result.end = world.now();
+  if (hub) {
+    if (!result.stopped) hub->at_end(end);
+    for (auto& a : hub->audits()) {
+      AuditResult ar{&a->decl(), !a->violation(), 0, "held"};
+      if (a->violation()) {
+        ar.t = a->violation()->t;
+        ar.detail = "at " + core::format_duration(core::Duration(ar.t)) + ": " + a->violation()->detail;
+      }
+      result.ok = result.ok && ar.ok;
+      result.audits.push_back(std::move(ar));
+    }
+    if (opt.trace_window) result.trace_window = hub->window();
+  }
 
   // Evaluate.
   for (std::size_t e = 0; e < sc.expects.size(); ++e) {
     const auto& x = sc.expects[e];
     ExpectResult r{&x, true, {}};
+    if (result.stopped) {  // an audit ended the run early: what comes later was never run
+      r.detail = "not checked: an audit stopped the run at " + core::format_duration(core::Duration(result.end));
+      result.expects.push_back(std::move(r));
+      continue;
+    }
     using EK = Scenario::Expect::Kind;
     switch (x.kind) {
       case EK::reach:
@@ -311,7 +419,8 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   }
 
   if (out) {
-    std::fprintf(out, "\nsummary at %s:\n", core::format_duration(core::Duration(end)).c_str());
+    std::fprintf(out, "\nsummary at %s%s:\n", core::format_duration(core::Duration(result.end)).c_str(),
+                 result.stopped ? " (stopped by an audit)" : "");
     for (std::size_t a = 0; a < n; ++a) {
       const NodeStats st = world.stats(int(a));
       std::string hears;
@@ -331,8 +440,11 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
     for (auto& r : result.expects)
       std::fprintf(out, "  expect %-50s %s%s%s%s\n", r.expect->source.c_str(), r.ok ? "ok" : "FAILED",
                    r.detail.empty() ? "" : " (", r.detail.c_str(), r.detail.empty() ? "" : ")");
+    for (auto& a : result.audits)
+      std::fprintf(out, "  %-57s %s (%s)\n", a.audit->source.c_str(), a.ok ? "ok" : "VIOLATED", a.detail.c_str());
     std::fprintf(out, "  %" PRIu64 " events, %" PRIu64 " trace records\n", world.events(), world.trace().count());
   }
+  world.trace().set_listener(nullptr);
   result.hash = world.trace().hash();
   result.events = world.events();
   result.trace_records = world.trace().count();

@@ -31,6 +31,9 @@ const char* to_string(TraceKind kind) {
     case TraceKind::link_down: return "link-down";
     case TraceKind::link_up: return "link-up";
     case TraceKind::note: return "note";
+    case TraceKind::resource: return "resource";
+    case TraceKind::event: return "event";
+    case TraceKind::admin: return "admin";
   }
   return "?";
 }
@@ -72,74 +75,102 @@ void Trace::record_text(TraceKind kind, std::int64_t t, std::uint32_t node, std:
   fold(text.size());
   ++count_;
   if (json_) write_json(kind, t, node, a, 0, 0, text);
+  if (listener_) listener_->on_record(TraceRecord{kind, t, node, a, 0, 0, text});
 }
 
-static void json_string(std::FILE* f, std::string_view s) {
-  std::fputc('"', f);
+namespace {
+void json_string(std::string& f, std::string_view s) {
+  f += '"';
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') std::fputc('\\', f), std::fputc(c, f);
-    else if (c < 0x20) std::fprintf(f, "\\u%04x", c);
-    else std::fputc(c, f);
+    if (c == '"' || c == '\\') f += '\\', f += char(c);
+    else if (c < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      f += b;
+    } else f += char(c);
   }
-  std::fputc('"', f);
+  f += '"';
 }
+template <class... A> void put(std::string& f, const char* fmt, A... a) {
+  char b[160];
+  std::snprintf(b, sizeof b, fmt, a...);
+  f += b;
+}
+}  // namespace
 
 void Trace::write_json(TraceKind kind, std::int64_t t, std::uint32_t node, std::uint64_t a, std::uint64_t b,
                        std::uint64_t c, std::string_view text) {
-  std::FILE* f = json_;
-  std::fprintf(f, "{\"t\":%lld.%09lld,\"ev\":\"%s\"", static_cast<long long>(t / 1000000000),
-               static_cast<long long>(t % 1000000000), to_string(kind));
+  std::string line = format_json(TraceRecord{kind, t, node, a, b, c, text});
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), json_);
+}
+
+std::string Trace::format_json(const TraceRecord& r) const {
+  const TraceKind kind = r.kind;
+  const std::int64_t t = r.t;
+  const std::uint64_t a = r.a, b = r.b, c = r.c;
+  std::string f;
+  f.reserve(128 + r.text.size());
+  put(f, "{\"t\":%lld.%09lld,\"ev\":\"%s\"", static_cast<long long>(t / 1000000000),
+      static_cast<long long>(t % 1000000000), to_string(kind));
   auto name = [&](std::uint64_t n) -> std::string_view {
     return n < node_names.size() ? std::string_view(node_names[n]) : std::string_view("?");
   };
-  if (node != kWorldNode) {
-    std::fputs(",\"node\":", f);
-    json_string(f, name(node));
+  if (r.node != kWorldNode) {
+    f += ",\"node\":";
+    json_string(f, name(r.node));
   }
   auto endpoint = [&](const char* key, std::uint64_t v) {
     const core::Endpoint e{core::Ipv4{static_cast<std::uint32_t>(v >> 16)}, static_cast<std::uint16_t>(v)};
-    std::fprintf(f, ",\"%s\":\"%s\"", key, e.to_string().c_str());
+    put(f, ",\"%s\":\"%s\"", key, e.to_string().c_str());
   };
   switch (kind) {
     case TraceKind::send:  // a = from endpoint, b = to endpoint, c = size | copies << 32
       endpoint("from", a);
       endpoint("to", b);
-      std::fprintf(f, ",\"size\":%llu", static_cast<unsigned long long>(c & 0xffffffff));
+      put(f, ",\"size\":%llu", static_cast<unsigned long long>(c & 0xffffffff));
       break;
     case TraceKind::deliver:  // a = from endpoint, b = to endpoint, c = size | latency
       endpoint("from", a);
       endpoint("to", b);
-      std::fprintf(f, ",\"size\":%llu", static_cast<unsigned long long>(c & 0xffffffff));
+      put(f, ",\"size\":%llu", static_cast<unsigned long long>(c & 0xffffffff));
       break;
     case TraceKind::drop:  // a = from endpoint, b = to endpoint, c = reason | dst node << 8
       endpoint("from", a);
       endpoint("to", b);
-      std::fprintf(f, ",\"reason\":\"%s\",\"dst\":", to_string(static_cast<DropReason>(c & 0xff)));
+      put(f, ",\"reason\":\"%s\",\"dst\":", to_string(static_cast<DropReason>(c & 0xff)));
       json_string(f, name(c >> 8));
       break;
     case TraceKind::timer:
-      std::fprintf(f, ",\"id\":%llu", static_cast<unsigned long long>(a));
+      put(f, ",\"id\":%llu", static_cast<unsigned long long>(a));
       break;
     case TraceKind::drift:
-      std::fprintf(f, ",\"ppb\":%lld", static_cast<long long>(a));
+      put(f, ",\"ppb\":%lld", static_cast<long long>(a));
       break;
     case TraceKind::step:
-      std::fprintf(f, ",\"ns\":%lld", static_cast<long long>(a));
+      put(f, ",\"ns\":%lld", static_cast<long long>(a));
       break;
     case TraceKind::process_end:
-      std::fprintf(f, ",\"pid\":%llu,\"end\":%llu,\"code\":%lld", static_cast<unsigned long long>(a),
-                   static_cast<unsigned long long>(b), static_cast<long long>(c));
+      put(f, ",\"pid\":%llu,\"end\":%llu,\"code\":%lld", static_cast<unsigned long long>(a),
+          static_cast<unsigned long long>(b), static_cast<long long>(c));
       break;
+    case TraceKind::resource: {
+      static const char* states[] = {"inactive", "active", "promoted", "failed"};
+      static const char* causes[] = {"agent", "node-down", "injected", "halt"};
+      put(f, ",\"state\":\"%s\",\"cause\":\"%s\"", states[a & 3], causes[(a >> 8) & 3]);
+      break;
+    }
     default:
-      if (a) std::fprintf(f, ",\"a\":%llu", static_cast<unsigned long long>(a));
-      if (b) std::fprintf(f, ",\"b\":%llu", static_cast<unsigned long long>(b));
+      if (a) put(f, ",\"a\":%llu", static_cast<unsigned long long>(a));
+      if (b) put(f, ",\"b\":%llu", static_cast<unsigned long long>(b));
       break;
   }
-  if (!text.empty()) {
-    std::fputs(",\"text\":", f);
-    json_string(f, text);
+  if (!r.text.empty()) {
+    f += ",\"text\":";
+    json_string(f, r.text);
   }
-  std::fputs("}\n", f);
+  f += '}';
+  return f;
 }
 
 }  // namespace halab::simnet

@@ -118,6 +118,21 @@ class World {
   void degrade(int from, int to, const LinkModel& model, int net = -1);
   LinkModel link_model(int from, int to, int net = 0);  // the current model
   void heal();  // ends every partition and restores every degraded link
+  // A clean stop of the node: its modelled resources are stopped (cleanly), its
+  // storage kept as written, and it stays down (even under a failure process)
+  // until power_on. Stands for a graceful shutdown of the stack until the
+  // stack itself can do one.
+  void halt(int node);
+  // A fencing of `node` by the world's power switch on behalf of `by` (the
+  // fence_simnet agent does the same): a fence record, then off (and on).
+  void fence(int node, const std::string& by, bool reboot);
+  // An injected resource failure on `node` (-1: every node where the resource
+  // is active): rc 7 means the service died (inactive); another code leaves it
+  // failed (counted as active) with monitor answering that code.
+  // `rsc` names an instance ("web:1") or a resource ("web": all its instances).
+  void fail_resource(const std::string& rsc, int node, int rc);
+  // An administrative action (standby, maintenance, ...): recorded in the trace.
+  void admin(const std::string& what);
   void add_failures(int node, const FailureProcess& process);
   void add_link_failures(int a, int b, const FailureProcess& process);
 
@@ -138,6 +153,12 @@ class World {
   std::uint64_t delivered(int from, int to) const;
   bool blocked(int from, int to) const;
   Trace& trace() { return trace_; }
+  ResourceState resource_state(std::string_view instance, int node) const;
+  // Every instance's state on every node: instance -> per node.
+  const std::map<std::string, std::vector<ResourceState>, std::less<>>& resources() const { return resources_; }
+  // Ends run_until at the next event boundary (an audit saw a violation).
+  void request_stop() { stop_ = true; }
+  bool stop_requested() const { return stop_; }
   std::uint64_t seed() const { return seed_; }
 
   // A queue entry: small and trivially copyable, ordered by (time, seq).
@@ -173,7 +194,7 @@ class World {
 
   // nodes
   void boot(Node& n, bool restart);
-  void take_down(Node& n, bool power);
+  void take_down(Node& n, int how);  // 0 crash, 1 power off, 2 clean halt
   SimTime local_now(const Node& n) const;
   SimTime global_for_local(const Node& n, SimTime local) const;
   void reschedule_timers(Node& n);
@@ -195,6 +216,9 @@ class World {
   core::ProcessId spawn(Node& n, core::ProcessSpec spec, core::ProcessDone done);
   void kill_process(Node& n, core::ProcessId id, int signal);
   void fence_effect(const AgentCall& call, core::ProcessResult& result);
+  void ocf_effect(const AgentCall& call, core::ProcessResult& result);
+  void set_resource(int node, const std::string& instance, ResourceState s, ResourceCause why);
+  void resources_down(int node, ResourceCause why);
 
   // failure processes
   void failure_cycle(std::shared_ptr<struct FailureState> st, bool fail_now);
@@ -224,6 +248,9 @@ class World {
   NetworkStats net_stats_;
   Observer* observer_ = nullptr;
   Trace trace_;
+  std::map<std::string, std::vector<ResourceState>, std::less<>> resources_;
+  std::map<std::pair<std::string, int>, int> failed_rc_;  // (instance, node) -> monitor code while failed
+  bool stop_ = false;
   bool finalized_ = false;
   std::uint64_t next_socket_id_ = 1;
 };

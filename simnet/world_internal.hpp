@@ -143,6 +143,7 @@ struct World::Node {
   core::Rng rng;  // this incarnation's stream (processes)
 
   bool up = false, paused = false, powered_off = false, booting = false;
+  bool failed = false;  // down in a failure process's outage: powering on does not boot it
   std::uint32_t epoch = 0;
   // Clock: local = l0 + (global - g0) * rate.
   SimTime g0 = 0, l0 = 0;

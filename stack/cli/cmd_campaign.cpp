@@ -23,15 +23,18 @@ namespace {
 void campaign_usage(std::FILE* f) {
   std::fprintf(f,
                "usage: halab campaign SCENARIO --seeds N [--first S] [--jobs J] [--shard I/N] [--out DIR]\n"
-               "                      [--max-replays K] [--no-shrink] [--quiet]\n"
+               "                      [--max-replays K] [--no-shrink] [--cts 'TEST k=v...']... [--quiet]\n"
                "       halab campaign merge FILES... [-o FILE]\n\n"
                "Runs SCENARIO (a file or a built-in name) with seeds S..S+N-1 (S defaults to 1).\n"
                "  --jobs J        worker threads (default: the number of CPUs)\n"
                "  --shard I/N     run only every N-th seed starting at offset I (0 <= I < N)\n"
                "  --out DIR       results directory (default halab-campaign): results.jsonl and,\n"
-               "                  per seed with a violation, replay-seed-S.replay (shrunk)\n"
+               "                  per seed with a violation, replay-seed-S.replay (shrunk) and, when an\n"
+               "                  audit failed, replay-seed-S.trace.jsonl (the trace around it)\n"
                "  --max-replays K write at most K replay files (default 5)\n"
                "  --no-shrink     write replay files of the runs as they were\n"
+               "  --cts 'TEST ..' add a CTS test generator to the scenario (as a 'cts' line;\n"
+               "                  see docs/scenario-format.md), e.g. --cts 'SplitBrain count=3'\n"
                "merge joins shard results files (sorted by seed) into FILE (default merged.jsonl).\n"
                "The output ends with 'seeds: N violations: V'; exit status 1 when V > 0.\n");
 }
@@ -98,6 +101,7 @@ int run_campaign(std::span<char*> args) {
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   lab::Shard shard;
   bool have_seeds = false, do_shrink = true, quiet = false;
+  std::vector<std::string> cts;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string a = args[i];
     auto value = [&](const char* opt) -> std::string {
@@ -150,6 +154,8 @@ int run_campaign(std::span<char*> args) {
       }
     } else if (a == "--no-shrink") {
       do_shrink = false;
+    } else if (a == "--cts") {
+      cts.push_back(value("--cts"));
     } else if (a == "--quiet" || a == "-q") {
       quiet = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -172,6 +178,7 @@ int run_campaign(std::span<char*> args) {
   std::string text, file;
   try {
     lab::load_scenario_text(scenario_arg, text, file);
+    lab::add_cts_lines(text, cts);
     (void)lab::count_faults(text);  // parses: a bad scenario is a usage error, before any run
   } catch (const core::Error& e) {
     std::fprintf(stderr, "halab campaign: %s\n", e.what());
@@ -230,9 +237,21 @@ int run_campaign(std::span<char*> args) {
                   static_cast<unsigned long long>(r.seed), s.runs, s.faults_before, s.faults_after,
                   double(s.duration_before_ns) / 1e9, double(s.duration_after_ns) / 1e9);
     }
-    const std::string path = out_dir + "/replay-seed-" + std::to_string(r.seed) + ".replay";
+    const std::string base = out_dir + "/replay-seed-" + std::to_string(r.seed);
+    const std::string path = base + ".replay";
     try {
+      // Once more with the trace window kept (the same run: the window does not change the trace).
+      lab::RunExtras x;
+      x.trace_window = 2000;
+      const lab::RunRecord w = lab::run_one(rf.scenario, file, r.seed, services, x);
+      rf.schedule = w.schedule;
       lab::write_replay(path, rf);
+      if (!w.trace_window.empty()) {
+        std::FILE* f = std::fopen((base + ".trace.jsonl").c_str(), "we");
+        if (!f) throw core::Error("cannot write " + base + ".trace.jsonl");
+        for (auto& l : w.trace_window) std::fprintf(f, "%s\n", l.c_str());
+        if (std::fclose(f) != 0) throw core::Error("cannot write " + base + ".trace.jsonl");
+      }
     } catch (const core::Error& e) {
       std::fprintf(stderr, "halab campaign: %s\n", e.what());
       return 2;

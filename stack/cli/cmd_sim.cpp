@@ -2,6 +2,7 @@
 // Runs a simnet scenario (a file, or the name of one built in), prints a
 // timeline and a summary, writes the JSON-lines trace, and ends with
 // "trace-hash: <hex>". Exit status 1 when an expectation failed.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -110,13 +111,20 @@ int run_sim(std::span<char*> args) {
     std::fprintf(stderr, "halab sim: %s\n", e.what());
     return 2;
   }
-  if (quiet)
+  if (quiet) {
     for (auto& e : r.expects)
       if (!e.ok)
         std::printf("%s:%d: expectation failed: %s (%s)\n", sc.file.c_str(), e.expect->line, e.expect->source.c_str(),
                     e.detail.c_str());
+    for (auto& a : r.audits)
+      if (!a.ok)
+        std::printf("%s:%d: audit violated: %s (%s)\n", sc.file.c_str(), a.audit->line, a.audit->source.c_str(),
+                    a.detail.c_str());
+  }
   if (!quiet && !trace.empty()) std::printf("  trace: %s\n", trace.c_str());
-  if (!quiet) std::printf("result: %s\n", r.ok ? "all expectations held" : "EXPECTATIONS FAILED");
+  const bool audit_failed = std::any_of(r.audits.begin(), r.audits.end(), [](auto& a) { return !a.ok; });
+  if (!quiet)
+    std::printf("result: %s\n", r.ok ? "all expectations held" : audit_failed ? "AUDIT VIOLATED" : "EXPECTATIONS FAILED");
   std::printf("trace-hash: %016" PRIx64 "\n", r.hash);
   std::fflush(stdout);
   return r.ok ? 0 : 1;

@@ -10,12 +10,14 @@ int run_crm(std::span<char*> args);
 int run_ra(std::span<char*> args);
 int run_campaign(std::span<char*> args);
 int run_replay(std::span<char*> args);
+int run_run(std::span<char*> args);
 int run_report(std::span<char*> args);
 int run_cfgtool(std::span<char*> args);
 int run_quorumtool(std::span<char*> args);
 int run_cmapctl(std::span<char*> args);
 int run_cpgtool(std::span<char*> args);
 int run_cibadmin(std::span<char*> args);
+int run_mon(std::span<char*> args);
 
 std::span<const Command> commands() {
   static const Command table[] = {
@@ -24,8 +26,10 @@ std::span<const Command> commands() {
       {"keygen", "write the cluster's authkey (as corosync-keygen)", run_keygen},
       {"crm", "crmsh's shell: configure the CIB (CIB_file=PATH works on a file)", run_crm},
       {"campaign", "run a scenario over many seeds (lab); 'campaign merge' joins shards", run_campaign},
+      {"run", "run one scenario with its audits and a live progress line (lab)", run_run},
       {"replay", "rerun a lab replay file and check its trace hash", run_replay},
       {"report", "write an availability report (HTML, JSON, CSV) from lab results", run_report},
+      {"mon", "the cluster's status, as crm_mon (CIB_file=PATH shows a file)", run_mon},
       {"ra", "resource agents: classes, list, info/meta (as crm ra)", run_ra},
       {"cfgtool", "halabd's links, addresses, reload, shutdown (as corosync-cfgtool)", run_cfgtool},
       {"quorumtool", "quorum status and node list from halabd (as corosync-quorumtool)", run_quorumtool},

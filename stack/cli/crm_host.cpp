@@ -312,6 +312,20 @@ void CrmHost::err(std::string_view text) {
   std::fflush(stderr);
 }
 
+bool mon_print(const std::vector<std::string>& args, bool one_shot_default);
+bool locate_print(const std::string& rsc);
+
+// crm status / crm resource status|locate|list: crm_mon and crm_resource's
+// views of the CIB file (the DC's CIB once halabd routes them).
+bool CrmHost::cluster_view(const std::string& what, const std::vector<std::string>& args) {
+  std::fflush(stdout);
+  if (what == "status") return mon_print(args, true);
+  if (what == "list") return mon_print({"-r"}, true);
+  bool ok = true;
+  for (auto& r : args) ok = locate_print(r) && ok;
+  return ok;
+}
+
 cib::Cib CrmHost::read_cib() {
   if (cib_file_.empty())
     throw core::Error("no CIB: set CIB_file=PATH (the live cluster comes with halabd's controller)");

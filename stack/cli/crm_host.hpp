@@ -54,6 +54,7 @@ class CrmHost : public shell::ShellHost {
   std::optional<std::string> edit(const std::string& text) override;
   shell::AgentCatalog* agents() override { return &agents_; }
   core::Storage* shadow_storage() override { return shadows_.get(); }
+  bool cluster_view(const std::string& what, const std::vector<std::string>& args) override;
 
  private:
   std::string cib_file_;

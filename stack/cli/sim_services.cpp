@@ -3,6 +3,7 @@
 #include "stack/config/corosync_conf.hpp"
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/node.hpp"
+#include "simnet/toy_failover.hpp"
 #include "stack/heartbeat/heartbeat.hpp"
 #include "stack/quorum/quorum_disk.hpp"
 
@@ -148,12 +149,61 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
   };
 }
 
+// toy-failover: the lab's stand-in failover manager (simnet/toy_failover.hpp).
+simnet::ServiceFactory make_toy_failover(const simnet::ServiceContext& ctx) {
+  simnet::ToyFailoverConfig cfg;
+  auto yes_no = [&](const std::string& k, const std::string& v) {
+    if (v != "yes" && v != "no") ctx.fail("toy-failover: " + k + " is yes or no, not '" + v + "'");
+    return v == "yes";
+  };
+  auto dur = [&](const std::string& k, const std::string& v) {
+    core::Duration d;
+    if (!core::parse_duration(v, d) || d < core::Duration::zero()) ctx.fail("toy-failover: bad " + k + " '" + v + "'");
+    return d;
+  };
+  for (auto& [k, v] : ctx.decl.params) {
+    if (k == "resources") {
+      std::size_t s = 0;
+      while (s < v.size()) {
+        auto comma = v.find(',', s);
+        const std::string item = v.substr(s, comma == std::string::npos ? std::string::npos : comma - s);
+        s = comma == std::string::npos ? v.size() : comma + 1;
+        const auto colon = item.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
+          ctx.fail("toy-failover: resource '" + item + "' is not ID:AGENT (e.g. web:apache)");
+        cfg.resources.push_back({item.substr(0, colon), item.substr(colon + 1)});
+      }
+    } else if (k == "fencing") cfg.fencing = yes_no(k, v);
+    else if (k == "quorum-stop") cfg.quorum_stop = yes_no(k, v);
+    else if (k == "fence-delay") cfg.fence_delay = dur(k, v);
+    else if (k == "period") cfg.period = dur(k, v);
+    else if (k == "timeout") cfg.timeout = dur(k, v);
+    else if (k == "port") {
+      char* end = nullptr;
+      const long p = std::strtol(v.c_str(), &end, 10);
+      if (*end || p < 1 || p > 65535) ctx.fail("toy-failover: bad port '" + v + "'");
+      cfg.port = static_cast<std::uint16_t>(p);
+    } else {
+      ctx.fail("toy-failover: unknown parameter '" + k +
+               "' (resources, fencing, fence-delay, quorum-stop, period, timeout, port)");
+    }
+  }
+  if (cfg.resources.empty()) ctx.fail("toy-failover: resources=ID:AGENT[,...] is required");
+  if (cfg.timeout <= cfg.period) ctx.fail("toy-failover: timeout must be longer than period");
+  for (auto& n : ctx.nodes) {
+    auto it = ctx.addresses.find(n);
+    if (it != ctx.addresses.end()) cfg.nodes.push_back({n, {it->second, cfg.port}});
+  }
+  return [cfg](core::Env& env) { return std::make_unique<simnet::ToyFailover>(env, cfg); };
+}
+
 }  // namespace
 
 simnet::ServiceRegistry sim_services() {
   simnet::ServiceRegistry r;
   r["heartbeat"] = make_heartbeat;
   r["halabd"] = make_halabd;
+  r["toy-failover"] = make_toy_failover;
   return r;
 }
 

@@ -33,6 +33,9 @@ struct Env {
 class Service {
  public:
   virtual ~Service() = default;
+  // A clean stop is coming (simnet's `stop`; the service is destroyed right
+  // after): the service may tell its peers it is leaving. Not called on a crash.
+  virtual void on_clean_stop() {}
 };
 
 }  // namespace halab::core

@@ -53,7 +53,11 @@ void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   if (r->needs_nothing || c.options.have_quorum) return;
   const auto& policy = c.options.no_quorum_policy;
   if (policy == "ignore") return;
-  if (policy == "freeze") {
+  // no-quorum-policy=demote: promotable instances keep running (demoted,
+  // see promotable.cpp); everything else stops.
+  const Resource* clone = r->clone_parent();
+  const bool keep_unpromoted = policy == "demote" && clone && clone->clone.promotable;
+  if (policy == "freeze" || keep_unpromoted) {
     bool active = !r->running_on.empty();
     if (!active || int(r->next_role) > int(r->role)) {
       start->runnable = false;
@@ -71,13 +75,17 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   Node* chosen = r->assigned;
   if (r->next_role == Role::Unknown) r->next_role = chosen ? Role::Started : Role::Stopped;
   const bool stopping = r->next_role == Role::Stopped || !chosen;
+  // A failure recovered by demoting (on-fail=demote) needs no restart.
+  const bool recover = r->failed && r->demote_on.empty();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
-    const bool required = stopping || n != chosen || r->failed || r->running_on.size() > 1;
+    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1;
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
     else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
-    if (!r->managed) stop->runnable = false;
+    // An unmanaged resource's stop is optional and cannot run (pacemaker sets
+    // its non-recurring actions optional).
+    if (!r->managed) stop->runnable = false, stop->optional = true;
     if (!n->online && !n->unclean && r->managed) {
       if (c.options.stonith_enabled) {
         n->unclean = true;
@@ -90,7 +98,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
   Action* start = nullptr;
   if (chosen && !stopping) {
-    const bool optional = r->current_node() == chosen && !r->failed && r->running_on.size() == 1;
+    const bool optional = r->current_node() == chosen && !recover && r->running_on.size() == 1;
     // As pacemaker: created optional, required only when it can run.
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
@@ -99,14 +107,30 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
     create_migration_actions(c, r, start, stops);
-    for (const auto& op : r->ops) {
+    for (size_t oi = 0; oi < r->ops.size(); ++oi) {
+      const auto& op = r->ops[oi];
       if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
       if (op.role != Role::Unknown && op.role != Role::Started) continue;
+      // Two operations with the same name and interval: neither is created.
+      bool dup = false;
+      for (size_t oj = 0; oj < r->ops.size(); ++oj)
+        if (oj != oi && r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
+      if (dup) continue;
+      // A monitor without a role is not run in the Promoted role: one
+      // running where the instance is promoted is cancelled.
+      if (r->next_role == Role::Promoted) {
+        auto active = r->monitors_on.find(chosen->index);
+        if (r->current_node() == chosen && active != r->monitors_on.end() &&
+            active->second.count("monitor_" + std::to_string(op.interval_ms)))
+          c.new_action(ActionKind::Resource, r, "cancel", op.interval_ms, chosen, false);
+        continue;
+      }
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
       Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
-      if (!r->managed) mon->runnable = false;
+      // Recurring monitors run for unmanaged resources too, not in maintenance.
+      if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }

@@ -16,9 +16,12 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n);
 // A probe of `r` on `n`, ordered before r's start and stops.
 Action* create_probe(Cluster& c, Resource* r, Node* n);
 void schedule_fencing(Cluster& c);
+// Unfencing ("on" fencing) before probes and starts that need it (unfencing.cpp).
+void schedule_unfencing(Cluster& c);
 void apply_orderings(Cluster& c);
 // Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).
 void propagate_flags(Cluster& c);
+void drop_looping_optional_orderings(Cluster& c);
 // The actions in the transition (required and runnable), in an order that
 // respects every ordering edge, lower ids first.
 std::vector<Action*> graph_order(const Cluster& c);

@@ -13,6 +13,12 @@ namespace halab::scheduler {
 
 bool node_available(const Cluster& c, int n) { return c.nodes[size_t(n)]->can_run(); }
 
+void log_scores(Cluster& c, const char* fn, const Resource* r, const std::map<int, int>& scores) {
+  for (auto& [n, s] : scores)
+    c.score_log.push_back(std::string(fn) + ": " + r->id + " allocation score on " + c.nodes[size_t(n)]->uname + ": " +
+                          score_to_string(s));
+}
+
 namespace {
 
 void set_assigned(Cluster& c, Resource* r, Node* n) {
@@ -50,8 +56,11 @@ Node* best_node(Cluster& c, Resource* r, Node* prefer) {
     auto it = r->allowed.find(prefer->index);
     if (it != r->allowed.end() && it->second >= best.second && node_available(c, prefer->index)) return prefer;
   }
-  // A resource stays where it runs when that node is just as good.
-  if (best.second > 0 && current && current->can_run()) {
+  // A resource stays where it runs when that node is just as good; not a
+  // unique clone's instance (placed where it runs already if it should be,
+  // it would otherwise crowd a node that runs another instance).
+  const bool unique_instance = r->parent && r->parent->is_clone() && r->parent->clone.unique;
+  if (best.second > 0 && current && current->can_run() && !unique_instance) {
     for (size_t i = 1; i < nodes.size() && nodes[i].second == best.second; ++i)
       if (nodes[i].first == current->index) chosen = current;
   }
@@ -94,6 +103,7 @@ Node* assign_primitive(Cluster& c, Resource* r) {
   } else {
     set_assigned(c, r, best_node(c, r, prefer));
   }
+  log_scores(c, "pcmk__primitive_assign", r, r->assign_scores);
   r->allocating = false;
   return r->assigned;
 }
@@ -105,6 +115,8 @@ Node* assign_group(Cluster& c, Resource* g) {
   expand_group_colocations(g);
   g->assign_scores = g->allowed;
   for (Resource* child : g->children) child->group_scores = child->allowed;
+  log_scores(c, "pcmk__group_assign", g, g->assign_scores);
+  for (Resource* child : g->children) log_scores(c, "pcmk__group_assign", child, child->group_scores);
   Node* first = nullptr;
   bool have_first = false;
   for (Resource* child : g->children) {

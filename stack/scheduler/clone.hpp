@@ -18,6 +18,9 @@ void add_promotion_scores(Cluster& c, Resource* clone);
 void set_instance_roles(Cluster& c, Resource* clone);
 // A promotable instance's demote/promote and role monitors (after its start/stop).
 void create_role_actions(Cluster& c, Resource* r);
+// A promotable cloned group's promote/promoted, demote/demoted pseudo-actions
+// around its members' (after their role actions exist).
+void create_group_role_actions(Cluster& c, Resource* g);
 // The clone's promote/promoted, demote/demoted pseudo-actions and orderings.
 void create_promotable_actions(Cluster& c, Resource* clone);
 

@@ -18,18 +18,27 @@ void primitives_of(Resource* r, std::vector<Resource*>& out) {
   for (Resource* ch : r->children) primitives_of(ch, out);
 }
 
-// The instance known (probed) on `n`, else the one placed there, else the first.
+int instance_number(const Resource* r) {
+  auto colon = r->id.rfind(':');
+  return colon == std::string::npos ? 0 : std::atoi(r->id.c_str() + colon + 1);
+}
+
+// The instance known (probed) on `n`, else the one placed there, else the
+// first; instances taken in number order.
 Resource* probe_instance(Resource* clone, const Node* n) {
-  for (Resource* inst : clone->children) {
+  std::vector<Resource*> by_number = clone->children;
+  std::stable_sort(by_number.begin(), by_number.end(),
+                   [](const Resource* a, const Resource* b) { return instance_number(a) < instance_number(b); });
+  for (Resource* inst : by_number) {
     std::vector<Resource*> prims;
     primitives_of(inst, prims);
     for (Resource* p : prims)
       if (p->probed_on.count(n->index) || std::find(p->running_on.begin(), p->running_on.end(), n) != p->running_on.end())
         return inst;
   }
-  for (Resource* inst : clone->children)
+  for (Resource* inst : by_number)
     if (inst->assigned == n) return inst;
-  return clone->children.empty() ? nullptr : clone->children.front();
+  return by_number.empty() ? nullptr : by_number.front();
 }
 
 Action* first_action(const Cluster& c, Resource* r, const std::string& task) {
@@ -48,6 +57,7 @@ void create_clone_actions(Cluster& c, Resource* clone) {
     primitives_of(inst, prims);
     if (clone->clone.promotable)
       for (Resource* p : prims) create_role_actions(c, p);
+    if (clone->clone.promotable && inst->is_group()) create_group_role_actions(c, inst);
     for (Resource* p : prims) {
       if (!p->running_on.empty()) active = true;
       for (Action* a : p->actions) {

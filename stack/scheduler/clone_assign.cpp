@@ -10,6 +10,7 @@
 // with an instance. An interleaved clone pairs each of its instances with
 // the primary clone's instance on the same node.
 #include <algorithm>
+#include <functional>
 
 #include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/placement.hpp"
@@ -49,27 +50,51 @@ bool allowed_on(const Resource* r, const Node* n) {
   return it != r->allowed.end() && it->second >= 0;
 }
 
-// pacemaker's instance order (pcmk__cmp_instance); true when a goes first.
-bool instance_before(const Cluster& c, const Resource* a, const Resource* b) {
-  (void)c;
+// The score of an instance's current node once its clone's colocations are
+// folded in (dependents' only where positive), starting from 0.
+int colocated_score(Cluster& c, const Resource* inst, const Node* current) {
+  const Resource* clone = inst->parent;
+  NodeScores table{{current->index, 0}};
+  for (Colocation* col : clone->this_with)
+    table = merge_scores(c, col->primary, &table, col->node_attribute, double(col->score) / kInfinity, 0);
+  for (Colocation* col : clone->with_this) {
+    if (!col->influence) continue;
+    table = merge_scores(c, col->dependent, &table, col->node_attribute, double(col->score) / kInfinity,
+                         kMergePositive);
+  }
+  return table[current->index];
+}
+
+// pacemaker's instance order (pcmk__cmp_instance): negative when a goes
+// first, positive when b does, 0 when it does not matter (the sort is stable).
+int compare_instances(Cluster& c, const Resource* a, const Resource* b) {
   auto na = active_nodes(a), nb = active_nodes(b);
-  if (!na.empty() && !nb.empty() && na.size() != nb.size()) return na.size() < nb.size();
+  // Both active: the one active on fewer nodes.
+  if (!na.empty() && !nb.empty() && na.size() != nb.size()) return na.size() < nb.size() ? -1 : 1;
   Node* ca = na.empty() ? nullptr : na.front();
   Node* cb = nb.empty() ? nullptr : nb.front();
+  // Not active on a node it may no longer run on.
   bool can_a = true, can_b = true;
   if (ca && !allowed_on(a, ca)) can_a = false, ca = nullptr;
   if (cb && !allowed_on(b, cb)) can_b = false, cb = nullptr;
-  if (can_a != can_b) return can_a;
-  if (a->priority != b->priority) return a->priority > b->priority;
-  if (!ca && !cb) return instance_number(a) < instance_number(b);
-  if (!ca || !cb) return ca != nullptr;
-  if (ca->can_run() != cb->can_run()) return ca->can_run();
+  if (can_a != can_b) return can_a ? -1 : 1;
+  if (a->priority != b->priority) return a->priority > b->priority ? -1 : 1;
+  // Active first.
+  if (!ca && !cb) return 0;
+  if (!ca || !cb) return ca ? -1 : 1;
+  if (ca->can_run() != cb->can_run()) return ca->can_run() ? -1 : 1;
+  // The clone knows the instance's current node.
   const Resource* clone = a->parent;
-  const bool pa = allowed_on(clone, ca), pb = allowed_on(clone, cb);
-  if (pa != pb) return pa;
+  const bool pa = clone->allowed.count(ca->index) > 0, pb = clone->allowed.count(cb->index) > 0;
+  if (!pa && !pb) return 0;
+  if (pa != pb) return pa ? -1 : 1;
   const bool fa = instance_failed(a), fb = instance_failed(b);
-  if (fa != fb) return !fa;
-  return instance_number(a) < instance_number(b);
+  if (fa != fb) return fa ? 1 : -1;
+  // Higher score on its current node with the clone's colocations.
+  const int sa = colocated_score(c, a, ca), sb = colocated_score(c, b, cb);
+  if (sa != sb) return sa > sb ? -1 : 1;
+  const int ia = instance_number(a), ib = instance_number(b);
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
 
 // Sets the score of `n` for `r` and, for a cloned group, its members.
@@ -174,9 +199,16 @@ Node* assign_clone(Cluster& c, Resource* clone) {
   }
   clone->assign_scores = clone->allowed;
   for (Resource* inst : clone->children) inst->group_scores = inst->allowed;
+  // The clone's scores, then every instance's (and a cloned group's members').
+  log_scores(c, "pcmk__clone_allocate", clone, clone->assign_scores);
+  std::function<void(const Resource*)> log_tree = [&](const Resource* r) {
+    log_scores(c, "pcmk__clone_allocate", r, r->allowed);
+    for (const Resource* ch : r->children) log_tree(ch);
+  };
+  for (Resource* inst : clone->children) log_tree(inst);
   std::vector<Resource*> order = clone->children;
   std::stable_sort(order.begin(), order.end(),
-                   [&](const Resource* a, const Resource* b) { return instance_before(c, a, b); });
+                   [&](const Resource* a, const Resource* b) { return compare_instances(c, a, b) < 0; });
   clone->children = order;
 
   const int max = clone->clone.max;
@@ -241,8 +273,17 @@ void apply_clone_colocation(Cluster& c, Resource* dependent, Resource* clone, co
   if (dep_clone && dep_clone == col.dependent && dep_clone->clone.interleave) {
     // Interleaved: pair with the primary's instance on the same node, trying
     // the dependent instance's best nodes first.
+    // Nodes in pacemaker's node order: score, then fewest resources placed
+    // so far, then name.
     std::vector<std::pair<int, int>> nodes(dependent->allowed.begin(), dependent->allowed.end());
-    std::stable_sort(nodes.begin(), nodes.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    auto score_of = [&](const std::pair<int, int>& p) { return node_available(c, p.first) ? p.second : -kInfinity; };
+    std::stable_sort(nodes.begin(), nodes.end(), [&](auto& a, auto& b) {
+      if (score_of(a) != score_of(b)) return score_of(a) > score_of(b);
+      const Node* na = c.nodes[size_t(a.first)].get();
+      const Node* nb = c.nodes[size_t(b.first)].get();
+      if (na->num_resources != nb->num_resources) return na->num_resources < nb->num_resources;
+      return na->uname < nb->uname;
+    });
     Resource* pair = nullptr;
     for (auto [n, w] : nodes) {
       Resource* inst = instance_on(clone, c.nodes[size_t(n)].get(), false);

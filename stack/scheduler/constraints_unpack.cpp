@@ -54,11 +54,25 @@ std::string inverse_task(const std::string& t) {
   return "";
 }
 
+// How many instances of a clone "first" must be able to act before "then"
+// may (its clone-min, or 1 for the older require-all=false); 0 when all.
+int minimum_first_instances(const Resource* first, const XmlElement& x) {
+  if (!first->is_clone()) return 0;
+  auto it = first->meta.find("clone-min");
+  if (it != first->meta.end()) return std::max(0, parse_score_or(it->second, 0));
+  if (auto ra = x.attr("require-all"); ra && !is_true(*ra)) return 1;
+  return 0;
+}
+
 void add_order(Cluster& c, const std::string& id, Resource* first, std::string first_task, Resource* then,
-               std::string then_task, const std::string& kind, bool symmetrical) {
+               std::string then_task, const std::string& kind, bool symmetrical, int min_first = 0) {
   if (!first || !then) return;
   uint32_t flags = 0;
-  if (kind == "Optional") flags = kOrderOptional;
+  // The deprecated restart-type=restart makes an optional ordering restart
+  // "then" whenever "first" is (re)started.
+  auto rt = then->meta.find("restart-type");
+  const bool restart_type = rt != then->meta.end() && rt->second == "restart";
+  if (kind == "Optional") flags = restart_type ? kOrderImpliesThen : kOrderOptional;
   else if (kind == "Serialize") flags = kOrderSerialize;
   else if (!symmetrical) {
     flags = kOrderAsymmetrical;
@@ -66,7 +80,20 @@ void add_order(Cluster& c, const std::string& id, Resource* first, std::string f
     flags = kOrderImpliesThen;
     if (first_task == "start" || first_task == "promote") flags |= kOrderRunnableLeft;
   }
-  c.orders.push_back({id, first, first_task, then, then_task, flags});
+  if (min_first > 0) {
+    // Enough of the first clone's instances: a pseudo-action that is runnable
+    // once min_first of them can act, and that "then" waits for.
+    const std::string name = "clone-one-or-more:" + id;
+    c.clone_min_pseudo[name] = min_first;
+    for (Resource* inst : first->children) {
+      OrderConstraint o{id, inst, first_task, nullptr, name, kOrderOneOrMore | kOrderImpliesThenPrinted};
+      o.exact_first = true;
+      c.orders.push_back(o);
+    }
+    c.orders.push_back({id, nullptr, name, then, then_task, flags | kOrderRunnableLeft});
+  } else {
+    c.orders.push_back({id, first, first_task, then, then_task, flags});
+  }
   if (!symmetrical || kind == "Serialize") return;
   auto inv_first = inverse_task(then_task), inv_then = inverse_task(first_task);
   if (inv_first.empty() || inv_then.empty()) return;
@@ -214,7 +241,8 @@ void unpack_order(Cluster& c, const XmlElement& x) {
     std::string ft = x.attr_or("first-action", "start");
     std::string tt = x.attr_or("then-action", ft);
     for (Resource* first : resolve(c, x.attr_or("first", "")))
-      for (Resource* then : resolve(c, x.attr_or("then", ""))) add_order(c, id, first, ft, then, tt, kind, symmetrical);
+      for (Resource* then : resolve(c, x.attr_or("then", "")))
+        add_order(c, id, first, ft, then, tt, kind, symmetrical, minimum_first_instances(first, x));
     return;
   }
   std::vector<Resource*> prev_last;

@@ -37,6 +37,12 @@ void schedule_fencing(Cluster& c) {
             a->runnable = true;
             a->optional = false;
             c.order(fence, a, kOrderImpliesThen);
+          } else if (a->task == "demote" && a->interval_ms == 0) {
+            // Fencing implies the demote too: a pseudo-action after it.
+            a->kind = ActionKind::Pseudo;
+            a->pseudo = true;
+            a->runnable = true;
+            c.order(fence, a, kOrderOptional);
           }
         }
         // Recovery elsewhere waits for the fencing.
@@ -45,7 +51,7 @@ void schedule_fencing(Cluster& c) {
       }
       // Nothing else may act on the node (its probes/monitors are void).
       for (auto& a : c.actions)
-        if (a->node == n && a->kind == ActionKind::Resource && a->task != "stop") a->runnable = false;
+        if (a->node == n && a->kind == ActionKind::Resource && a->task != "stop" && !a->pseudo) a->runnable = false;
     } else if (n->online && n->shutdown && !n->remote) {
       Action* down = c.new_action(ActionKind::Shutdown, nullptr, "do_shutdown", 0, n, false);
       for (Resource* r : n->running)

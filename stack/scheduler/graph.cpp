@@ -1,6 +1,7 @@
 // Propagation of "required" and "runnable" along orderings to a fixpoint,
 // and the order in which a transition's actions can be executed.
 #include <algorithm>
+#include <functional>
 #include <queue>
 
 #include "stack/scheduler/actions.hpp"
@@ -28,7 +29,7 @@ bool clear_because(Action* a, bool Action::*flag, const Action* why, const char*
 // One ordering edge, its rules in pacemaker's order.
 void update_edge(Action* first, Action* then, uint32_t flags) {
   if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
-  if ((flags & kOrderImpliesThenPrinted) && !first->optional) then->printed = true;
+  if ((flags & kOrderImpliesThenPrinted) && !first->optional && first->runnable) then->printed = true;
   if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
     clear_because(then, &Action::optional, first, "required");
   if (flags & kOrderRestart) {
@@ -42,8 +43,11 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
       if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
     }
   }
-  if ((flags & kOrderImpliesFirst) && !then->optional && first->optional)
-    clear_because(first, &Action::optional, then, "required");
+  // kOrderImpliesFirst ("then" required makes "first" required) does not
+  // act on its own in pacemaker 2.1.5: it only fires when the flags the
+  // ordering sees for "first" are required while the action itself is
+  // optional, which its flag summaries never produce. A stop that must
+  // precede another stop is made required by its own restart instead.
   if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
     clear_because(then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderAsymmetrical) && then->rsc) {
@@ -62,22 +66,127 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   }
 }
 
+// A clone's own pseudo-actions summarize its instances' (pacemaker's
+// clone action flags): a clone action is required as soon as one instance's
+// corresponding action is, and cannot run when no instance's can. For a
+// primitive instance the corresponding action of "running" is its start
+// (stopped: stop, promoted: promote, demoted: demote); a cloned group's
+// instance answers with its own pseudo-action of the same name.
+// The task a clone pseudo-action stands for: itself, or for notifications
+// ("pre_notify_start", "confirmed-post_notify_running") the notified task.
+std::string summarized_task(const std::string& t) {
+  auto n = t.find("_notify_");
+  return n == std::string::npos ? t : t.substr(n + 8);
+}
+
+bool is_summary_task(const std::string& task) {
+  const std::string t = summarized_task(task);
+  return t == "start" || t == "running" || t == "stop" || t == "stopped" || t == "promote" || t == "promoted" ||
+         t == "demote" || t == "demoted";
+}
+
+std::string instance_task(const Resource* inst, const std::string& task) {
+  const std::string t = summarized_task(task);
+  if (inst->is_group()) return t;
+  if (t == "running") return "start";
+  if (t == "stopped") return "stop";
+  if (t == "promoted") return "promote";
+  if (t == "demoted") return "demote";
+  return t;
+}
+
+Action* first_with_task(const Resource* r, const std::string& task) {
+  for (Action* a : r->actions)
+    if (a->task == task) return a;
+  return nullptr;
+}
+
+bool is_clone_summary(const Action* a) {
+  return a->rsc && a->rsc->is_clone() && a->pseudo && a->interval_ms == 0 && is_summary_task(a->task);
+}
+
+// A group's pseudo-actions summarize its members' likewise (pacemaker's
+// group action flags): required when a member's is; "running", "stopped",
+// "promoted", "demoted" cannot run when a member's action cannot, and a
+// promote cannot run when a member has none. (A group's start keeps the
+// flags its orderings give it: summarizing it too loses cases.)
+bool is_group_role_summary(const Action* a) {
+  if (!a->rsc || !a->rsc->is_group() || !a->pseudo || a->interval_ms != 0) return false;
+  if (a->task == "promote" || a->task == "promoted" || a->task == "demote" || a->task == "demoted")
+    return a->rsc->parent && a->rsc->parent->is_clone();
+  return a->task == "running" || a->task == "stop" || a->task == "stopped";
+}
+
+// The summary's flags: (optional, runnable).
+std::pair<bool, bool> summary_flags(const Action* a) {
+  bool optional = true, runnable = true, any_runnable = false;
+  const bool group = a->rsc->is_group();
+  for (const Resource* inst : a->rsc->children) {
+    const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
+    const Action* ia = first_with_task(inst, task);
+    if (!ia) {
+      if (group && task != "stop" && task != "demote") runnable = false;
+      continue;
+    }
+    if (!ia->optional) optional = false;
+    if (ia->runnable) any_runnable = true;
+    else if (group && task != a->task) runnable = false;
+  }
+  return {optional, group ? runnable : any_runnable};
+}
+
+void summarize_clone_action(Action* a) {
+  if (!is_clone_summary(a) && !is_group_role_summary(a)) return;
+  auto [optional, runnable] = summary_flags(a);
+  if (!optional) a->optional = false;
+  if (!runnable) a->runnable = false;
+}
+
+// The clone actions that summarize `a`, when `a` is an instance's.
+void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
+  if (!a->rsc || a->interval_ms != 0 || !a->rsc->parent) return;
+  Resource* parent = a->rsc->parent;
+  if (parent->is_clone()) {
+    for (Action* pa : parent->actions)
+      if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+  } else if (parent->is_group()) {
+    for (Action* pa : parent->actions)
+      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+  }
+}
+
 }  // namespace
 
 // pacemaker's update_action itself, depth-first: an action applies the
 // orderings into it (latest first; an ordering into a group also updates
 // the members' same actions, through the group's action); a changed 'first'
-// re-runs the actions after it and itself; a changed action re-runs itself
-// and the actions after it (latest first), never a member through its group. The outer loop visits actions
-// oldest first. Flags only ever clear, so the recursion ends.
+// re-runs the actions after it, the clone/group actions summarizing it, and
+// itself; a changed action re-runs itself, the actions after it (latest
+// first) and its summaries, never a member through its group. The outer
+// loop visits actions oldest first. Flags only ever clear, so the recursion
+// ends.
 void update_recursive(Action* then) {
   const bool then_opt = then->optional, then_run = then->runnable;
   bool members_changed = false;
+  summarize_clone_action(then);
   for (size_t i = then->before.size(); i-- > 0;) {
     auto [first, flags] = then->before[i];
     if (flags & kOrderViaGroup) continue;  // applied with the group's action
     const bool f_opt = first->optional, f_run = first->runnable;
-    update_edge(first, then, flags);
+    if (is_clone_summary(first) || is_group_role_summary(first)) {
+      // As a "first", a clone action is what its instances' say (pacemaker
+      // orders by the summary, not by the clone action's own flags); what
+      // the edge clears still clears the clone action.
+      auto [s_opt, s_run] = summary_flags(first);
+      first->optional = s_opt;
+      first->runnable = s_run;
+      update_edge(first, then, flags);
+      const bool cleared_opt = s_opt && !first->optional, cleared_run = s_run && !first->runnable;
+      first->optional = f_opt && !cleared_opt;
+      first->runnable = f_run && !cleared_run;
+    } else {
+      update_edge(first, then, flags);
+    }
     if (then->rsc && then->rsc->is_group()) {
       // pacemaker updates the members' same actions through the group's.
       for (Resource* member : then->rsc->children)
@@ -91,24 +200,87 @@ void update_recursive(Action* then) {
     if (first->optional != f_opt || first->runnable != f_run) {
       for (size_t j = first->after.size(); j-- > 0;)
         if (!(first->after[j].second & kOrderViaGroup)) update_recursive(first->after[j].first);
+      push_summaries(first, update_recursive);
       update_recursive(first);
     }
   }
   if (then->requires_any && then->runnable) {
-    bool any = false;
+    int runnable = 0;
+    const Action* why = nullptr;
     for (auto& [first, flags] : then->before)
-      if ((flags & kOrderOneOrMore) && first->runnable) any = true;
-    if (!any) then->runnable = false;
+      if (flags & kOrderOneOrMore) {
+        if (first->runnable) ++runnable;
+        else why = first;
+      }
+    if (runnable < then->min_runnable) {
+      then->runnable = false;
+      if (why) set_reason(then, describe(why, "unrunnable"), false);
+    }
   }
   if (then->optional != then_opt || then->runnable != then_run || members_changed) {
     update_recursive(then);
     for (size_t j = then->after.size(); j-- > 0;)
       if (!(then->after[j].second & kOrderViaGroup)) update_recursive(then->after[j].first);
+    push_summaries(then, update_recursive);
   }
 }
 
 void propagate_flags(Cluster& c) {
   for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+  // The depth-first pass can miss an action whose 'first' became unrunnable
+  // through a group's chain after the action was visited (a member's
+  // recurring monitor after its start was blocked). "Runnable left" must
+  // hold at the end whatever the visiting order; close it to a fixpoint.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& a : c.actions)
+      for (auto& [first, flags] : a->before)
+        if ((flags & kOrderRunnableLeft) && !first->runnable && a->runnable) {
+          a->runnable = false;
+          changed = true;
+        }
+  }
+}
+
+// An optional ordering between two actions of the graph that would close a
+// loop through it is left out (pacemaker drops such inputs rather than write
+// a graph that can never complete); mandatory orderings are kept.
+void drop_looping_optional_orderings(Cluster& c) {
+  std::vector<int> seen(c.actions.size(), -1);
+  auto reaches = [&](Action* from, const Action* to, int stamp) {
+    std::vector<Action*> stack{from};
+    seen[size_t(from->id)] = stamp;
+    while (!stack.empty()) {
+      Action* a = stack.back();
+      stack.pop_back();
+      if (a == to) return true;
+      for (auto& [next, f] : a->after)
+        if (next->in_graph() && seen[size_t(next->id)] != stamp) {
+          seen[size_t(next->id)] = stamp;
+          stack.push_back(next);
+        }
+    }
+    return false;
+  };
+  int stamp = 0;
+  for (auto& up : c.actions) {
+    Action* then = up.get();
+    if (!then->in_graph()) continue;
+    for (size_t i = 0; i < then->before.size();) {
+      auto [first, flags] = then->before[i];
+      if (flags != kOrderOptional || !first->in_graph() || !reaches(then, first, stamp++)) {
+        ++i;
+        continue;
+      }
+      then->before.erase(then->before.begin() + long(i));
+      auto& out = first->after;
+      for (size_t j = 0; j < out.size(); ++j)
+        if (out[j].first == then && out[j].second == flags) {
+          out.erase(out.begin() + long(j));
+          break;
+        }
+    }
+  }
 }
 
 std::vector<Action*> graph_order(const Cluster& c) {

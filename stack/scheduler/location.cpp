@@ -30,6 +30,11 @@ void apply_location_to(Cluster& c, Resource* r, const LocationConstraint& lc, bo
   for (auto [n, s] : lc.node_scores) add_score(r, n, zero ? 0 : s);
 }
 
+void ban_everywhere_below(Resource* r, int node) {
+  r->allowed[node] = -kInfinity;
+  for (Resource* ch : r->children) ban_everywhere_below(ch, node);
+}
+
 }  // namespace
 
 void apply_locations(Cluster& c) {
@@ -54,10 +59,14 @@ void apply_stickiness_and_failures(Cluster& c) {
       if (c.options.symmetric || r->allowed.count(n->index)) add_score(r, n->index, r->stickiness);
     }
     for (auto& n : c.nodes) {
-      bool ban = !n->attr("#ban-" + r->id).empty();
+      if (!n->attr("#ban-" + r->id).empty()) r->allowed[n->index] = -kInfinity;
       auto fc = r->failcount.find(n->index);
-      if (fc != r->failcount.end() && fc->second > 0 && fc->second >= r->migration_threshold) ban = true;
-      if (ban) r->allowed[n->index] = -kInfinity;
+      if (fc == r->failcount.end() || fc->second <= 0 || fc->second < r->migration_threshold) continue;
+      // Too many failures: an anonymous clone's instance takes the whole
+      // clone (every instance) away from the node.
+      Resource* clone = r->clone_parent();
+      if (clone && !clone->clone.unique) ban_everywhere_below(clone, n->index);
+      else r->allowed[n->index] = -kInfinity;
     }
   }
 }

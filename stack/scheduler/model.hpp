@@ -84,7 +84,7 @@ struct Colocation {
   bool influence = true;
 };
 
-enum class OnFail { Ignore, Block, Stop, Restart, Standby, Fence };
+enum class OnFail { Ignore, Demote, Block, Stop, Restart, Standby, Fence };
 
 struct Resource {
   std::string id;
@@ -104,6 +104,7 @@ struct Resource {
   bool failed = false;
   bool orphan = false;
   bool blocked = false;     // on-fail=block after a failure
+  std::set<int> demote_on;  // on-fail=demote: failed where promoted, recovered by demoting there
   bool provisional = true;  // not assigned yet
   bool allocating = false;
   bool merging = false;
@@ -112,6 +113,7 @@ struct Resource {
   bool group_expanded = false;  // group colocations moved to members (at assignment)
   bool needs_fencing = false;  // requires=fencing (vs quorum / nothing)
   bool needs_nothing = false;
+  bool needs_unfencing = false;  // requires=unfencing (the default once a device provides unfencing)
   bool restart_type_ignore = false;
   Role role = Role::Stopped;
   Role next_role = Role::Unknown;
@@ -193,9 +195,11 @@ struct Action {
   bool runnable = true;
   bool pseudo = false;
   bool printed = false;  // optional but shown in the graph (pacemaker's print_always)
-  bool requires_any = false;  // runnable only if one of its one-or-more inputs is
+  bool requires_any = false;  // runnable only if enough of its one-or-more inputs are
+  int min_runnable = 1;       // how many (clone-min of an ordering's first clone)
   std::string reason;
   std::string fence_type = "reboot";
+  std::string notify_key;  // an instance's notify action: "pre_start", "post_stop", ...
   std::vector<std::pair<Action*, uint32_t>> before;  // actions that must come first
   std::vector<std::pair<Action*, uint32_t>> after;
   // rsc_task_interval, as pacemaker names operations.
@@ -210,6 +214,9 @@ struct OrderConstraint {
   Resource* then_rsc = nullptr;
   std::string then_task;
   uint32_t flags = 0;
+  // The first is the resource's own action for first_task, not what a group
+  // or clone stands for as a first (its completion).
+  bool exact_first = false;
 };
 
 struct LocationConstraint {
@@ -250,7 +257,11 @@ struct Cluster {
   std::vector<const LocationConstraint*> discovery_limits;  // resource-discovery other than "always"
   std::vector<std::unique_ptr<Action>> actions;
   std::map<std::string, Action*> named_pseudo;  // pseudo-actions without a resource
+  // clone-min orderings' pseudo-actions: name -> instances needed (they are
+  // optional, shown only when an instance's action is required).
+  std::map<std::string, int> clone_min_pseudo;
   std::vector<std::string> warnings;
+  std::vector<std::string> score_log;  // allocation and promotion scores, in placement order (crm_simulate -s)
   std::map<std::string, std::vector<std::string>> tags;
   // Valid while unpacking: clones' child XML (clone id -> <primitive>/<group>)
   // and <template>s, to create orphan instances found in the history.
@@ -258,6 +269,7 @@ struct Cluster {
   std::map<std::string, XmlElement> templates;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
   bool have_fence_device = false;
+  bool enable_unfencing = false;  // a fence device has provides=unfencing
 
   Node* find_node(const std::string& uname_or_id);
   Resource* find_resource(const std::string& id);

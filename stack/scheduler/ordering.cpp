@@ -51,11 +51,30 @@ bool rsc_stopped(const Resource* r) {
 
 }  // namespace
 
+// A "first" action that does not exist stands in as an optional action that
+// cannot run. pacemaker creates it while it resolves the configured
+// orderings, before the internal ones, so those (by name) reach it too: a
+// clone instance's required stop makes its stand-in start required (which
+// makes the clone's start required), and it sits between the clone's
+// start and running like any instance start.
+Action* placeholder_first(Cluster& c, Resource* r, const std::string& task) {
+  Action* ph = c.new_action(ActionKind::Resource, r, task, 0, nullptr, true);
+  ph->runnable = false;
+  if (task != "start" || r->is_clone() || r->is_group() || !r->parent || !r->parent->is_clone()) return ph;
+  for (Action* stop : c.find_actions(r, "stop")) c.order(stop, ph, kOrderImpliesThen | kOrderRestart);
+  for (Action* start : c.find_actions(r->parent, "start"))
+    if (start != ph) c.order(start, ph, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
+  for (Action* running : c.find_actions(r->parent, "running")) c.order(ph, running, kOrderImpliesThenPrinted);
+  return ph;
+}
+
 Action* named_pseudo(Cluster& c, const std::string& name) {
   auto it = c.named_pseudo.find(name);
   if (it != c.named_pseudo.end()) return it->second;
-  Action* a = c.new_action(ActionKind::Pseudo, nullptr, name, 0, nullptr, false);
+  auto min = c.clone_min_pseudo.find(name);
+  Action* a = c.new_action(ActionKind::Pseudo, nullptr, name, 0, nullptr, min != c.clone_min_pseudo.end());
   a->requires_any = true;
+  if (min != c.clone_min_pseudo.end()) a->min_runnable = min->second;
   c.named_pseudo[name] = a;
   return a;
 }
@@ -65,8 +84,11 @@ void apply_orderings(Cluster& c) {
     if (!o.first_rsc || !o.then_rsc) {
       // Orderings with a named pseudo-action (one-or-more sets).
       std::vector<Action*> firsts, thens;
-      if (o.first_rsc) collect(c, o.first_rsc, o.first_task, true, firsts);
-      else firsts.push_back(named_pseudo(c, o.first_task));
+      if (!o.first_rsc) firsts.push_back(named_pseudo(c, o.first_task));
+      else if (o.exact_first) firsts = c.find_actions(o.first_rsc, o.first_task);
+      else collect(c, o.first_rsc, o.first_task, true, firsts);
+      // No such action: one that cannot run stands in (counts as unrunnable).
+      if (o.first_rsc && firsts.empty()) firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task));
       if (o.then_rsc) collect(c, o.then_rsc, o.then_task, false, thens);
       else thens.push_back(named_pseudo(c, o.then_task));
       for (Action* f : firsts)
@@ -84,9 +106,7 @@ void apply_orderings(Cluster& c) {
       if (o.first_task == "demote") continue;
       // The first action does not exist: an optional action that cannot run
       // stands in, so mandatory dependents are blocked.
-      Action* placeholder = c.new_action(ActionKind::Resource, o.first_rsc, o.first_task, 0, nullptr, true);
-      placeholder->runnable = false;
-      firsts.push_back(placeholder);
+      firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task));
     }
     (void)top_of;
     bool group_action = false;  // the group's own action is among the thens

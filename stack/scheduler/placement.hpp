@@ -33,6 +33,9 @@ std::vector<Colocation*> with_this_of(const Resource* r);
 void expand_group_colocations(Resource* g);
 
 bool node_available(const Cluster& c, int node_index);
+// Records "FN: RSC allocation score on NODE: SCORE" lines (crm_simulate -s)
+// in the order placement computes them.
+void log_scores(Cluster& c, const char* fn, const Resource* r, const std::map<int, int>& scores);
 Node* assign_resource(Cluster& c, Resource* r);
 void assign_all(Cluster& c);
 

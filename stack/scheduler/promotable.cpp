@@ -186,14 +186,17 @@ void set_instance_roles(Cluster& c, Resource* clone) {
     else if (it->second >= 0 && inst->assigned) it->second = weights[inst->assigned->index];
   }
   std::vector<Resource*> order = clone->children;
+  // Instances without a node keep pacemaker's initial sort index, 0.
   std::stable_sort(order.begin(), order.end(), [&](Resource* a, Resource* b) {
-    const int sa = sort_index.count(a) ? sort_index[a] : -kInfinity - 1;
-    const int sb = sort_index.count(b) ? sort_index[b] : -kInfinity - 1;
+    const int sa = sort_index.count(a) ? sort_index[a] : 0;
+    const int sb = sort_index.count(b) ? sort_index[b] : 0;
     if (sa != sb) return sa > sb;
     return int(a->role) > int(b->role);
   });
   int promoted = 0;
   for (Resource* inst : order) {
+    c.score_log.push_back(inst->id + " promotion score on " + (inst->assigned ? inst->assigned->uname : "none") + ": " +
+                          score_to_string(sort_index.count(inst) ? sort_index[inst] : 0));
     Node* node = inst->assigned;
     bool promote = false;
     auto it = sort_index.find(inst);
@@ -210,6 +213,8 @@ void set_instance_roles(Cluster& c, Resource* clone) {
     }
     if (promote && inst->role != Role::Promoted && !c.options.have_quorum && c.options.no_quorum_policy == "freeze")
       promote = false;
+    // Without quorum, no-quorum-policy=demote promotes nothing.
+    if (promote && !c.options.have_quorum && c.options.no_quorum_policy == "demote") promote = false;
     if (!promote) {
       set_next_role(inst, inst->assigned ? Role::Unpromoted : Role::Stopped);
       continue;
@@ -245,16 +250,19 @@ void create_role_actions(Cluster& c, Resource* r) {
     for (Node* n : r->running_on) {
       Action* stop = action_on(r, "stop", n);
       const bool keep_role = to == Role::Promoted && n == chosen && (!stop || stop->optional);
-      const bool required = !keep_role && (!stop || !stop->optional || to != Role::Promoted || n != chosen);
+      const bool required = (!keep_role && (!stop || !stop->optional || to != Role::Promoted || n != chosen)) ||
+                            r->demote_on.count(n->index) > 0;
       Action* d = c.new_action(ActionKind::Resource, r, "demote", 0, n, !required);
-      if (!r->managed) d->runnable = false;
+      if (!r->managed) d->runnable = false, d->optional = true;
       if (stop) c.order(d, stop, kOrderImpliesFirst);
       if (!demote) demote = d;
     }
   }
   Action* promote = nullptr;
   if (to == Role::Promoted && chosen) {
-    const bool optional = from == Role::Promoted && current == chosen && (!start || start->optional);
+    // Recovering by demotion where it stays promoted: demoted, then promoted again.
+    const bool optional = from == Role::Promoted && current == chosen && (!start || start->optional) &&
+                          !r->demote_on.count(chosen->index);
     promote = c.new_action(ActionKind::Resource, r, "promote", 0, chosen, true);
     if (!optional && r->managed) promote->optional = false;
     if (!r->managed) promote->runnable = false;
@@ -266,11 +274,11 @@ void create_role_actions(Cluster& c, Resource* r) {
     const auto& op = r->ops[oi];
     if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled) continue;
     if (op.role != Role::Promoted && op.role != Role::Unpromoted) continue;
-    // A second operation with the same interval is a configuration error
-    // pacemaker ignores.
+    // Two operations with the same name and interval are a configuration
+    // error: pacemaker creates neither.
     bool dup = false;
-    for (size_t oj = 0; oj < oi; ++oj)
-      if (r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
+    for (size_t oj = 0; oj < r->ops.size(); ++oj)
+      if (oj != oi && r->ops[oj].name == op.name && r->ops[oj].interval_ms == op.interval_ms) dup = true;
     if (dup) continue;
     const std::string key = "monitor_" + std::to_string(op.interval_ms);
     auto active_on = [&](const Node* n) {
@@ -286,10 +294,36 @@ void create_role_actions(Cluster& c, Resource* r) {
     // Already running under the same key (rsc_monitor_<interval>): nothing to do.
     const bool unchanged = current == chosen && (!start || start->optional);
     Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, unchanged && active_on(chosen));
-    if (!r->managed) mon->runnable = false;
+    // Recurring monitors run for unmanaged resources too, not in maintenance.
+    if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
     if (start) c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     if (promote) c.order(promote, mon, kOrderRunnableLeft);
     if (demote && to == Role::Unpromoted) c.order(demote, mon, kOrderRunnableLeft);
+  }
+}
+
+void create_group_role_actions(Cluster& c, Resource* g) {
+  Action* promote = c.new_action(ActionKind::Pseudo, g, "promote", 0, nullptr, true);
+  Action* promoted = c.new_action(ActionKind::Pseudo, g, "promoted", 0, nullptr, true);
+  Action* demote = c.new_action(ActionKind::Pseudo, g, "demote", 0, nullptr, true);
+  Action* demoted = c.new_action(ActionKind::Pseudo, g, "demoted", 0, nullptr, true);
+  auto one = [&](Resource* r, const char* task) {
+    auto v = c.find_actions(r, task);
+    return v.empty() ? nullptr : v.front();
+  };
+  if (Action* a = one(g, "stop")) c.order(demoted, a, kOrderOptional);
+  if (Action* a = one(g, "start")) c.order(a, promote, kOrderOptional);
+  c.order(promote, promoted, kOrderRunnableLeft);
+  c.order(demote, demoted, kOrderRunnableLeft);
+  for (Resource* m : g->children) {
+    if (Action* a = one(m, "promote")) {
+      c.order(promote, a, kOrderImpliesFirstPrinted);
+      c.order(a, promoted, kOrderImpliesThenPrinted);
+    }
+    for (Action* a : c.find_actions(m, "demote")) {
+      c.order(demote, a, kOrderImpliesFirstPrinted);
+      c.order(a, demoted, kOrderImpliesThenPrinted);
+    }
   }
 }
 
@@ -328,6 +362,18 @@ void create_promotable_actions(Cluster& c, Resource* clone) {
   (void)stop;
   Resource* prev = nullptr;
   for (Resource* inst : clone->children) {
+    if (inst->is_group()) {
+      // A cloned group: the clone's role actions go through the group's.
+      auto group_action = [&](const char* task) {
+        auto v = c.find_actions(inst, task);
+        return v.empty() ? nullptr : v.front();
+      };
+      if (Action* a = group_action("promote")) c.order(promote, a, kOrderOptional);
+      if (Action* a = group_action("promoted")) c.order(a, promoted, kOrderOptional);
+      if (Action* a = group_action("demote")) c.order(demote, a, kOrderImpliesFirstPrinted);
+      if (Action* a = group_action("demoted")) c.order(a, demoted, kOrderImpliesThenPrinted);
+      continue;
+    }
     std::vector<Resource*> ip;
     primitives_of(inst, ip);
     for (Resource* p : ip) {

@@ -207,6 +207,12 @@ void order_remote_actions(Cluster& c) {
     }
     const uint32_t extra = a->interval_ms > 0 ? kOrderImpliesThen : 0;
     c.order(conn_start, a, kOrderRunnableLeft | extra);
+    // On a guest node, recovering the container recovers what runs inside
+    // (pacemaker orders the container's start before starts and promotes
+    // there, implying them).
+    if (conn->container && a->interval_ms == 0 && (a->task == "start" || a->task == "promote"))
+      if (Action* container_start = first_action(conn->container, "start", conn->container->assigned))
+        c.order(container_start, a, kOrderImpliesThen);
   }
 }
 

@@ -78,6 +78,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   assign_all(*c);
   create_actions(*c);
   restart_containers_of_failed_fillers(*c);
+  schedule_unfencing(*c);
   schedule_fencing(*c);
   apply_orderings(*c);
   order_migration_equivalents(*c);
@@ -85,6 +86,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   create_utilization_orderings(*c);
   propagate_flags(*c);
   create_clone_notifications(*c);
+  drop_looping_optional_orderings(*c);
   return c;
 }
 

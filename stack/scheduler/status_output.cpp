@@ -71,7 +71,13 @@ std::string resource_line(const Cluster& c, const Resource* r, const View& v, co
   if (rv.on.empty()) {
     s += "Stopped";
   } else {
-    s += rv.failed ? "FAILED" : (!after && !r->pending_task.empty() ? r->pending_task : "Started");
+    // pacemaker shows a promotable clone's instances by role
+    bool promotable = false;
+    for (const Resource* p = r->parent; p; p = p->parent)
+      if (p->is_clone() && p->clone.promotable) promotable = true;
+    const Role role = after ? r->next_role : r->role;
+    const char* running = role == Role::Promoted ? "Promoted" : promotable ? "Unpromoted" : "Started";
+    s += rv.failed ? "FAILED" : (!after && !r->pending_task.empty() ? r->pending_task : running);
     if (rv.on.size() == 1) {
       s += " " + rv.on.front()->uname;
       if (v.nodes.at(rv.on.front()).unclean) s += " (UNCLEAN)";
@@ -144,6 +150,9 @@ std::string clone_lines(const Cluster& c, const Resource* clone, const View& v, 
   std::sort(insts.begin(), insts.end(), [&](const Resource* a, const Resource* b) { return number(a) < number(b); });
   std::set<const Node*> active_on;
   std::vector<const Node*> promoted, unpromoted, started;
+  // pacemaker lists the Stopped nodes only when some instance is not
+  // cleanly running (inactive, not made, or shown on its own line)
+  bool some_inactive = false;
   for (const Resource* inst : insts) {
     const bool any = active_any(inst, v);
     if (any) {
@@ -175,6 +184,7 @@ std::string clone_lines(const Cluster& c, const Resource* clone, const View& v, 
     }
     if (!full && where && !v.nodes.at(where).online && v.nodes.at(where).unclean) full = true;
     if (full) {
+      some_inactive = true;
       out += instance_lines(c, inst, v, "      ", after);
       continue;
     }
@@ -194,7 +204,14 @@ std::string clone_lines(const Cluster& c, const Resource* clone, const View& v, 
   list("Promoted", promoted);
   list("Unpromoted", unpromoted);
   list("Started", started);
-  if (!clone->clone.unique) {
+  int made = 0;
+  for (const Resource* inst : insts)
+    if (!inst->orphan) {
+      ++made;
+      if (!active_any(inst, v)) some_inactive = true;
+    }
+  if (clone->clone.max > made) some_inactive = true;
+  if (!clone->clone.unique && some_inactive) {
     std::vector<const Node*> stopped;
     for (auto& n : c.nodes) {
       const bool allowed = c.options.symmetric || clone->allowed.count(n->index);

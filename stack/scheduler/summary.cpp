@@ -88,7 +88,14 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
       log_action(out, "Migrate", r, current, next, start, nullptr);
       return;
     }
-    if (!start || start->optional) return;
+    if (!start || start->optional) {
+      // Recovered by demotion, in place: demoted and promoted again.
+      Action* demote = find_on(r, "demote", current);
+      Action* promote = find_on(r, "promote", next);
+      if (demote && promote && !demote->optional && !promote->optional)
+        log_action(out, "Re-promote", r, current, next, promote, demote);
+      return;
+    }
     if (!start->runnable) {
       log_action(out, "Stop", r, current, nullptr, stop, (stop && !stop->reason.empty()) ? stop : start);
     } else if (moving) {
@@ -188,9 +195,14 @@ std::vector<std::string> execution_lines(const Cluster& c) {
         std::snprintf(buf, sizeof buf, "  * Cluster action:  clear_failcount for %s on %s", a->rsc->id.c_str(),
                       a->node->uname.c_str());
         break;
-      case ActionKind::Pseudo:
-        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", a->rsc ? a->key().c_str() : a->task.c_str());
+      case ActionKind::Pseudo: {
+        // An instance's pseudo-action goes by the name its history used.
+        std::string key = a->rsc ? a->key() : a->task;
+        if (a->rsc && !a->rsc->clone_name.empty() && !a->rsc->is_group() && !a->rsc->is_clone())
+          key = a->rsc->clone_name + "_" + a->task + "_" + std::to_string(a->interval_ms);
+        std::snprintf(buf, sizeof buf, "  * Pseudo action:   %s", key.c_str());
         break;
+      }
       case ActionKind::Resource: {
         std::string task = a->task;
         if (a->interval_ms > 0) task += "=" + std::to_string(a->interval_ms);
@@ -205,23 +217,6 @@ std::vector<std::string> execution_lines(const Cluster& c) {
   return lines;
 }
 
-std::vector<std::string> allocation_scores(const Cluster& c) {
-  std::vector<std::string> lines;
-  auto emit = [&](const char* fn, const Resource* r, const std::map<int, int>& scores) {
-    for (auto& [n, s] : scores)
-      lines.push_back(std::string(fn) + ": " + r->id + " allocation score on " + c.nodes[size_t(n)]->uname + ": " +
-                      score_to_string(s));
-  };
-  for (const Resource* r : c.resources) {
-    if (r->is_group()) {
-      emit("pcmk__group_assign", r, r->assign_scores);
-      for (const Resource* ch : r->children) emit("pcmk__group_assign", ch, ch->group_scores);
-      for (const Resource* ch : r->children) emit("pcmk__primitive_assign", ch, ch->assign_scores);
-    } else {
-      emit("pcmk__primitive_assign", r, r->assign_scores);
-    }
-  }
-  return lines;
-}
+std::vector<std::string> allocation_scores(const Cluster& c) { return c.score_log; }
 
 }  // namespace halab::scheduler

@@ -35,6 +35,7 @@ int target_rc_of(const std::string& key) {
 int severity(OnFail f) {
   switch (f) {
     case OnFail::Ignore: return 0;
+    case OnFail::Demote: return 1;
     case OnFail::Restart: return 2;
     case OnFail::Stop: return 5;
     case OnFail::Standby: return 6;
@@ -46,11 +47,24 @@ int severity(OnFail f) {
 
 OnFail on_fail_for(const Cluster& c, const Resource& r, const std::string& task, long interval_ms) {
   std::string text;
+  Role op_role = Role::Unknown;
   for (const auto& op : r.ops)
-    if (op.name == task && op.interval_ms == interval_ms) text = op.on_fail;
+    if (op.name == task && op.interval_ms == interval_ms) text = op.on_fail, op_role = op.role;
   if (text.empty()) {
     auto it = c.options.op_defaults.find("on-fail");
     if (it != c.options.op_defaults.end()) text = it->second;
+  }
+  // A demote fails as the Promoted role's monitor would (unless that one
+  // demotes).
+  if (text.empty() && task == "demote")
+    for (const auto& op : r.ops)
+      if (text.empty() && op.name == "monitor" && op.role == Role::Promoted && op.interval_ms > 0 && op.enabled &&
+          !op.on_fail.empty() && op.on_fail != "demote")
+        text = op.on_fail;
+  // on-fail=demote is for promotes and the Promoted role's monitors only.
+  if (text == "demote") {
+    if (task == "promote" || (task == "monitor" && interval_ms > 0 && op_role == Role::Promoted)) return OnFail::Demote;
+    text.clear();
   }
   if (text == "ignore") return OnFail::Ignore;
   if (text == "block") return OnFail::Block;
@@ -220,6 +234,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.task == "stop") n->attrs["#ban-" + r->id] = "1";
         if (severity(f) > severity(on_fail)) on_fail = f;
         if (op.task == "promote") role = Role::Promoted;
+        // A failed demote leaves it unpromoted (it will be recovered);
+        // blocked, it stays promoted and is to stop.
+        else if (op.task == "demote") role = f == OnFail::Block ? Role::Promoted : Role::Unpromoted;
         else if (probe && op.rc == 5) role = Role::Stopped;
         else if (role == Role::Stopped || role == Role::Unknown) role = Role::Started;
         if (op.task == "start" && c.options.start_failure_is_fatal) n->attrs["#start-failed-" + r->id] = "1";
@@ -260,6 +277,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           migrated_away.emplace_back(r, n, last.migrate_target);
       }
       if (counted > 0 || ops.empty()) r->probed_on.insert(n->index);
+      // A stopped instance does not keep an old-style numbered history name
+      // (pacemaker resets it, so it is not taken for an orphan).
+      if ((role == Role::Stopped || role == Role::Unknown) && r->clone_name.find(':') != std::string::npos)
+        r->clone_name.clear();
       if (role != Role::Stopped && role != Role::Unknown) {
         if (on_fail != OnFail::Ignore) {
           r->failed = true;
@@ -278,6 +299,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
             break;
           case OnFail::Standby: n->standby = true; n->standby_onfail = true; break;
           case OnFail::Stop: r->target_role = Role::Stopped; break;
+          case OnFail::Demote: r->demote_on.insert(n->index); break;
           default: break;
         }
       }

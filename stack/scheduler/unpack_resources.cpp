@@ -18,6 +18,21 @@ std::map<std::string, XmlElement> templates_of(const XmlElement& resources) {
   return out;
 }
 
+// Whether a fence device (anywhere, also in a group or clone) has the meta
+// attribute provides=unfencing; known before any resource's requires is.
+bool any_device_provides_unfencing(const XmlElement& parent) {
+  for (const auto& x : parent.children()) {
+    if (x.name() == "primitive" && x.attr_or("class", "") == "stonith") {
+      std::map<std::string, std::string> meta;
+      unpack_nvpair_sets(x, "meta_attributes", meta, nullptr);
+      if (meta.count("provides") && meta["provides"] == "unfencing") return true;
+    } else if (x.name() == "group" || x.name() == "clone" || x.name() == "master") {
+      if (any_device_provides_unfencing(x)) return true;
+    }
+  }
+  return false;
+}
+
 void apply_meta(Cluster& c, Resource& r) {
   auto get = [&](const char* k) -> std::optional<std::string> {
     auto it = r.meta.find(k);
@@ -36,13 +51,18 @@ void apply_meta(Cluster& c, Resource& r) {
   if (c.options.maintenance_mode) r.managed = false;
   if (auto v = get("target-role")) {
     Role t = parse_role(*v);
-    if (t != Role::Unknown && t != Role::Started) r.target_role = t;
+    if (t != Role::Unknown) r.target_role = t;  // an explicit Started overrides a parent's Stopped
   }
   if (auto v = get("restart-type")) r.restart_type_ignore = *v == "ignore";
   // Fence devices need quorum but not fencing; others need fencing when it is enabled.
-  std::string requires_ = (r.is_fence_device() || !c.options.stonith_enabled) ? "quorum" : "fencing";
+  std::string requires_ = (r.is_fence_device() || !c.options.stonith_enabled) ? "quorum"
+                          : c.enable_unfencing                                ? "unfencing"
+                                                                              : "fencing";
   if (auto v = get("requires")) requires_ = *v;
+  // Fence devices never need unfencing; without fencing nothing does.
+  if (requires_ == "unfencing" && (r.is_fence_device() || !c.options.stonith_enabled)) requires_ = "quorum";
   r.needs_fencing = requires_ == "fencing" || requires_ == "unfencing";
+  r.needs_unfencing = requires_ == "unfencing";
   r.needs_nothing = requires_ == "nothing";
 }
 
@@ -172,6 +192,7 @@ void unpack_resources(Cluster& c, const XmlElement& cib) {
   c.rsc_defaults_xml = cib.first_child("configuration").first_child("rsc_defaults");
   auto templates = templates_of(resources);
   c.templates = templates;
+  c.enable_unfencing = any_device_provides_unfencing(resources);
   for (const auto& xml : resources.children()) {
     const auto tag = xml.name();
     if (tag == "primitive") {

@@ -227,8 +227,14 @@ void create_utilization_orderings(Cluster& c) {
     for (auto& [ni, w] : r->allowed) {
       Node* n = c.nodes[size_t(ni)].get();
       Action* ls = load_stopped(c, n);
+      // A migrate_to runs on the source but loads the node it migrates to
+      // (pacemaker keys a load ordering into migrate_to by the assigned node).
       for (Action* a : r->actions)
-        if ((a->task == "start" || a->task == "migrate_to") && a->node == n) c.order(ls, a, kOrderOptional);
+        // A migrate_to runs on the source but loads the target (the
+        // resource's assigned node); ordering it after the source's
+        // load_stopped would close a cycle through the source's stop.
+        if ((a->task == "start" && a->node == n) || (a->task == "migrate_to" && r->assigned == n))
+          c.order(ls, a, kOrderOptional);
     }
   }
 }

@@ -21,7 +21,7 @@ const char* kConfigureHelp =
     "  monitor delete rename modgroup show verify commit load save erase edit\n"
     "  cd up end ls help quit\n";
 const char* kRootHelp =
-    "levels: configure resource ra cib\n"
+    "levels: configure resource node ra cib status\n"
     "commands: cd up end ls help quit\n";
 
 // Kinds in the order `load` creates them (crmsh's processing order: simple objects first).
@@ -171,7 +171,7 @@ bool Session::execute(const std::string& line, int lineno) {
 bool Session::run_words(std::vector<std::string> w, const std::string& line) {
   const std::string level = levels_.empty() ? "" : levels_.back();
   // "configure primitive ..." at a level above: enter, run, leave (commit).
-  if (level.empty() && (w[0] == "configure" || w[0] == "resource" || w[0] == "ra" || w[0] == "cib") && w.size() > 1) {
+  if (level.empty() && (w[0] == "configure" || w[0] == "resource" || w[0] == "node" || w[0] == "ra" || w[0] == "cib") && w.size() > 1) {
     if (!enter(w[0])) return false;
     std::vector<std::string> rest(w.begin() + 1, w.end());
     std::string rest_line = line.substr(std::min(line.size(), line.find(w[0]) + w[0].size()));
@@ -205,6 +205,7 @@ bool Session::run_words(std::vector<std::string> w, const std::string& line) {
   if (level == "configure") return configure_command(w, line);
   if (level == "ra") return ra_command(w);
   if (level == "resource") return resource_command(w);
+  if (level == "node") return node_command(w);
   return cib_command(w);
 }
 
@@ -213,7 +214,7 @@ bool Session::enter(const std::string& level) {
     error("No such command: " + level);
     return false;
   }
-  if (level != "configure" && level != "resource" && level != "ra" && level != "cib") {
+  if (level != "configure" && level != "resource" && level != "node" && level != "ra" && level != "cib") {
     error("No such level: " + level);
     return false;
   }
@@ -250,10 +251,15 @@ bool Session::finish() {
 
 bool Session::root_command(const std::vector<std::string>& w) {
   if (w[0] == "help" || w[0] == "ls") {
-    host_.out(w[0] == "ls" ? "configure\nresource\nra\ncib\n" : kRootHelp);
+    host_.out(w[0] == "ls" ? "configure\nresource\nnode\nra\ncib\nstatus\n" : kRootHelp);
     return true;
   }
-  if (w[0] == "configure" || w[0] == "resource" || w[0] == "ra" || w[0] == "cib") return enter(w[0]);
+  if (w[0] == "configure" || w[0] == "resource" || w[0] == "node" || w[0] == "ra" || w[0] == "cib") return enter(w[0]);
+  if (w[0] == "status") {
+    if (host_.cluster_view("status", std::vector<std::string>(w.begin() + 1, w.end()))) return true;
+    error("status: no cluster view available");
+    return false;
+  }
   error("No such command: " + w[0]);
   return false;
 }

@@ -4,6 +4,7 @@
 // erase, edit) and the commit rules (verify first; errors block unless
 // forced; one epoch per commit). Everything outside (terminal, files, the
 // editor, agents) goes through ShellHost, so the interpreter is stack code.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,14 @@ class ShellHost {
   virtual std::optional<std::string> edit(const std::string& text) = 0;
   virtual AgentCatalog* agents() = 0;
   virtual core::Storage* shadow_storage() = 0;  // where shadow.NAME files live
+  // Views computed from the cluster state (crm_mon's status, crm_resource
+  // --locate / --list): `what` is "status", "locate" or "list"; prints and
+  // returns true, or returns false when this host has none.
+  virtual bool cluster_view(const std::string& what, const std::vector<std::string>& args) {
+    (void)what;
+    (void)args;
+    return false;
+  }
 };
 
 struct SessionOptions {
@@ -59,6 +68,10 @@ class Session {
   bool ra_command(const std::vector<std::string>& w);
   bool cib_command(const std::vector<std::string>& w);
   bool resource_command(const std::vector<std::string>& w);
+  bool node_command(const std::vector<std::string>& w);
+  // Reads the CIB, applies `edit`, writes it back with the version bumped
+  // (epoch for configuration changes, num_updates for status only).
+  bool apply(const std::function<void(cib::Cib&)>& edit);
   bool enter(const std::string& level);
   bool leave();
   bool commit(bool explicit_request);

@@ -1,6 +1,6 @@
-// The resource, ra and cib levels of the interpreter: target-role and
-// move constraints (as `crm resource` on a CIB file), agents (as `crm ra`)
-// and shadow CIBs (as `crm cib` / crm_shadow).
+// The ra and cib levels of the interpreter: agents (as `crm ra`) and
+// shadow CIBs (as `crm cib` / crm_shadow). The node and resource levels
+// are in session_ops.cpp.
 #include <algorithm>
 
 #include "stack/cib/patchset.hpp"
@@ -10,118 +10,6 @@
 namespace halab::shell {
 
 using namespace cib;
-
-namespace {
-
-// crmsh's set_deep_meta_attr: a group member keeps its own attribute,
-// anything else sets it on its topmost container; a clone's children lose
-// theirs. The first meta_attributes set is used (or <id>-meta_attributes
-// made); the nvpair is written as crmsh writes it (id, name, value).
-void set_deep_meta(Cib& cib, xmlNode* rsc, const std::string& name, const std::string& value) {
-  xmlNode* target = rsc;
-  if (!(is(rsc, "primitive") && is(rsc->parent, "group")))
-    while (target->parent && (is(target->parent, "group") || is(target->parent, "clone") ||
-                              is(target->parent, "master") || is(target->parent, "bundle")))
-      target = target->parent;
-  shell::Ids ids(cib.root());
-  if (is(target, "clone") || is(target, "master"))
-    for (xmlNode* c : children(target)) {
-      if (!detail::is_resource_element(c)) continue;
-      for (xmlNode* set : children(c, "meta_attributes")) {
-        for (xmlNode* nv : children(set, "nvpair"))
-          if (attr_or(nv, "name", "") == name) remove_node(nv);
-        if (children(set).empty()) remove_node(set);
-      }
-    }
-  xmlNode* set = first_child(target, "meta_attributes");
-  if (!set) {
-    set = add_child(target, "meta_attributes");
-    set_attr(set, "id", ids.make(attr_or(target, "id", ""), "meta_attributes"));
-  }
-  for (xmlNode* nv : children(set, "nvpair"))
-    if (attr_or(nv, "name", "") == name) {
-      set_attr(nv, "name", name);
-      set_attr(nv, "value", value);
-      return;
-    }
-  xmlNode* nv = add_child(set, "nvpair");
-  set_attr(nv, "id", "");
-  set_attr(nv, "name", name);
-  set_attr(nv, "value", value);
-  set_attr(nv, "id", ids.make(attr_or(set, "id", ""), name));
-}
-
-}  // namespace
-
-bool Session::resource_command(const std::vector<std::string>& w) {
-  const std::string& verb = w[0];
-  if (verb == "help" || verb == "ls") {
-    host_.out("resource commands: start stop move migrate ban clear unmove unmigrate\n");
-    return true;
-  }
-  static const std::vector<std::string> verbs = {"start", "stop", "move", "migrate", "ban",
-                                                 "clear", "unmove", "unmigrate"};
-  if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end()) {
-    error("No such command: " + verb);
-    return false;
-  }
-  if (w.size() < 2) {
-    error("usage: " + verb + " <rsc> [<node>]");
-    return false;
-  }
-  try {
-    Cib c = read_current();
-    const Version v = c.version();
-    xmlNode* r = detail::find_resource(c, w[1]);
-    if (!r || is(r, "template")) throw core::Error("resource " + w[1] + " does not exist");
-    if (verb == "start" || verb == "stop") {
-      for (std::size_t i = 1; i < w.size(); ++i) {
-        xmlNode* ri = detail::find_resource(c, w[i]);
-        if (!ri) throw core::Error("resource " + w[i] + " does not exist");
-        sanitize_as_crmsh(c.root(), true);
-        set_deep_meta(c, ri, "target-role", verb == "start" ? "Started" : "Stopped");
-      }
-    } else if (verb == "move" || verb == "migrate" || verb == "ban") {
-      // crm_resource's constraints: cli-prefer-<rsc> / cli-ban-<rsc>-on-<node>
-      if (w.size() < 3) throw core::Error("usage: " + verb + " <rsc> <node>");
-      const bool ban = verb == "ban";
-      const std::string id = ban ? "cli-ban-" + w[1] + "-on-" + w[2] : "cli-prefer-" + w[1];
-      xmlNode* cons = c.section("constraints");
-      if (xmlNode* old = find_by_id(cons, id)) remove_node(old);
-      xmlNode* l = add_child(cons, "rsc_location");
-      set_attr(l, "id", id);
-      set_attr(l, "rsc", w[1]);
-      set_attr(l, "role", "Started");
-      set_attr(l, "node", w[2]);
-      set_attr(l, "score", ban ? "-INFINITY" : "INFINITY");
-      if (!ban) info("Move constraint created for " + w[1] + " to " + w[2]);
-      if (!ban) info("Use `crm resource clear " + w[1] + "` to remove this constraint");
-    } else {
-      // crm_resource --clear removes (and commits) the constraints one by one
-      int removed = 0;
-      xmlNode* cons = c.section("constraints");
-      for (xmlNode* k : children(cons, "rsc_location")) {
-        const std::string id = attr_or(k, "id", "");
-        if (id == "cli-prefer-" + w[1] || id.starts_with("cli-ban-" + w[1] + "-on-")) {
-          remove_node(k);
-          ++removed;
-        }
-      }
-      if (removed == 0) return true;
-      c.set_version(v);
-      for (int i = 0; i < removed; ++i) c.bump_epoch();
-      write_current(c);
-      return true;
-    }
-    c.set_version(v);
-    c.bump_epoch();
-    write_current(c);
-  } catch (const core::Error& e) {
-    error(e.what());
-    return false;
-  }
-  return true;
-}
 
 bool Session::ra_command(const std::vector<std::string>& w) {
   AgentCatalog* cat = host_.agents();

@@ -58,4 +58,43 @@ grep -q 'analytic 96.0000%' out7
 set +e; "$halab" report nowhere.jsonl -o rep2 2> err8; rc=$?; set -e
 test $rc -eq 2
 grep -q 'cannot read nowhere.jsonl' err8
+# halab run: plain progress lines without a terminal, the same hash as halab sim,
+# a violation's replay file and trace window, reproduced by halab replay.
+"$halab" run default > out9
+grep -q '100.0%  simulated 40.000s of 40.000s' out9
+grep -q '^verdict: every audit and expectation held$' out9
+test "$(tail -n 1 out9)" = "$("$halab" sim default --no-trace | tail -n 1)"
+cat > split.scn <<'SCN'
+duration 60s
+network lan 10.0.0.0/24
+nodes n1 n2
+service toy-failover resources=web:apache fencing=no
+at 20s partition n1 | n2
+audit max-active
+SCN
+set +e; "$halab" run split.scn --seed 3 --out runs > out10; rc=$?; set -e
+test $rc -eq 1
+grep -q '^verdict: VIOLATION: audit max-active$' out10
+grep -q '^fault at 20000ms partition n1 | n2$' runs/replay-seed-3.replay
+grep -q '"state":"active"' runs/replay-seed-3.trace.jsonl
+"$halab" replay runs/replay-seed-3.replay > out11
+grep -q "recorded failure 'audit max-active': reproduced" out11
+tail -n 1 out11 | grep -Eq '^trace-hash: ([0-9a-f]{16}) \(recorded \1: reproduced\)$'
+if command -v script > /dev/null; then  # on a terminal: one line redrawn in place, ending at 100%
+  script -qec "'$halab' run mtbf" /dev/null > tty.out
+  tr '\r' '\n' < tty.out | grep -aq '^  100.0%  simulated 30d00h00m of 30d00h00m'
+  test "$(grep -ac '%  simulated' tty.out)" -le 2
+fi
+# a campaign's replay of an audit violation comes with its schedule and trace window
+set +e; "$halab" campaign split.scn --seeds 1 --out camp --quiet > out14; rc=$?; set -e
+test $rc -eq 1
+grep -q '^fault at 20000ms partition n1 | n2$' camp/replay-seed-1.replay
+test -s camp/replay-seed-1.trace.jsonl
+"$halab" replay camp/replay-seed-1.replay | tail -n 1 | grep -q 'reproduced)$'
+sed 's/fencing=no/fencing=yes/' split.scn > fenced.scn
+"$halab" run fenced.scn --quiet > out12
+grep -q '^verdict: every audit and expectation held$' out12
+set +e; "$halab" run nowhere 2> err13; rc=$?; set -e
+test $rc -eq 2
+grep -q "neither a file nor a built-in scenario" err13
 echo ok

@@ -25,6 +25,14 @@ console_of() {
 errors=$(console_of "$dir/rep/index.html")
 if [ -n "$errors" ]; then echo "console errors in the report:"; echo "$errors"; exit 1; fi
 
+# A report with failovers and transition graphs (inline SVG from Graphviz) renders cleanly too.
+"$halab" campaign chaos3 --seeds 2 --out c3 --quiet > /dev/null
+"$halab" report c3/results.jsonl -o rep3 > /dev/null
+grep -q 'id="phases"' rep3/index.html
+grep -q '<figure class="graph"><svg' rep3/index.html
+errors=$(console_of "$dir/rep3/index.html")
+if [ -n "$errors" ]; then echo "console errors in the failover report:"; echo "$errors"; exit 1; fi
+
 sed 's#</body>#<script>deliberatelyUndefined();</script></body>#' rep/index.html > broken.html
 errors=$(console_of "$dir/broken.html")
 if [ -z "$errors" ]; then echo "the check missed a deliberate JS error"; exit 1; fi

@@ -61,11 +61,12 @@ TEST(Shrink, LeavesAPassingRunAlone) {
 }
 
 TEST(Replay, FormatRoundTripsAndRejectsGarbage) {
-  ReplayFile r{"0.1.0", 17, 0xabcdef0123456789ull, "state b up at 6s", "x.scn", kFailing};
+  ReplayFile r{"0.1.0", 17, 0xabcdef0123456789ull, "state b up at 6s", "x.scn", kFailing, {"at 5000ms crash b"}};
   const ReplayFile b = parse_replay(format_replay(r), "t.replay");
   EXPECT_EQ(b.seed, 17u);
   EXPECT_EQ(b.hash, r.hash);
   EXPECT_EQ(b.failure, r.failure);
+  EXPECT_EQ(b.schedule, r.schedule);
   EXPECT_EQ(b.scenario, r.scenario);
   EXPECT_EQ(b.version, "0.1.0");
   EXPECT_THROW(parse_replay("hello\n", "t.replay"), core::Error);

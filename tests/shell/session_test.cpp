@@ -209,9 +209,12 @@ TEST(Session, SchemaFailureOfShellBuiltXmlBlocksEvenForcedCommit) {
 
 TEST(Session, ResourceStopStartMoveClear) {
   Runner r;
-  ASSERT_TRUE(r.go("configure\nproperty stonith-enabled=false\nprimitive a Dummy\nprimitive b Dummy\n"
+  ASSERT_TRUE(r.go("configure\nproperty stonith-enabled=false\nnode node1\nprimitive a Dummy\nprimitive b Dummy\n"
                    "group g a b\nprimitive d Dummy\nclone c d meta interleave=true\n"));
   const long e = r.epoch();
+  EXPECT_FALSE(r.go("resource move g nosuch\n"));  // crm_resource: Node 'nosuch' not found
+  EXPECT_NE(r.host.err_text.find("Node 'nosuch' not found"), std::string::npos) << r.host.err_text;
+  EXPECT_EQ(r.epoch(), e);
   ASSERT_TRUE(r.go("resource stop g\nresource start a\nresource stop d\nresource move g node1\n"));
   EXPECT_EQ(r.epoch(), e + 4);  // one commit each
   const std::string x = r.host.cib_xml;

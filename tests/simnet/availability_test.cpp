@@ -82,6 +82,25 @@ TEST(SimnetAvailability, PowerOffStaysDownThroughRepairs) {
   pw.world.run_for(10h);
   EXPECT_FALSE(pw.world.is_up(0));
   pw.world.power_on(0);
+  // Up at once, or (inside an outage of its failure process) at the repair.
+  for (int i = 0; i < 3600 && !pw.world.is_up(0); ++i) pw.world.run_for(1s);
+  EXPECT_TRUE(pw.world.is_up(0));
+}
+
+// Powering on a node that its failure process has broken does not repair it:
+// fencing (a power cycle) does not shorten the configured MTTR.
+TEST(SimnetAvailability, PowerOnDoesNotEndAFailureOutage) {
+  ProbeWorld pw(1, 4);
+  pw.world.add_failures(0, FailureProcess{Dist::fixed(1min), Dist::fixed(1h)});
+  pw.world.start();
+  pw.world.run_for(90s);
+  ASSERT_FALSE(pw.world.is_up(0));
+  pw.world.fence(0, "test", true);
+  EXPECT_FALSE(pw.world.is_up(0));
+  pw.world.run_for(1h);  // the repair at 1h01m
+  EXPECT_TRUE(pw.world.is_up(0));
+  pw.world.power_off(0);
+  pw.world.power_on(0);  // a healthy node boots at once
   EXPECT_TRUE(pw.world.is_up(0));
 }
 

@@ -1,0 +1,61 @@
+#pragma once
+// Audits: checks that watch every trace record of a run and fail it at the
+// first record that breaks a property. Ground truth comes from the world's
+// own records (node crashes, fencing, the modelled resources' states); what
+// the stack believes comes from the `event` records it emits (docs/lab.md,
+// "Records the stack emits"). A scenario declares which audits apply with
+// `audit NAME key=value...` (docs/scenario-format.md).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simnet/scenario.hpp"
+#include "simnet/trace.hpp"
+
+namespace halab::simnet {
+
+struct AuditViolation {
+  std::int64_t t = 0;  // simulated time at which the property broke
+  std::string detail;
+};
+
+class Audit {
+ public:
+  explicit Audit(const Scenario::Audit& decl) : decl_(decl) {}
+  virtual ~Audit() = default;
+  virtual void on_record(const TraceRecord& r) = 0;
+  // The run ended at `end` (checks what is still pending).
+  virtual void at_end(std::int64_t end) { (void)end; }
+
+  const Scenario::Audit& decl() const { return decl_; }
+  const std::optional<AuditViolation>& violation() const { return violation_; }
+
+ protected:
+  void violate(std::int64_t t, std::string detail) {
+    if (!violation_) violation_ = AuditViolation{t, std::move(detail)};
+  }
+  std::vector<std::string> nodes;  // names by index (set by make_audits)
+  friend std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc);
+
+ private:
+  const Scenario::Audit& decl_;
+  std::optional<AuditViolation> violation_;
+};
+
+// One audit per `audit` statement (the scenario must outlive them).
+std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc);
+
+// The stack's event records: "KIND key=value key=value ...".
+struct StackEvent {
+  std::string_view kind;
+  std::string_view text;
+  explicit StackEvent(std::string_view t);
+  std::string_view get(std::string_view key) const;  // "" when absent
+  // A comma-separated list value ("members=n1,n2").
+  std::vector<std::string_view> list(std::string_view key) const;
+};
+
+}  // namespace halab::simnet

@@ -1,0 +1,33 @@
+// Campaign gates: the built-in scenarios hold on every seed, so a campaign can
+// gate on zero violations (issue 7: faults and mtbf used to fail on 8% and 2%).
+#include <gtest/gtest.h>
+
+#include "lab/campaign.hpp"
+#include "stack/cli/sim_services.hpp"
+
+namespace halab::lab {
+namespace {
+
+std::size_t violations(const std::string& name, std::uint64_t seeds) {
+  std::string text, file;
+  load_scenario_text(name, text, file);
+  CampaignOptions opt;
+  opt.seeds = campaign_seeds(1, seeds, {});
+  opt.jobs = 2;
+  const auto runs = run_campaign(
+      [&](const std::string& t, std::uint64_t seed) { return run_one(t, file, seed, cli::sim_services()); }, text, opt);
+  std::size_t v = 0;
+  for (auto& r : runs) {
+    v += r.violations();
+    if (!r.ok) ADD_FAILURE() << name << " seed " << r.seed << ": " << r.first_violation();
+  }
+  return v;
+}
+
+TEST(Gate, FaultsHoldsOnEverySeed) { EXPECT_EQ(violations("faults", 1000), 0u); }
+TEST(Gate, MtbfHoldsOnEverySeed) { EXPECT_EQ(violations("mtbf", 1000), 0u); }
+TEST(Gate, Chaos3AuditsHoldOnEverySeed) { EXPECT_EQ(violations("chaos3", 300), 0u); }
+TEST(Gate, CtsCatalogAuditsHold) { EXPECT_EQ(violations("cts", 30), 0u); }
+
+}  // namespace
+}  // namespace halab::lab
