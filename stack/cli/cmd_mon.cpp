@@ -1,5 +1,7 @@
 // `halab mon` (and `halab crm status`): crm_mon's view of the CIB named by
-// CIB_file, one-shot (-1) or redrawn every -i seconds until interrupted.
+// CIB_file, or else of the running cluster's (halabd's `cib-query` on the
+// control socket under --state-dir / HALAB_STATE_DIR), one-shot (-1) or
+// redrawn every -i seconds until interrupted.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "stack/core/error.hpp"
+#include "stack/daemon/control_client.hpp"
 #include "stack/mon/mon.hpp"
 
 namespace halab::cli {
@@ -19,7 +22,8 @@ namespace {
 
 const char* kUsage =
     "usage: halab mon [-1] [-r] [-f] [-A] [-o] [-n] [-i SEC] [--output-as=text]\n"
-    "  crm_mon's view of the cluster; with CIB_file=PATH it shows that CIB file.\n"
+    "  crm_mon's view of the cluster: the running one (halabd, --state-dir DIR), or with\n"
+    "  CIB_file=PATH that CIB file.\n"
     "  -1, --one-shot            print once and exit\n"
     "  -i, --interval SEC        redraw every SEC seconds (default 5) until interrupted\n"
     "  -r, --inactive            list inactive resources too (Full List of Resources)\n"
@@ -34,10 +38,22 @@ long long wall_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The CIB to show: CIB_file's, else the running cluster's through halabd.
+// Throws core::Error naming what failed.
+scheduler::XmlDocument load_cib(const char* file, const std::string& state_dir) {
+  if (file && *file) return scheduler::XmlDocument::parse_file(file);
+  auto r = daemon::ctl_call(state_dir, {"cib-query", {}});
+  if (!r.response) throw core::Error("Connection to cluster failed: " + r.error);
+  if (!r.response->ok()) throw core::Error("cib-query: " + r.response->error + ": " + r.response->body);
+  return scheduler::XmlDocument::parse_string(r.response->body, "cib-query");
+}
+
 }  // namespace
 
 // Shared with `halab crm status` and `crm resource locate/list`.
-bool mon_print(const std::vector<std::string>& args, bool one_shot_default) {
+bool mon_print(const std::vector<std::string>& args_in, bool one_shot_default) {
+  std::vector<std::string> args = args_in;
+  const std::string state_dir = daemon::take_state_dir(args);
   mon::MonOptions o;
   bool one_shot = one_shot_default;
   int interval = 5;
@@ -64,16 +80,12 @@ bool mon_print(const std::vector<std::string>& args, bool one_shot_default) {
     }
   }
   const char* file = std::getenv("CIB_file");
-  if (!file || !*file) {
-    std::fprintf(stderr, "crm_mon: no CIB: set CIB_file=PATH (the live cluster comes with halabd's controller)\n");
-    return false;
-  }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   for (;;) {
     std::string text;
     try {
-      auto doc = scheduler::XmlDocument::parse_file(file);
+      auto doc = load_cib(file, state_dir);
       o.now = wall_now();
       text = mon::render_text(doc.root(), o);
     } catch (const core::Error& e) {

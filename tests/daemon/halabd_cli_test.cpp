@@ -174,6 +174,10 @@ TEST_F(HalabdProcess, SecondDaemonOnTheSocketOrPortIsRefusedAndSigtermStopsClean
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("<cib "), std::string::npos) << out;
   EXPECT_NE(out.find("dc-uuid=\"1\""), std::string::npos) << out;
+  // halab mon -1 shows the running cluster (no CIB_file): this node is DC.
+  std::tie(rc, out) = run("env -u CIB_file " + std::string(HALAB_BIN) + " mon -1 --state-dir " + state().string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Current DC: solo"), std::string::npos) << out;
 
   // cfgtool -R: a broken file is refused with its line, and nothing changes;
   // a good one is taken.
