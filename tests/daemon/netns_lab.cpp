@@ -67,15 +67,38 @@ std::string NetnsLab::unavailable() {
   return "";
 }
 
+std::string NetnsLab::loopback_unavailable(const std::string& transport) {
+  if (transport == "udpu") return "";
+  return transport == "udp" ? "multicast (transport udp) cannot run on 127.0.0.x: the loopback interface carries no "
+                              "multicast, and making it do so needs root; run as root for the namespace lab"
+                            : "broadcast cannot run on 127.0.0.x: the loopback interface has no broadcast address "
+                              "that reaches daemons bound to 127.0.0.1, .2, .3; run as root for the namespace lab";
+}
+
+std::string NetnsLab::address(int node) const {
+  return (opt_.loopback ? "127.0.0." : "10.77.0.") + std::to_string(node);
+}
+
 NetnsLab::NetnsLab(NetnsLabOptions opt) : opt_(std::move(opt)) {
-  remove_stale_namespaces();
   const int seq = g_seq++;
+  if (opt_.loopback) {
+    if (auto why = loopback_unavailable(opt_.transport); !why.empty()) throw std::runtime_error(why);
+    // Every loopback lab shares 127.0.0.x: the port keeps concurrent ones apart
+    // (away from daemon_process_test's 20000..39999).
+    port_ = 41000 + int(::getpid() % 3000) * 4 + (seq % 2) * 2;
+  } else {
+    remove_stale_namespaces();
+  }
   tag_ = "hlab-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
   short_ = "h" + std::to_string(::getpid() % 1000000) + char('a' + seq % 26);
   dir_ = (fs::temp_directory_path() / tag_).string();
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   pids_.assign(std::size_t(opt_.nodes + 1), 0);
+  if (opt_.loopback) {
+    for (int i = 1; i <= opt_.nodes; ++i) write_config(i);
+    return;
+  }
   try {
     const std::string br = tag_ + "-br";
     must("ip netns add " + br);
@@ -122,7 +145,7 @@ void NetnsLab::cleanup() {
   if (!std::getenv("HALAB_KEEP_LAB")) fs::remove_all(dir_, ec);
 }
 
-std::string NetnsLab::ns(int node) const { return tag_ + "-n" + std::to_string(node); }
+std::string NetnsLab::ns(int node) const { return opt_.loopback ? "" : tag_ + "-n" + std::to_string(node); }
 std::string NetnsLab::config_path(int node) const { return dir_ + "/n" + std::to_string(node) + "/corosync.conf"; }
 std::string NetnsLab::state_dir(int node) const { return dir_ + "/n" + std::to_string(node) + "/state"; }
 std::string NetnsLab::log(int node) const { return slurp(dir_ + "/n" + std::to_string(node) + "/halabd.log"); }
@@ -134,13 +157,13 @@ void NetnsLab::write_config(int node) {
   t += std::string("  transport: ") + (opt_.transport == "udpu" ? "udpu" : "udp") + "\n";
   t += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
   if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
-  t += "  interface {\n    ringnumber: 0\n    mcastport: 5405\n";
+  t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
   t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n}\n";
   t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
-    t += "  node {\n    ring0_addr: 10.77.0." + std::to_string(i) + "\n    nodeid: " + std::to_string(i) +
+    t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +
          "\n    name: node" + std::to_string(i) + "\n  }\n";
   t += "}\n" + opt_.extra_sections;
   std::ofstream(d + "/corosync.conf") << t;
@@ -164,6 +187,12 @@ void NetnsLab::start(int node) {
       ::dup2(fd, 2);
     }
     const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state";
+    if (opt_.loopback) {
+      const std::string id = std::to_string(node);
+      ::execl(opt_.halabd.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(), "--state-dir", state.c_str(),
+              "--nodeid", id.c_str(), "--foreground", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
     ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(),
              "--state-dir", state.c_str(), "--foreground", static_cast<char*>(nullptr));
     ::_exit(127);
@@ -191,6 +220,7 @@ void NetnsLab::kill(int node, int sig) {
 bool NetnsLab::running(int node) const { return pids_[std::size_t(node)] > 0; }
 
 void NetnsLab::set_link(int node, bool up) {
+  if (opt_.loopback) throw std::logic_error("set_link: a loopback lab cannot cut a node off (see can_cut)");
   must("ip -n " + ns(node) + " link set " + short_ + "n" + std::to_string(node) + (up ? " up" : " down"));
 }
 
