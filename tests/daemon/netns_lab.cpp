@@ -75,12 +75,21 @@ std::string NetnsLab::loopback_unavailable(const std::string& transport) {
                               "that reaches daemons bound to 127.0.0.1, .2, .3; run as root for the namespace lab";
 }
 
+std::string NetnsLab::corosync_unavailable() {
+  if (auto why = unavailable(); !why.empty()) return why;
+  if (::access("/usr/sbin/corosync", X_OK) != 0) return "corosync is not installed (/usr/sbin/corosync)";
+  if (::access("/usr/sbin/corosync-quorumtool", X_OK) != 0) return "corosync-quorumtool is not installed";
+  return "";
+}
+
 std::string NetnsLab::address(int node) const {
   return (opt_.loopback ? "127.0.0." : "10.77.0.") + std::to_string(node);
 }
 
 NetnsLab::NetnsLab(NetnsLabOptions opt) : opt_(std::move(opt)) {
   const int seq = g_seq++;
+  if (opt_.daemon != "halabd" && opt_.daemon != "corosync") throw std::runtime_error("unknown daemon " + opt_.daemon);
+  if (opt_.daemon == "corosync" && opt_.loopback) throw std::runtime_error("corosync runs in the namespace lab only");
   if (opt_.loopback) {
     if (auto why = loopback_unavailable(opt_.transport); !why.empty()) throw std::runtime_error(why);
     // Every loopback lab shares 127.0.0.x: the port keeps concurrent ones apart
@@ -155,7 +164,8 @@ void NetnsLab::write_config(int node) {
   fs::create_directories(d);
   std::string t = "totem {\n  version: 2\n  cluster_name: netnslab\n";
   t += std::string("  transport: ") + (opt_.transport == "udpu" ? "udpu" : "udp") + "\n";
-  t += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
+  const bool crypto = opt_.crypto && opt_.daemon == "halabd";
+  t += crypto ? "  crypto_cipher: aes256\n  crypto_hash: sha256\n" : "  crypto_cipher: none\n  crypto_hash: none\n";
   if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
   t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
@@ -166,6 +176,10 @@ void NetnsLab::write_config(int node) {
     t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +
          "\n    name: node" + std::to_string(i) + "\n  }\n";
   t += "}\n" + opt_.extra_sections;
+  if (opt_.daemon == "corosync") {
+    fs::create_directories(d + "/state");
+    t += "system {\n  state_dir: " + d + "/state\n}\n";
+  }
   std::ofstream(d + "/corosync.conf") << t;
   // One key for the whole lab (derived from the tag, so every node shares it).
   std::string key(256, '\0');
@@ -187,6 +201,14 @@ void NetnsLab::start(int node) {
       ::dup2(fd, 2);
     }
     const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state";
+    if (opt_.daemon == "corosync") {
+      // ip netns exec gives the command a mount namespace of its own: a
+      // private /run there holds this corosync's pid file.
+      ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), "sh", "-c",
+               "mount -t tmpfs tmpfs /run && exec \"$0\" -f -c \"$1\"", "/usr/sbin/corosync", conf.c_str(),
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
     if (opt_.loopback) {
       const std::string id = std::to_string(node);
       ::execl(opt_.halabd.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(), "--state-dir", state.c_str(),
@@ -224,7 +246,36 @@ void NetnsLab::set_link(int node, bool up) {
   must("ip -n " + ns(node) + " link set " + short_ + "n" + std::to_string(node) + (up ? " up" : " down"));
 }
 
+// corosync-quorumtool -s inside the node's namespace: "Quorate:", "Ring ID:"
+// and the node ids of the membership table.
+std::optional<QuorumView> NetnsLab::corosync_quorum(int node) const {
+  FILE* p = ::popen(("ip netns exec " + ns(node) + " corosync-quorumtool -s 2>/dev/null").c_str(), "r");
+  if (!p) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  std::istringstream in(out);
+  std::string line;
+  QuorumView v;
+  bool table = false, seen = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("Quorate:", 0) == 0) v.quorate = line.find("Yes") != std::string::npos, seen = true;
+    else if (line.rfind("Ring ID:", 0) == 0) v.ring = line.substr(line.find_first_not_of(' ', 8));
+    else if (line.find("Nodeid") != std::string::npos && line.find("Votes") != std::string::npos) table = true;
+    else if (table) {
+      std::istringstream f(line);
+      unsigned long id;
+      if (f >> id) v.members += (v.members.empty() ? "" : " ") + std::to_string(id);
+    }
+  }
+  if (!seen) return std::nullopt;
+  return v;
+}
+
 std::optional<QuorumView> NetnsLab::quorum(int node) const {
+  if (opt_.daemon == "corosync") return corosync_quorum(node);
   auto r = daemon::ctl_call(state_dir(node), {"quorum-status", {}}, 2000);
   if (!r.response || !r.response->ok()) return std::nullopt;
   QuorumView v;

@@ -26,6 +26,14 @@ struct NetnsLabOptions {
   std::string quorum_extra;        // lines added inside quorum { } (e.g. "  two_node: 1\n")
   std::string extra_sections;      // sections appended to corosync.conf (later layers' settings)
   bool loopback = false;           // 127.0.0.x on this host instead of namespaces
+  bool crypto = true;              // aes256/sha256 with a shared authkey; false: none/none
+  // "halabd", or "corosync": the real corosync 3 (/usr/sbin/corosync, udpu
+  // without crypto: corosync 3 encrypts only on knet) in the same topology,
+  // each in its own mount namespace with a private /run (its pid file is the
+  // fixed /var/run/corosync.pid) and system.state_dir in the lab. Queried with
+  // corosync-quorumtool inside the node's namespace (its IPC sockets are
+  // abstract, so per network namespace). Namespaces only.
+  std::string daemon = "halabd";
 };
 
 struct QuorumView {
@@ -42,6 +50,8 @@ class NetnsLab {
   // broadcast need a real interface (lo has neither; making it multicast
   // needs root), so only udpu runs on 127.0.0.x.
   static std::string loopback_unavailable(const std::string& transport);
+  // "" when real corosync can run in the namespace lab, else why not.
+  static std::string corosync_unavailable();
 
   explicit NetnsLab(NetnsLabOptions opt);  // throws std::runtime_error
   ~NetnsLab();
@@ -76,6 +86,7 @@ class NetnsLab {
 
  private:
   void cleanup();
+  std::optional<QuorumView> corosync_quorum(int node) const;
   void write_config(int node);
 
   NetnsLabOptions opt_;
