@@ -9,6 +9,7 @@
 #include <bit>
 
 #include "stack/core/error.hpp"
+#include "stack/totem/totem_service.hpp"
 
 namespace halab::daemon {
 
@@ -77,7 +78,7 @@ std::vector<core::Ipv4> find_local_addresses(const config::CorosyncConf& conf,
     if (auto a1 = core::Ipv4::parse(n.ring1_addr)) out.push_back(*a1);
     return out;
   };
-  auto id_of = [](const config::NodeConf& n) { return n.nodeid ? *n.nodeid : core::Ipv4::parse(n.ring0_addr)->value; };
+  auto id_of = [&](const config::NodeConf& n) { return totem::node_id_for(conf, *core::Ipv4::parse(n.ring0_addr)); };
   if (!conf.nodelist.empty()) {
     std::vector<const config::NodeConf*> local;
     for (const auto& n : conf.nodelist)
