@@ -1,9 +1,10 @@
 #pragma once
 // A lab of real halabd processes, each in its own network namespace, joined
 // by veth pairs to a bridge in a namespace of the lab's own (as root); or,
-// with `loopback`, on 127.0.0.1, .2, .3 ... of this host (no root needed,
-// udpu only: each daemon is told its node with --nodeid, and the lab's port
-// is derived from the process id so concurrent labs do not collide).
+// with `loopback`, on 127.0.0.1, .2, .3 ... of this host (no root needed;
+// every transport: multicast and broadcast loop back to the host's other
+// sockets; each daemon is told its node with --nodeid, and the lab's port is
+// derived from the process id so concurrent labs do not collide).
 // Used by the acceptance test and the benchmarks. Names carry the process
 // id, so concurrent labs never collide; the destructor kills the daemons and
 // deletes the namespaces (their veths go with them), and a new lab first
@@ -46,10 +47,6 @@ class NetnsLab {
  public:
   // "" when the namespace lab can run here, else why not (not root, no `ip netns`).
   static std::string unavailable();
-  // "" when the loopback lab can run `transport`, else why not: multicast and
-  // broadcast need a real interface (lo has neither; making it multicast
-  // needs root), so only udpu runs on 127.0.0.x.
-  static std::string loopback_unavailable(const std::string& transport);
   // "" when real corosync can run in the namespace lab, else why not.
   static std::string corosync_unavailable();
 

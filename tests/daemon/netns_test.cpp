@@ -109,26 +109,29 @@ void form_kill_cut_merge(NetnsLab& lab) {
 class DaemonNetns : public ::testing::TestWithParam<const char*> {};
 
 // As root: three namespaces on a bridge. Not root: the loopback variant below
-// runs udpu on 127.0.0.x; multicast and broadcast cannot run there.
+// runs the same transports on 127.0.0.x.
 TEST_P(DaemonNetns, FormsOneRingSurvivesKillLosesQuorumWhenCutOffAndMerges) {
-  if (auto why = NetnsLab::unavailable(); !why.empty()) {
-    const std::string alt = NetnsLab::loopback_unavailable(GetParam());
-    GTEST_SKIP() << why << "; "
-                 << (alt.empty() ? "DaemonLoopback.* runs this transport on 127.0.0.x instead" : alt);
-  }
+  if (auto why = NetnsLab::unavailable(); !why.empty())
+    GTEST_SKIP() << why << "; DaemonLoopback.* runs this transport on 127.0.0.x instead (all but the cut-off)";
   NetnsLab lab(lab_options(3, GetParam(), 1000));
   form_kill_cut_merge(lab);
 }
 
-// Three halabd on 127.0.0.1, .2, .3 of this host (udpu, each told its node
-// with --nodeid): what runs without root. Forced even as root, so ctest
-// always exercises the non-root path.
-TEST(DaemonLoopback, UdpuOn127ThreeDaemonsFormSurviveKillAndRejoin) {
-  auto o = lab_options(3, "udpu", 1000);
+// Three halabd on 127.0.0.1, .2, .3 of this host (each told its node with
+// --nodeid): what runs without root. Multicast and broadcast loop back to
+// the host's other sockets, so all three transports run. Forced even as
+// root, so ctest always exercises the non-root path.
+class DaemonLoopback : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DaemonLoopback, On127ThreeDaemonsFormSurviveKillAndRejoin) {
+  auto o = lab_options(3, GetParam(), 1000);
   o.loopback = true;
   NetnsLab lab(o);
   form_kill_cut_merge(lab);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, DaemonLoopback, ::testing::Values("udp", "udpu", "broadcast"),
+                         [](const auto& info) { return std::string(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Transports, DaemonNetns, ::testing::Values("udp", "udpu", "broadcast"),
                          [](const auto& info) { return std::string(info.param); });
@@ -140,9 +143,10 @@ namespace {
 // two_node (with its implied wait_for_all): two real daemons, each quorate
 // alone once both were seen together; the survivor of a SIGKILL stays
 // quorate (which is why two_node clusters need fencing).
+// In namespaces as root, else on 127.0.0.1 and .2.
 TEST(DaemonNetnsTwoNode, SurvivorOfTwoStaysQuorate) {
-  if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
   NetnsLabOptions o;
+  o.loopback = !NetnsLab::unavailable().empty();
   o.nodes = 2;
   o.transport = "udpu";
   o.token_ms = 1000;
