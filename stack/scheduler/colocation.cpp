@@ -1,5 +1,6 @@
 // Colocation: how a placed primary moves its dependents' scores, and how
 // dependents' preferences flow back into a primary before it is placed.
+#include <algorithm>
 #include <cmath>
 
 #include "stack/scheduler/clone.hpp"
@@ -23,17 +24,29 @@ Resource* primary_member(Resource* p, int score) {
   return score >= kInfinity ? p->children.back() : p->children.front();
 }
 
-int best_score_matching(const Cluster& c, const Resource* r, const std::string& attr, const std::string& value) {
-  int best = -kInfinity;
-  for (auto [n, w] : r->allowed)
-    if (w > best && node_available(c, n) && c.nodes[n]->attr(attr) == value) best = w;
-  return best;
-}
-
+// The best score `r` has on an available node whose `attr` is each value
+// (pacemaker's best_node_score_matching_attr, computed once per merge instead
+// of once per node: a long colocation chain merges O(R^2) times).
 void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const std::string& attr, double factor,
                   bool only_positive) {
+  const bool by_name = attr == "#uname";
+  std::map<std::string, int> best_by_value;
+  if (!by_name) {
+    for (auto [n, w] : r->allowed) {
+      if (!node_available(c, n)) continue;
+      auto [it, fresh] = best_by_value.emplace(c.nodes[n]->attr(attr), w);
+      if (!fresh && w > it->second) it->second = w;
+    }
+  }
   for (auto& [n, w] : work) {
-    int score = best_score_matching(c, r, attr, c.nodes[n]->attr(attr));
+    int score = -kInfinity;
+    if (by_name) {
+      // Node names are unique: the only match is the node itself.
+      auto it = r->allowed.find(n);
+      if (it != r->allowed.end() && node_available(c, n)) score = std::max(score, it->second);
+    } else if (auto it = best_by_value.find(c.nodes[n]->attr(attr)); it != best_by_value.end()) {
+      score = std::max(score, it->second);
+    }
     if (factor < 0 && score < 0) continue;
     double wf = factor * score;
     int weight = int(wf < 0 ? wf - 0.5 : wf + 0.5);
@@ -100,8 +113,9 @@ void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, 
 
 NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
                         unsigned flags) {
-  const NodeScores input = nodes ? *nodes : NodeScores{};
-  if (rsc->merging) return input;
+  if (rsc->merging) return nodes ? *nodes : NodeScores{};
+  static const NodeScores kNone;
+  const NodeScores& input = nodes ? *nodes : kNone;  // the caller keeps it alive (rollback returns it)
   rsc->merging = true;
   const bool group = rsc->is_group() && !rsc->children.empty();
   NodeScores work;
@@ -117,11 +131,10 @@ NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, cons
   }
   if (any_available(c, work)) {
     const int multiplier = factor < 0 ? -1 : 1;
-    std::vector<Colocation*> list;
-    if (flags & kMergeForward) list = rsc->this_with;
-    else if (group) list = rsc->children.back()->with_this;
-    else list = rsc->with_this;
-    for (Colocation* col : list) {
+    const std::vector<Colocation*>& list = (flags & kMergeForward) ? rsc->this_with
+                                           : group                 ? rsc->children.back()->with_this
+                                                                   : rsc->with_this;
+    for (Colocation* col : std::vector<Colocation*>(list)) {
       Resource* other;
       if (flags & kMergeForward) other = col->primary;
       else if (!col->influence && !col->primary->running_on.empty()) continue;
