@@ -117,11 +117,26 @@ bool is_group_role_summary(const Action* a) {
   return a->task == "running" || a->task == "stop" || a->task == "stopped";
 }
 
+// What a collective action summarizes: its instances (members); a bundle's
+// role changes are its inner clone's instances' (pacemaker's bundle action
+// flags).
+bool is_role_task(const std::string& task) {
+  const std::string t = summarized_task(task);
+  return t == "promote" || t == "promoted" || t == "demote" || t == "demoted";
+}
+
+const std::vector<Resource*>& summarized(const Action* a) {
+  const Resource* r = a->rsc;
+  if (r->clone.bundle && r->bundle_data && r->bundle_data->child_clone && is_role_task(a->task))
+    return r->bundle_data->child_clone->children;
+  return r->children;
+}
+
 // The summary's flags: (optional, runnable).
 std::pair<bool, bool> summary_flags(const Action* a) {
   bool optional = true, runnable = true, any_runnable = false;
   const bool group = a->rsc->is_group();
-  for (const Resource* inst : a->rsc->children) {
+  for (const Resource* inst : summarized(a)) {
     const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
     const Action* ia = first_with_task(inst, task);
     if (!ia) {
@@ -149,6 +164,9 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
   if (parent->is_clone()) {
     for (Action* pa : parent->actions)
       if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+    if (parent->bundle)  // a bundle's inner instance: the bundle's role actions too
+      for (Action* pa : parent->bundle->actions)
+        if (pa->pseudo && is_role_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
   } else if (parent->is_group()) {
     for (Action* pa : parent->actions)
       if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);

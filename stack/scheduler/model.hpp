@@ -71,6 +71,29 @@ struct CloneConfig {
   bool unique = false;      // globally-unique
   bool promotable = false;  // promotable=true or <master>
   bool ordered = false, interleave = false, notify = false;
+  bool bundle = false;  // a <bundle>: the "instances" are its replicas' containers (bundle.cpp)
+};
+
+struct Resource;
+// A bundle's replica (bundle_unpack.cpp): its container, optional IP, and,
+// with a primitive inside, the remote connection to the guest node the
+// container runs and the primitive's instance placed there.
+struct BundleReplica {
+  Resource* container = nullptr;
+  Resource* ip = nullptr;
+  Resource* remote = nullptr;
+  Resource* child = nullptr;  // the instance of the bundle's child clone
+  Node* node = nullptr;  // the guest node
+};
+struct BundleData {
+  Resource* rsc = nullptr;          // the bundle itself
+  Resource* child_clone = nullptr;  // "B-clone" / "B-master" of the primitive inside, if any
+  std::vector<BundleReplica> replicas;
+  std::string image;
+  std::string agent = "docker";  // docker, rkt, podman
+  int replicas_per_host = 1;
+  int promoted_max = 0;
+  XmlDocument generated;  // the XML of the resources it implies (kept for instance creation)
 };
 
 struct Colocation {
@@ -150,6 +173,10 @@ struct Resource {
   Node* pending_node = nullptr;          // node of a pending operation (instance matching)
   std::map<int, int> instance_count;     // clone: node -> instances assigned there
   bool no_promotion = false;             // a ticket for the Promoted role is not granted
+  // Bundles: on the bundle, its replicas; on a resource the bundle implies
+  // (container, IP, connection, child clone and its instances), the bundle.
+  BundleData* bundle_data = nullptr;
+  Resource* bundle = nullptr;
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).
@@ -268,6 +295,7 @@ struct Cluster {
   std::map<std::string, XmlElement> clone_child_xml;
   std::map<std::string, XmlElement> templates;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
+  std::vector<std::unique_ptr<BundleData>> bundles;
   bool have_fence_device = false;
   bool enable_unfencing = false;  // a fence device has provides=unfencing
 

@@ -28,6 +28,8 @@ Node* find_by_id_or_name(Cluster& c, const std::string& name) {
   return nullptr;
 }
 
+}  // namespace
+
 Node* make_remote_node(Cluster& c, const std::string& id, const std::string& uname) {
   if (Node* existing = find_by_id_or_name(c, uname)) return existing;
   auto n = std::make_unique<Node>();
@@ -43,6 +45,8 @@ Node* make_remote_node(Cluster& c, const std::string& id, const std::string& una
   c.nodes.push_back(std::move(n));
   return raw;
 }
+
+namespace {
 
 void scan_primitives(Cluster& c, const XmlElement& parent) {
   for (const auto& x : parent.children()) {

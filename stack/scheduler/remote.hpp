@@ -8,6 +8,8 @@
 namespace halab::scheduler {
 
 bool is_remote_connection(const Resource& r);
+// The remote node named `uname` (created when there is none yet).
+Node* make_remote_node(Cluster& c, const std::string& id, const std::string& uname);
 // Creates the remote nodes (from <node type="remote"> and from connection
 // primitives); call after unpack_nodes, before nodes are sorted.
 void add_remote_nodes(Cluster& c, const XmlElement& cib);
