@@ -41,6 +41,16 @@ void apply_bundle_locations(Cluster& c) {
       if (rep.ip)
         for (auto [n, s] : lc.node_scores) add_score(rep.ip, n, s);
   }
+  // Role-specific locations of a bundle are its inner clone's (promotion).
+  const size_t count = c.locations.size();
+  for (size_t i = 0; i < count; ++i) {
+    const LocationConstraint& lc = c.locations[i];
+    if (!lc.rsc || !lc.rsc->bundle_data || !lc.rsc->bundle_data->child_clone) continue;
+    if (lc.role != Role::Promoted && lc.role != Role::Unpromoted) continue;
+    LocationConstraint copy = lc;
+    copy.rsc = lc.rsc->bundle_data->child_clone;
+    c.locations.push_back(copy);
+  }
   // Nothing runs on a bundle's guest node but its replica's instance.
   std::vector<std::pair<int, const Resource*>> guests;  // node, its instance
   for (auto& d : c.bundles)
@@ -68,6 +78,19 @@ Node* assign_bundle(Cluster& c, Resource* b) {
   b->allocating = true;
   for (auto& rep : d->replicas) {
     if (rep.ip) assign_resource(c, rep.ip);
+    Node* host = rep.container->assigned;
+    if (rep.remote && host && host->remote && host->remote_rsc) {
+      // A nested bundle: pacemaker-remoted takes one connection, so the
+      // bundle's goes where the host's own connection is.
+      auto col = std::make_unique<Colocation>();
+      col->id = "child-remote-with-docker-remote";
+      col->dependent = rep.remote;
+      col->primary = host->remote_rsc;
+      col->score = kInfinity;
+      rep.remote->this_with.push_back(col.get());
+      host->remote_rsc->with_this.push_back(col.get());
+      c.colocations.push_back(std::move(col));
+    }
     if (rep.remote) {
       assign_resource(c, rep.remote);
       after_connection_assigned(c, rep.remote);
@@ -127,9 +150,13 @@ void order_bundle_actions(Cluster& c) {
         if (stop && rep.child)
           for (Action* a : c.find_actions(rep.child, "stop")) c.order(stop, a, kOrderImpliesFirstPrinted);
     }
-    // The connection is probed once the container runs where it is probed.
+    // The connection is probed once the container runs where it is probed;
+    // it stops after the container's probe (which may find it running).
     for (auto& rep : d->replicas) {
       if (!rep.remote) continue;
+      for (Action* probe : rep.container->actions)
+        if (probe->task == "monitor" && probe->interval_ms == 0)
+          for (Action* stop : c.find_actions(rep.remote, "stop")) c.order(probe, stop, kOrderOptional);
       Action* start = first_action(c, rep.container, "start");
       if (!start) continue;
       for (Action* a : rep.remote->actions)

@@ -280,25 +280,27 @@ Resource* unpack_bundle(Cluster& c, const XmlElement& xml) {
   }
   // Internal colocations and orderings of each replica.
   for (auto& rep : d->replicas) {
-    auto with_container = [&](Resource* r, const std::string& id) {
+    auto with_container = [&](Resource* r, const std::string& id, int score) {
       auto col = std::make_unique<Colocation>();
       col->id = id;
       col->dependent = r;
       col->primary = rep.container;
-      col->score = kInfinity;
+      col->score = score;
       r->this_with.push_back(col.get());
       rep.container->with_this.push_back(col.get());
       c.colocations.push_back(std::move(col));
     };
     if (rep.ip) {
-      with_container(rep.ip, "ip-with-docker-" + rep.ip->id);
+      with_container(rep.ip, "ip-with-docker-" + rep.ip->id, kInfinity);
       c.orders.push_back({"ip-before-container-" + rep.ip->id, rep.ip, "start", rep.container, "start",
                           kOrderRunnableLeft});
       c.orders.push_back({"container-stop-before-ip-" + rep.ip->id, rep.container, "stop", rep.ip, "stop",
                           kOrderImpliesFirst});
     }
     if (rep.remote) {
-      with_container(rep.remote, "resource-with-container-" + rep.remote->id);
+      // Highly preferred, not mandatory: a bundle may run on a Pacemaker
+      // Remote node, its connection then goes with that node's (bundle.cpp).
+      with_container(rep.remote, "resource-with-container-" + rep.remote->id, 10000);
       c.orders.push_back({"resource-with-container-" + rep.remote->id, rep.container, "start", rep.remote, "start",
                           kOrderImpliesThen | kOrderRunnableLeft});
       c.orders.push_back({"resource-with-container-stop-" + rep.remote->id, rep.remote, "stop", rep.container,

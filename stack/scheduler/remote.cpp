@@ -204,6 +204,9 @@ void order_remote_actions(Cluster& c) {
       }
       continue;
     }
+    // A demote where the connection is up relies on the stop's ordering (it
+    // is not blocked by a connection that is going away).
+    if (a->task == "demote" && !conn->running_on.empty() && !conn->failed) continue;
     if (!conn_start) {
       // The connection will not run: nothing can happen on the node.
       if (!conn_staying) a->runnable = false;
