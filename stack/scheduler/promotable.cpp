@@ -66,6 +66,14 @@ int promotion_score(const Resource* clone, Resource* inst, const Node* n, bool& 
     return sum;
   }
   if (!score_applies(clone, inst, n)) return 0;
+  // container-attribute-target=host: a bundle instance's attributes are
+  // those of the node its container runs on.
+  if (auto t = inst->meta.find("container-attribute-target");
+      t != inst->meta.end() && t->second == "host" && n->remote_rsc && n->remote_rsc->container) {
+    const Resource* container = n->remote_rsc->container;
+    if (container->running_on.empty()) return 0;
+    n = container->running_on.front();
+  }
   const std::string name = inst->clone_name.empty() ? inst->id : inst->clone_name;
   auto it = n->attrs.find("master-" + name);
   if (it != n->attrs.end()) {

@@ -11,6 +11,7 @@
 // remote nodes are not handled here.
 #include "stack/scheduler/remote.hpp"
 
+#include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
 
@@ -183,6 +184,34 @@ void after_connection_assigned(Cluster& c, Resource* conn) {
   }
 }
 
+namespace {
+
+// An action on a guest node (pacemaker's container ordering): starts and
+// promotes wait for the container's start (and are recovered with it) and
+// the connection's; stops and demotes come before the connection stops
+// unless the failed container implies them; anything else waits for the
+// connection (recurring monitors need it to stay up).
+void order_guest_action(Cluster& c, Action* a, Resource* conn) {
+  Resource* container = conn->container;
+  auto start_of = [&](Resource* r) {
+    Action* s = first_action(r, "start", r->assigned);
+    return s ? s : placeholder_first(c, r, "start");
+  };
+  if (a->interval_ms == 0 && (a->task == "start" || a->task == "promote")) {
+    // (Edges are applied latest first: the container's decides the reason.)
+    c.order(start_of(conn), a, kOrderRunnableLeft);
+    c.order(start_of(container), a, kOrderRunnableLeft | kOrderImpliesThen);
+  } else if (a->interval_ms == 0 && (a->task == "stop" || a->task == "demote")) {
+    if (container->failed) return;
+    for (Action* s : conn->actions)
+      if (s->task == "stop") c.order(a, s, kOrderOptional);
+  } else {
+    c.order(start_of(conn), a, kOrderRunnableLeft | (a->interval_ms > 0 ? kOrderImpliesThen : 0));
+  }
+}
+
+}  // namespace
+
 void order_remote_actions(Cluster& c) {
   for (size_t i = 0, count = c.actions.size(); i < count; ++i) {
     Action* a = c.actions[i].get();
@@ -191,6 +220,10 @@ void order_remote_actions(Cluster& c) {
     if (!conn || a->rsc == conn) continue;
     // A migrating connection stays up throughout.
     if (!c.find_actions(conn, "migrate_from").empty()) continue;
+    if (conn->bundle && conn->container) {
+      order_guest_action(c, a, conn);
+      continue;
+    }
     Action* conn_start = first_action(conn, "start", conn->assigned);
     Action* conn_stop = nullptr;
     for (Action* s : conn->actions)
