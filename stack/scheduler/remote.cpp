@@ -220,7 +220,7 @@ void order_remote_actions(Cluster& c) {
     if (!conn || a->rsc == conn) continue;
     // A migrating connection stays up throughout.
     if (!c.find_actions(conn, "migrate_from").empty()) continue;
-    if (conn->bundle && conn->container) {
+    if (conn->container) {
       order_guest_action(c, a, conn);
       continue;
     }
