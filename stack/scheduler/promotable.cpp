@@ -217,6 +217,10 @@ void set_instance_roles(Cluster& c, Resource* clone) {
         if (!p->assigned) promote = false;
       if (!inst->managed) promote = inst->role == Role::Promoted;
       else if (inst->priority < 0 || !node->can_run()) promote = false;
+      // A guest node whose container will not run cannot host a promotion.
+      else if (node->guest && node->remote_rsc && node->remote_rsc->container &&
+               !node->remote_rsc->container->assigned)
+        promote = false;
       else if (promoted_on[node->index] >= clone->clone.promoted_node_max) promote = false;
     }
     if (promote && inst->role != Role::Promoted && !c.options.have_quorum && c.options.no_quorum_policy == "freeze")
