@@ -51,14 +51,17 @@ void apply_bundle_locations(Cluster& c) {
     copy.rsc = lc.rsc->bundle_data->child_clone;
     c.locations.push_back(copy);
   }
-  // Nothing runs on a bundle's guest node but its replica's instance.
-  std::vector<std::pair<int, const Resource*>> guests;  // node, its instance
-  for (auto& d : c.bundles)
-    for (auto& rep : d->replicas)
-      if (rep.node) guests.emplace_back(rep.node->index, rep.child);
-  for (auto& r : c.all_resources)
-    for (auto [n, inst] : guests)
-      if (r.get() != inst && r.get() != (inst ? inst->parent : nullptr)) r->allowed[n] = -kInfinity;
+  // A bundle's guest nodes are banned for the resources configured before
+  // the bundle; those configured after it may use them only where a
+  // constraint says so (they are no symmetric default, location.cpp), as
+  // pacemaker unpacks them.
+  for (auto& d : c.bundles) {
+    size_t pos = 0;
+    while (pos < c.all_resources.size() && c.all_resources[pos].get() != d->rsc) ++pos;
+    for (size_t i = 0; i < pos; ++i)
+      for (auto& rep : d->replicas)
+        if (rep.node) c.all_resources[i]->allowed[rep.node->index] = -kInfinity;
+  }
   // The instance may run only there (its score is set when it is placed).
   for (auto& d : c.bundles) {
     if (d->child_clone) d->child_clone->allowed.clear();
