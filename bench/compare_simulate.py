@@ -20,8 +20,9 @@ Grids: --quick (seconds; for CI's `slow` label), the default "full" grid
 (several minutes on an idle 2-core machine; crm_simulate -S grows steeply),
 or explicit points with --points "R:32x1000,S:8x50,F:3x100".
 Shapes (--shapes) are adversarial CIBs that stress one pass of the scheduler
-(long colocation chains, dense orderings, clones, many constraints) at sizes
-where crm_simulate is still fast.
+(long colocation chains, dense orderings, clones, bundles, many constraints)
+at sizes where crm_simulate is still fast. A "settled" shape is first run
+through crm_simulate -S -O (untimed) so everything in it is running.
 
 Verdict (exit status 1 when it fails):
   * the Transition Summaries differ at any point (lines that differ only in
@@ -61,6 +62,8 @@ SHAPES = [
     ("S:8x100", "colocation chain", ["--coloc-chain"]),
     ("S:8x100", "order chain", ["--order-chain"]),
     ("F:8x100", "clones", ["--clones", "10"]),
+    ("R:8x100", "bundles", ["--bundles", "10"]),
+    ("F:8x100", "bundles, settled", ["--bundles", "10", "settle"]),
 ]
 MODE_ARGS = {"R": ["-R"], "S": ["-S"], "F": ["-S", "--node-fail", "node1"]}
 
@@ -188,7 +191,7 @@ def main():
 
     points = [(p, "generated", []) for p in (a.points.split(",") if a.points else QUICK if a.quick else FULL)]
     if a.shapes or a.quick:
-        points += SHAPES if not a.quick else SHAPES[:4]
+        points += SHAPES if not a.quick else SHAPES[:4] + SHAPES[-1:]
 
     version = subprocess.run([crm, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     header = ("mode", "nodes x rsc", "shape", "halab s", "crm_simulate s", "ratio", "halab MB", "crm MB",
@@ -209,8 +212,18 @@ def main():
             mode, size = point.split(":")
             n, r = size.split("x")
             cib = os.path.join(tmp, "cib.xml")
+            settle = "settle" in flags
+            gen_flags = [f for f in flags if f != "settle"]
             with open(cib, "w") as f:
-                subprocess.run([sys.executable, os.path.join(HERE, "gen_cib.py"), n, r] + flags, stdout=f, check=True)
+                subprocess.run([sys.executable, os.path.join(HERE, "gen_cib.py"), n, r] + gen_flags, stdout=f,
+                               check=True)
+            if settle:
+                # Everything started as crm_simulate -S would (untimed): its
+                # output CIB carries the operation digests pacemaker expects.
+                settled = cib + ".settled"
+                subprocess.run([crm, "-x", cib, "-S", "-O", settled], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=True)
+                os.replace(settled, cib)
             args = ["-x", cib] + MODE_ARGS[mode]
             h_out, c_out = os.path.join(tmp, "halab.txt"), os.path.join(tmp, "crm.txt")
             h_wall, h_s, h_mb, h_ok = run([halab, "simulate"] + args, h_out, a.timeout)

@@ -11,6 +11,10 @@ Shapes that stress one pass of a scheduler (bench/compare_simulate.py --shapes):
   --constraints-per-rsc K K extra random constraints per top-level resource
   --clones K              K anonymous clones (running on about 60% of the nodes),
                           a tenth of the primitives colocated with and ordered after one
+  --bundles K             K bundles (docker, control-port, a Dummy inside, up to 3
+                          replicas), not running yet (bench/compare_simulate.py
+                          settles them with crm_simulate -S -O, which writes the
+                          operation digests pacemaker expects)
 
 usage: gen_cib.py NODES RESOURCES [--seed S] [--fail-node] [shape flags] > cib.xml
 """
@@ -31,6 +35,7 @@ def main():
     ap.add_argument("--order-chain", action="store_true")
     ap.add_argument("--constraints-per-rsc", type=int, default=0)
     ap.add_argument("--clones", type=int, default=0)
+    ap.add_argument("--bundles", type=int, default=0)
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     nodes = [f"node{i + 1}" for i in range(a.nodes)]
@@ -73,6 +78,14 @@ def main():
         w(f'      <clone id="{c}">')
         prim(f"cp{k}", "        ")
         w('      </clone>')
+    bundles = [f"bnd{k}" for k in range(a.bundles)]
+    replicas = min(3, len(nodes))
+    for k, b in enumerate(bundles):
+        w(f'      <bundle id="{b}">')
+        w(f'        <docker image="img:{k}" replicas="{replicas}" network="host"/>')
+        w(f'        <network control-port="{3121 + k}"/>')
+        prim(f"bp{k}", "        ")
+        w('      </bundle>')
     w('    </resources>\n    <constraints>')
     cid = 0
     for t in top:
