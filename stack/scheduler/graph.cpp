@@ -150,6 +150,25 @@ std::pair<bool, bool> summary_flags(const Action* a) {
   return {optional, group ? runnable : any_runnable};
 }
 
+// pacemaker asks a clone's action for its flags on the node of the action
+// ordered after it: required only when an instance's action on that node is
+// (a clone starting instances elsewhere does not restart what runs after it
+// here); runnable stays the clone's. Cloned groups answer for the clone.
+bool optional_on(const Action* a, const Node* node, bool clone_optional) {
+  bool found = false;
+  for (const Resource* inst : summarized(a)) {
+    if (inst->is_group()) return clone_optional;
+    const std::string task = instance_task(inst, a->task);
+    for (const Action* ia : inst->actions) {
+      if (ia->task != task || ia->interval_ms != 0 || ia->node != node) continue;
+      found = true;
+      if (!ia->optional) return false;
+    }
+  }
+  (void)found;
+  return true;
+}
+
 void summarize_clone_action(Action* a) {
   if (!is_clone_summary(a) && !is_group_role_summary(a)) return;
   auto [optional, runnable] = summary_flags(a);
@@ -196,6 +215,10 @@ void update_recursive(Action* then) {
       // orders by the summary, not by the clone action's own flags); what
       // the edge clears still clears the clone action.
       auto [s_opt, s_run] = summary_flags(first);
+      // (A clone's instances as "then" stand for the clone's own action,
+      // which has no node: they see the clone-wide flags.)
+      if (then->node && is_clone_summary(first) && then->rsc && !then->rsc->clone_parent())
+        s_opt = optional_on(first, then->node, s_opt);
       first->optional = s_opt;
       first->runnable = s_run;
       update_edge(first, then, flags);
