@@ -39,6 +39,7 @@ usage: bench/compare_simulate.py [--quick] [--shapes] [--points P] [--halab PATH
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,10 @@ def main():
               f"{header[6]:>8} {header[7]:>8}  {header[8]}")
     sys.stdout.flush()
     with tempfile.TemporaryDirectory() as tmp:
+        # A copy: rebuilding halab while a long grid runs must not change it.
+        frozen = os.path.join(tmp, "halab")
+        shutil.copy2(halab, frozen)
+        halab = frozen
         for point, shape, flags in points:
             mode, size = point.split(":")
             n, r = size.split("x")

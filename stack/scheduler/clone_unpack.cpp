@@ -183,6 +183,7 @@ Resource* find_anonymous_instance(Cluster& c, Resource* clone, Node* node, const
 }
 
 Resource* find_by_name(Cluster& c, const std::string& id) {
+  if (Resource* r = c.find_resource(id)) return r;
   for (auto& r : c.all_resources)
     if (r->id == id || r->clone_name == id) return r.get();
   return nullptr;

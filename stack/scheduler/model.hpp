@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "stack/scheduler/score.hpp"
@@ -298,6 +299,11 @@ struct Cluster {
   std::vector<std::unique_ptr<BundleData>> bundles;
   bool have_fence_device = false;
   bool enable_unfencing = false;  // a fence device has provides=unfencing
+
+  // Resources by id, filled lazily from all_resources (ids are looked up for
+  // every history entry and constraint: a linear search is quadratic).
+  std::unordered_map<std::string, Resource*> rsc_index;
+  size_t rsc_indexed = 0;
 
   Node* find_node(const std::string& uname_or_id);
   Resource* find_resource(const std::string& id);
