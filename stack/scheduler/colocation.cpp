@@ -10,11 +10,18 @@ namespace halab::scheduler {
 
 namespace {
 
-bool any_available(const Cluster& c, const NodeScores& s) {
+template <typename Scores>
+bool any_available(const Cluster& c, const Scores& s) {
   for (auto [n, w] : s)
     if (w >= 0 && node_available(c, n)) return true;
   return false;
 }
+
+// Node scores while merging: a flat vector in node order (a merge along a
+// colocation chain copies them at every level; a map allocates per node).
+using FlatScores = std::vector<std::pair<int, int>>;
+
+FlatScores flat(const NodeScores& m) { return FlatScores(m.begin(), m.end()); }
 
 
 // The member a group stands for as a primary: its last member for mandatory
@@ -27,7 +34,7 @@ Resource* primary_member(Resource* p, int score) {
 // The best score `r` has on an available node whose `attr` is each value
 // (pacemaker's best_node_score_matching_attr, computed once per merge instead
 // of once per node: a long colocation chain merges O(R^2) times).
-void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const std::string& attr, double factor,
+void add_matching(const Cluster& c, FlatScores& work, const Resource* r, const std::string& attr, double factor,
                   bool only_positive) {
   const bool by_name = attr == "#uname";
   std::map<std::string, int> best_by_value;
@@ -111,20 +118,22 @@ void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, 
   if (col.score <= -kInfinity || col.score >= kInfinity || any_available(c, work)) dependent->allowed = work;
 }
 
-NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
-                        unsigned flags) {
-  if (rsc->merging) return nodes ? *nodes : NodeScores{};
-  static const NodeScores kNone;
-  const NodeScores& input = nodes ? *nodes : kNone;  // the caller keeps it alive (rollback returns it)
+namespace {
+
+FlatScores merge_flat(Cluster& c, Resource* rsc, const FlatScores* nodes, const std::string& attr, double factor,
+                      unsigned flags) {
+  static const FlatScores kNone;
+  const FlatScores& input = nodes ? *nodes : kNone;  // the caller keeps it alive (rollback returns it)
+  if (rsc->merging) return input;
   rsc->merging = true;
   const bool group = rsc->is_group() && !rsc->children.empty();
-  NodeScores work;
+  FlatScores work;
   if (flags & kMergeInit) {
-    work = group ? merge_scores(c, rsc->children.back(), nullptr, attr, factor, flags) : rsc->allowed;
+    work = group ? merge_flat(c, rsc->children.back(), nullptr, attr, factor, flags) : flat(rsc->allowed);
     flags &= ~kMergeInit;
   } else if (group) {
     // The first member folds in the others through the internal colocations.
-    work = merge_scores(c, rsc->children.front(), &input, attr, factor, flags);
+    work = merge_flat(c, rsc->children.front(), &input, attr, factor, flags);
   } else {
     work = input;
     add_matching(c, work, rsc, attr, factor, flags & kMergePositive);
@@ -139,8 +148,8 @@ NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, cons
       if (flags & kMergeForward) other = col->primary;
       else if (!col->influence && !col->primary->running_on.empty()) continue;
       else other = col->dependent;
-      work = merge_scores(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
-                          flags | kMergeRollback);
+      work = merge_flat(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
+                        flags | kMergeRollback);
     }
   } else if (flags & kMergeRollback) {
     rsc->merging = false;
@@ -148,6 +157,15 @@ NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, cons
   }
   rsc->merging = false;
   return work;
+}
+
+}  // namespace
+
+NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
+                        unsigned flags) {
+  const FlatScores in = nodes ? flat(*nodes) : FlatScores{};
+  FlatScores out = merge_flat(c, rsc, nodes ? &in : nullptr, attr, factor, flags);
+  return NodeScores(out.begin(), out.end());
 }
 
 }  // namespace halab::scheduler
