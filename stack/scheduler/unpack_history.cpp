@@ -109,16 +109,18 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
   std::vector<std::tuple<Resource*, Node*, std::string>> migrated_away;
   std::map<std::pair<Resource*, std::string>, bool> migrate_from_seen;  // -> is the node's last operation
   // Cluster nodes first; remote nodes once their connections' state is
-  // known, and only while they are up.
-  for (int pass = 0; pass < 2; ++pass) {
-  if (pass == 1) determine_remote_online(c);
+  // known, and only while they are up; guest nodes last (a bundle may run
+  // its containers on a remote node).
+  for (int pass = 0; pass < 3; ++pass) {
+  if (pass >= 1) determine_remote_online(c);
   for (const auto& state : cib.first_child("status").children("node_state")) {
     Node* n = nullptr;
     const auto id = state.attr_or("id", "");
     for (auto& cand : c.nodes)
       if (cand->id == id) n = cand.get();
     if (!n) continue;
-    if (n->remote != (pass == 1) || (n->remote && !n->online)) continue;
+    const int node_pass = !n->remote ? 0 : n->guest ? 2 : 1;
+    if (node_pass != pass || (n->remote && !n->online)) continue;
     // Offline nodes run nothing, unless fencing will be needed to be sure.
     if (!n->online && !c.options.stonith_enabled) continue;
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
