@@ -88,7 +88,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // An unmanaged resource's stop is optional and cannot run (pacemaker sets
     // its non-recurring actions optional).
     if (!r->managed) stop->runnable = false, stop->optional = true;
-    if (!n->online && !n->unclean && r->managed) {
+    if (!n->online && !n->unclean && !n->guest_reset && r->managed) {
       if (c.options.stonith_enabled) {
         n->unclean = true;
         n->fence_reason = "resource actions are unrunnable";

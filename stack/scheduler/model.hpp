@@ -45,6 +45,7 @@ struct Node {
   bool remote = false;                     // a Pacemaker Remote node (or a guest node)
   bool guest = false;                      // a guest node (runs inside a container resource)
   Resource* remote_rsc = nullptr;          // its connection resource
+  bool guest_reset = false;                // a guest node "fenced" by recovering its container (remote.cpp)
 
   // pacemaker's "can run resources": online and in no state that forbids it.
   bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }

@@ -159,6 +159,25 @@ void determine_remote_online(Cluster& c) {
   }
 }
 
+void reset_unclean_guests(Cluster& c) {
+  for (auto& up : c.nodes) {
+    Node* n = up.get();
+    if (!n->guest || n->online || !n->remote_rsc || !n->remote_rsc->container) continue;
+    Resource* container = n->remote_rsc->container;
+    bool active = false;
+    for (Resource* r : n->running)
+      if (r->managed && !r->maintenance && !n->maintenance) {
+        active = true;
+        r->failed = true;
+      }
+    if (!active) continue;
+    // An unmanaged container cannot be recovered: the guest is left alone.
+    if (!container->managed) continue;
+    n->guest_reset = true;
+    container->failed = true;
+  }
+}
+
 void ban_connections_from_remote_nodes(Cluster& c) {
   // A guest's connection may go wherever its container goes (even in an
   // asymmetric cluster); the colocation with the container decides.

@@ -18,6 +18,10 @@ void link_remote_connections(Cluster& c);
 // Online state of remote nodes from their connections' current state (after
 // the cluster nodes' history, before the remote nodes').
 void determine_remote_online(Cluster& c);
+// A guest node that is down (its connection or container failed) while
+// managed resources are active there is "fenced" by recovering its
+// container: those resources and the container are marked failed.
+void reset_unclean_guests(Cluster& c);
 // Connections and fence devices never run on remote nodes.
 void ban_connections_from_remote_nodes(Cluster& c);
 // A connection has been placed: its node is up for this transition, or

@@ -62,6 +62,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   link_remote_connections(*c);
   link_containers(*c);
   unpack_history(*c, cib);
+  reset_unclean_guests(*c);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
   apply_node_health(*c, cib);

@@ -120,9 +120,18 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       if (cand->id == id) n = cand.get();
     if (!n) continue;
     const int node_pass = !n->remote ? 0 : n->guest ? 2 : 1;
-    if (node_pass != pass || (n->remote && !n->online)) continue;
-    // Offline nodes run nothing, unless fencing will be needed to be sure.
-    if (!n->online && !c.options.stonith_enabled) continue;
+    if (node_pass != pass) continue;
+    if (n->guest) {
+      // A guest node's history is known once its connection and container
+      // are started (failed or not: what runs there may need recovering).
+      const Resource* conn = n->remote_rsc;
+      if (!conn || conn->role != Role::Started || !conn->container || conn->container->role != Role::Started)
+        continue;
+    } else {
+      if (n->remote && !n->online) continue;
+      // Offline nodes run nothing, unless fencing will be needed to be sure.
+      if (!n->online && !c.options.stonith_enabled) continue;
+    }
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
     for (const auto& lr : lrm_resources.children("lrm_resource")) {
       const auto rid = lr.attr_or("id", "");
