@@ -162,9 +162,10 @@ void determine_remote_online(Cluster& c) {
 void reset_unclean_guests(Cluster& c) {
   for (auto& up : c.nodes) {
     Node* n = up.get();
-    if (!n->guest || n->online || !n->remote_rsc || !n->remote_rsc->container) continue;
+    if (!n->guest || !n->remote_rsc || !n->remote_rsc->container) continue;
+    if (n->online && !n->guest_reset) continue;
     Resource* container = n->remote_rsc->container;
-    bool active = false;
+    bool active = n->guest_reset;  // on-fail=fence of something there
     for (Resource* r : n->running)
       if (r->managed && !r->maintenance && !n->maintenance) {
         active = true;
@@ -172,7 +173,10 @@ void reset_unclean_guests(Cluster& c) {
       }
     if (!active) continue;
     // An unmanaged container cannot be recovered: the guest is left alone.
-    if (!container->managed) continue;
+    if (!container->managed) {
+      n->guest_reset = false;
+      continue;
+    }
     n->guest_reset = true;
     container->failed = true;
   }

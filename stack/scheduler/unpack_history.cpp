@@ -256,8 +256,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // A managed resource thought active on a node that is down: with
       // fencing the node is fenced, and what was running there no longer
       // counts as failed (it can start again after the node is shot).
+      // (A guest node is reset by recovering its container instead:
+      // reset_unclean_guests, remote.cpp.)
       if (role != Role::Stopped && role != Role::Unknown && !n->online && !n->maintenance && r->managed &&
-          c.options.stonith_enabled && !n->unclean) {
+          c.options.stonith_enabled && !n->unclean && !n->guest) {
         n->unclean = true;
         n->fence_reason = r->id + " is thought to be active there";
       }
@@ -303,7 +305,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         switch (on_fail) {
           case OnFail::Block: r->managed = false; r->blocked = true; break;
           case OnFail::Fence:
-            if (!n->unclean) {
+            if (n->guest) {
+              n->guest_reset = true;
+            } else if (!n->unclean) {
               n->unclean = true;
               n->fence_reason = r->id + " failed there";
             }
