@@ -138,4 +138,50 @@ TEST(Bundle, InnerPrimitiveWithoutNetworkIsRejectedWithAWarning) {
   EXPECT_TRUE(warned);
 }
 
+TEST(Bundle, FailedConnectionWithActiveInstanceResetsTheGuestByRecoveringItsContainer) {
+  // Same summary and executed actions as crm_simulate 2.1.5 on this CIB.
+  auto op = [](const std::string& r, const std::string& task, int rc, int interval, const std::string& id) {
+    return "<lrm_rsc_op id=\"" + id + "\" operation_key=\"" + r + "_" + task + "_" + std::to_string(interval) +
+           "\" operation=\"" + task + "\" transition-key=\"1:1:0:b\" transition-magic=\"0:" + std::to_string(rc) +
+           ";1:1:0:b\" call-id=\"2\" rc-code=\"" + std::to_string(rc) + "\" op-status=\"0\" interval=\"" +
+           std::to_string(interval) + "\"/>";
+  };
+  auto lrm = [](const std::string& r, const std::string& provider, const std::string& type, const std::string& ops) {
+    return "<lrm_resource id=\"" + r + "\" class=\"ocf\" provider=\"" + provider + "\" type=\"" + type + "\">" + ops +
+           "</lrm_resource>";
+  };
+  auto state = [](const std::string& n, const std::string& body, const std::string& extra) {
+    return "<node_state id=\"" + n + "\" uname=\"" + n + "\" in_ccm=\"true\" " + extra + "><lrm id=\"" + n +
+           "\"><lrm_resources>" + body + "</lrm_resources></lrm></node_state>";
+  };
+  const std::string member = "crmd=\"online\" join=\"member\" expected=\"member\"";
+  const std::string status =
+      state("node1",
+            lrm("b-docker-0", "heartbeat", "docker", op("b-docker-0", "start", 0, 0, "d0")) +
+                lrm("b-0", "pacemaker", "remote",
+                    op("b-0", "start", 0, 0, "b-0_last_0") + op("b-0", "monitor", 1, 30000, "b-0_last_failure_0")),
+            member) +
+      state("node2", "", member) + state("b-0", lrm("web", "pacemaker", "Dummy", op("web", "start", 0, 0, "w0")),
+                                         "remote_node=\"true\"");
+  Scheduled s("<cib have-quorum=\"1\"><configuration><crm_config><cluster_property_set id=\"o\">"
+              "<nvpair id=\"o1\" name=\"stonith-enabled\" value=\"false\"/></cluster_property_set></crm_config>"
+              "<nodes><node id=\"node1\" uname=\"node1\"/><node id=\"node2\" uname=\"node2\"/></nodes><resources>" +
+              bundle("b", 1, "<network control-port=\"3121\"/>", kDummy) +
+              "</resources><constraints/></configuration><status>" + status + "</status></cib>");
+  auto sum = s.summary();
+  std::sort(sum.begin(), sum.end());
+  EXPECT_EQ(sum, (std::vector<std::string>{"Fence (reboot) b-0 (resource: b-docker-0) 'guest is unclean'",
+                                            "Recover b-0 ( node1 )", "Recover b-docker-0 ( node1 )",
+                                            "Recover web:0 ( b-0 )"}));
+  // The guest's "fencing" is a pseudo event after the container stops; the
+  // instance's stop is implied by it, and it starts again on the guest.
+  const int container_stop = step(s, "b-docker-0 ", "stop on node1");
+  const int fence = step(s, "stonith-b-0-reboot on b-0", "");
+  const int implied_stop = step(s, "Pseudo action:   web_stop_0", "");
+  ASSERT_GE(fence, 0);
+  EXPECT_LT(container_stop, fence);
+  EXPECT_LT(fence, implied_stop);
+  EXPECT_LT(implied_stop, step(s, "web ", "start on b-0"));
+}
+
 }  // namespace halab::scheduler::testing
