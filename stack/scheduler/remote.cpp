@@ -154,6 +154,12 @@ void determine_remote_online(Cluster& c) {
     n->online = conn && conn->role == Role::Started && !conn->failed;
     if (conn && conn->container && (conn->container->role == Role::Stopped || conn->container->failed))
       n->online = false;
+    // A guest whose container's host is down and unclean is down too (it is
+    // reset once the host is fenced).
+    if (conn && conn->container && conn->container->running_on.size() == 1) {
+      const Node* host = conn->container->running_on.front();
+      if (!host->online && host->unclean) n->online = false;
+    }
     if (is_true(n->attr("standby"))) n->standby = true;
     if (is_true(n->attr("maintenance"))) n->maintenance = true;
   }
