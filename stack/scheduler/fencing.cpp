@@ -56,7 +56,18 @@ void schedule_fencing(Cluster& c) {
   for (auto& up : c.nodes) {
     Node* n = up.get();
     if (n->guest_reset && n->remote_rsc && n->remote_rsc->container) {
-      fence_guest(c, n);
+      // A guest is reset by stopping its container: possible while each of
+      // its hosts is up or can be fenced.
+      bool possible = true;
+      for (const Node* host : n->remote_rsc->container->running_on)
+        if (!host->online && !can_fence(c, *host)) possible = false;
+      if (possible) {
+        fence_guest(c, n);
+      } else {
+        for (Resource* r : n->running)
+          for (Action* a : r->actions)
+            if (a->node == n && a->task == "stop") a->runnable = false;
+      }
       continue;
     }
     if (n->unclean) {
