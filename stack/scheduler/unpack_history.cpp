@@ -123,9 +123,13 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
     if (node_pass != pass) continue;
     if (n->guest) {
       // A guest node's history is known once its connection and container
-      // are started (failed or not: what runs there may need recovering).
+      // are started (failed or not: what runs there may need recovering);
+      // with fencing enabled it is read anyway (pacemaker's last pass over
+      // the nodes not unpacked yet): what it says is active there makes the
+      // guest reset.
       const Resource* conn = n->remote_rsc;
-      if (!conn || conn->role != Role::Started || !conn->container || conn->container->role != Role::Started)
+      if (!conn || !conn->container) continue;
+      if ((conn->role != Role::Started || conn->container->role != Role::Started) && !c.options.stonith_enabled)
         continue;
     } else {
       if (n->remote && !n->online) continue;
