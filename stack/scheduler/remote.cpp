@@ -171,7 +171,12 @@ void reset_unclean_guests(Cluster& c) {
     if (!n->guest || !n->remote_rsc || !n->remote_rsc->container) continue;
     if (n->online && !n->guest_reset) continue;
     Resource* container = n->remote_rsc->container;
-    bool active = n->guest_reset;  // on-fail=fence of something there
+    // on-fail=fence of something there, a failed container, or a container
+    // on a host that is down and unclean: the guest needs a reset.
+    bool active = n->guest_reset || container->failed;
+    if (container->running_on.size() == 1 && !container->running_on.front()->online &&
+        container->running_on.front()->unclean)
+      active = true;
     for (Resource* r : n->running)
       if (r->managed && !r->maintenance && !n->maintenance) {
         active = true;
