@@ -23,6 +23,7 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
     return false;
   if (!c.options.enable_startup_probes) return false;
   if (!bundle_allows_probe(r, n)) return false;
+  if (n->guest_reset) return false;  // a guest being reset is not probed
   if (r->probed_on.count(n->index)) return false;
   for (const LocationConstraint* lcp : c.discovery_limits) {
     const auto& lc = *lcp;

@@ -169,27 +169,32 @@ void reset_unclean_guests(Cluster& c) {
   for (auto& up : c.nodes) {
     Node* n = up.get();
     if (!n->guest || !n->remote_rsc || !n->remote_rsc->container) continue;
-    if (n->online && !n->guest_reset) continue;
     Resource* container = n->remote_rsc->container;
+    // (A host found unclean while its history was read takes its guests down.)
+    const bool host_unclean = container->running_on.size() == 1 && !container->running_on.front()->online &&
+                              container->running_on.front()->unclean;
+    if (host_unclean) n->online = false;
+    if (n->online && !n->guest_reset) continue;
     // on-fail=fence of something there, a failed container, or a container
     // on a host that is down and unclean: the guest needs a reset.
-    bool active = n->guest_reset || container->failed;
-    if (container->running_on.size() == 1 && !container->running_on.front()->online &&
-        container->running_on.front()->unclean)
-      active = true;
+    // Resources active on the guest, or on-fail=fence of one there, fence
+    // it the way pacemaker fences a guest: its container is marked failed
+    // (recovered). A failed container, or one on an unclean host, just
+    // needs the reset.
+    bool fenced = n->guest_reset;
     for (Resource* r : n->running)
       if (r->managed && !r->maintenance && !n->maintenance) {
-        active = true;
+        fenced = true;
         r->failed = true;
       }
-    if (!active) continue;
+    if (!fenced && !container->failed && !host_unclean) continue;
     // An unmanaged container cannot be recovered: the guest is left alone.
     if (!container->managed) {
       n->guest_reset = false;
       continue;
     }
     n->guest_reset = true;
-    container->failed = true;
+    if (fenced) container->failed = true;
   }
 }
 
