@@ -34,8 +34,11 @@ Verdict (exit status 1 when it fails):
     scheduler; those points are marked "start-up bound".
 The goal (issue 5) is >= 100x; points below it are listed as "below goal".
 
+With --summaries-only (the ctest bench_compare_simulate_quick, label slow)
+only differing summaries fail; ratios are reported, never asserted.
+
 usage: bench/compare_simulate.py [--quick] [--shapes] [--points P] [--halab PATH]
-                                 [--timeout S] [--markdown]
+                                 [--timeout S] [--markdown] [--keep DIR] [--summaries-only]
 """
 import argparse
 import os
@@ -176,6 +179,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=900.0, help="per crm_simulate run, seconds")
     ap.add_argument("--min-ratio", type=float, default=10.0)
     ap.add_argument("--floor", type=float, default=0.2)
+    ap.add_argument("--summaries-only", action="store_true",
+                    help="fail only on differing summaries (ctest: ratios are reported, never asserted)")
     ap.add_argument("--keep", metavar="DIR", help="keep the CIBs whose summaries differ in DIR")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     a = ap.parse_args()
@@ -254,7 +259,9 @@ def main():
                         dst.write(src.read())
                     problems[-1] += f" (CIB kept as {keep})"
             if c_ok and ratio < a.min_ratio:
-                if c_s >= a.floor:
+                if c_s >= a.floor and a.summaries_only:
+                    below_goal.append(f"{mode} {size} {shape}: {ratio:.1f}x (below {a.min_ratio:g})")
+                elif c_s >= a.floor:
                     problems.append(f"{mode} {size} {shape}: ratio {ratio:.1f} < {a.min_ratio:g} "
                                     f"(crm_simulate {c_s:.3f} s)")
                 else:
@@ -279,7 +286,10 @@ def main():
         for p in problems:
             print("  " + p)
         return 1
-    print(f"VERDICT: PASS (summaries agree; ratio >= {a.min_ratio:g} wherever crm_simulate takes >= {a.floor:g} s)")
+    if a.summaries_only:
+        print("VERDICT: PASS (summaries agree; ratios not checked)")
+    else:
+        print(f"VERDICT: PASS (summaries agree; ratio >= {a.min_ratio:g} wherever crm_simulate takes >= {a.floor:g} s)")
     return 0
 
 
