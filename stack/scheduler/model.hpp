@@ -129,6 +129,7 @@ struct Resource {
   bool failed = false;
   bool orphan = false;
   bool blocked = false;     // on-fail=block after a failure
+  bool monitor_failed = false;  // a recurring monitor failed (a remote connection's resets its node)
   std::set<int> demote_on;  // on-fail=demote: failed where promoted, recovered by demoting there
   bool provisional = true;  // not assigned yet
   bool allocating = false;

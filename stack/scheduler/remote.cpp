@@ -166,6 +166,19 @@ void determine_remote_online(Cluster& c) {
 }
 
 void reset_unclean_guests(Cluster& c) {
+  // A failed connection to a Pacemaker Remote node (not a guest): with
+  // fencing, the node is fenced (pacemaker's on-fail=reset-remote).
+  for (auto& up : c.nodes) {
+    Node* n = up.get();
+    if (!n->remote || n->guest || !n->remote_rsc || n->remote_rsc->container) continue;
+    const Resource* conn = n->remote_rsc;
+    if (!conn->failed || !conn->monitor_failed || conn->running_on.empty() || !c.options.stonith_enabled ||
+        n->unclean)
+      continue;
+    n->unclean = true;
+    n->online = false;
+    n->fence_reason = "remote connection is unrecoverable";
+  }
   for (auto& up : c.nodes) {
     Node* n = up.get();
     if (!n->guest || !n->remote_rsc || !n->remote_rsc->container) continue;

@@ -247,6 +247,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           if (op.rc == 6) r->target_role = Role::Stopped;
         }
         if (op.task == "stop") n->attrs["#ban-" + r->id] = "1";
+        // A connection's failed monitor resets its remote node (remote.cpp).
+        if (op.task == "monitor" && op.interval_ms > 0) r->monitor_failed = true;
         if (severity(f) > severity(on_fail)) on_fail = f;
         if (op.task == "promote") role = Role::Promoted;
         // A failed demote leaves it unpromoted (it will be recovered);
