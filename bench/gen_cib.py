@@ -5,7 +5,18 @@ colocation and order constraints, stickiness, and about 60% of the
 resources already running. With --fail-node, the first node has failed
 (cleanly offline; fencing is disabled) while its resources were running.
 
-usage: gen_cib.py NODES RESOURCES [--seed S] [--fail-node] > cib.xml
+Shapes that stress one pass of a scheduler (bench/compare_simulate.py --shapes):
+  --coloc-chain           every top-level resource colocated with the previous one
+  --order-chain           every top-level resource ordered after the previous one
+  --constraints-per-rsc K K extra random constraints per top-level resource
+  --clones K              K anonymous clones (running on about 60% of the nodes),
+                          a tenth of the primitives colocated with and ordered after one
+  --bundles K             K bundles (docker, control-port, a Dummy inside, up to 3
+                          replicas), not running yet (bench/compare_simulate.py
+                          settles them with crm_simulate -S -O, which writes the
+                          operation digests pacemaker expects)
+
+usage: gen_cib.py NODES RESOURCES [--seed S] [--fail-node] [shape flags] > cib.xml
 """
 import argparse
 import random
@@ -20,6 +31,11 @@ def main():
     ap.add_argument("resources", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fail-node", action="store_true")
+    ap.add_argument("--coloc-chain", action="store_true")
+    ap.add_argument("--order-chain", action="store_true")
+    ap.add_argument("--constraints-per-rsc", type=int, default=0)
+    ap.add_argument("--clones", type=int, default=0)
+    ap.add_argument("--bundles", type=int, default=0)
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     nodes = [f"node{i + 1}" for i in range(a.nodes)]
@@ -57,6 +73,19 @@ def main():
     for r in rscs:
         if r not in grouped:
             prim(r, "      ")
+    clones = [f"cln{k}" for k in range(a.clones)]
+    for k, c in enumerate(clones):
+        w(f'      <clone id="{c}">')
+        prim(f"cp{k}", "        ")
+        w('      </clone>')
+    bundles = [f"bnd{k}" for k in range(a.bundles)]
+    replicas = min(3, len(nodes))
+    for k, b in enumerate(bundles):
+        w(f'      <bundle id="{b}">')
+        w(f'        <docker image="img:{k}" replicas="{replicas}" network="host"/>')
+        w(f'        <network control-port="{3121 + k}"/>')
+        prim(f"bp{k}", "        ")
+        w('      </bundle>')
     w('    </resources>\n    <constraints>')
     cid = 0
     for t in top:
@@ -77,6 +106,38 @@ def main():
             f, t = t, f
         w(f'      <rsc_order id="c{cid}" first="{f}" then="{t}" kind="{rnd.choice(["Mandatory", "Optional"])}"/>')
         cid += 1
+    for i in range(1, len(top)):
+        if a.coloc_chain:
+            w(f'      <rsc_colocation id="c{cid}" rsc="{top[i]}" with-rsc="{top[i - 1]}" '
+              f'score="{rnd.choice(["INFINITY", "100", "200"])}"/>')
+            cid += 1
+        if a.order_chain:
+            w(f'      <rsc_order id="c{cid}" first="{top[i - 1]}" then="{top[i]}" '
+              f'kind="{rnd.choice(["Mandatory", "Mandatory", "Optional"])}"/>')
+            cid += 1
+    for i, t in enumerate(top):
+        for _ in range(a.constraints_per_rsc):
+            kind = rnd.random()
+            o = top[rnd.randrange(len(top))]
+            if o == t:
+                continue
+            lo, hi = (t, o) if top.index(t) < top.index(o) else (o, t)
+            if kind < 0.3:
+                w(f'      <rsc_location id="c{cid}" rsc="{t}" node="{rnd.choice(nodes)}" '
+                  f'score="{rnd.choice(["100", "-50", "30", "-INFINITY"])}"/>')
+            elif kind < 0.65:
+                w(f'      <rsc_colocation id="c{cid}" rsc="{hi}" with-rsc="{lo}" '
+                  f'score="{rnd.choice(["100", "-100", "50", "INFINITY"])}"/>')
+            else:
+                w(f'      <rsc_order id="c{cid}" first="{lo}" then="{hi}" '
+                  f'kind="{rnd.choice(["Mandatory", "Optional"])}"/>')
+            cid += 1
+    for r in rscs:
+        if clones and r not in grouped and rnd.random() < 0.1:
+            c = rnd.choice(clones)
+            w(f'      <rsc_colocation id="c{cid}" rsc="{r}" with-rsc="{c}" score="INFINITY"/>')
+            w(f'      <rsc_order id="c{cid + 1}" first="{c}" then="{r}" kind="Mandatory"/>')
+            cid += 2
     w('    </constraints>\n    <rsc_defaults>\n      <meta_attributes id="rsc-options">')
     w('        <nvpair id="rsc-options-stickiness" name="resource-stickiness" value="100"/>')
     w('      </meta_attributes>\n    </rsc_defaults>\n  </configuration>\n  <status>')
@@ -89,6 +150,10 @@ def main():
         node = placement.get(grouped.get(r, r))
         if node:
             running.setdefault(node, []).append(r)
+    for k in range(len(clones)):
+        for n in nodes:
+            if rnd.random() < 0.6:
+                running.setdefault(n, []).append(f"cp{k}")
     for n_i, n in enumerate(nodes):
         failed = a.fail_node and n_i == 0
         state = ('in_ccm="false" crmd="offline" join="down" expected="down"' if failed

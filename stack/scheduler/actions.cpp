@@ -1,6 +1,7 @@
 // Actions for primitives and groups: stops, starts, recurring monitors and
 // probes, with whether each is required and can run.
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/clone.hpp"
 
@@ -21,6 +22,8 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
   if (n->guest && n->remote_rsc && n->remote_rsc->container && n->remote_rsc->container->running_on.empty())
     return false;
   if (!c.options.enable_startup_probes) return false;
+  if (!bundle_allows_probe(r, n)) return false;
+  if (n->guest_reset) return false;  // a guest being reset is not probed
   if (r->probed_on.count(n->index)) return false;
   for (const LocationConstraint* lcp : c.discovery_limits) {
     const auto& lc = *lcp;
@@ -86,7 +89,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     // An unmanaged resource's stop is optional and cannot run (pacemaker sets
     // its non-recurring actions optional).
     if (!r->managed) stop->runnable = false, stop->optional = true;
-    if (!n->online && !n->unclean && r->managed) {
+    if (!n->online && !n->unclean && !n->guest_reset && r->managed) {
       if (c.options.stonith_enabled) {
         n->unclean = true;
         n->fence_reason = "resource actions are unrunnable";
@@ -147,7 +150,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
   // An anonymous clone probes one instance per node (clone_actions.cpp).
   const Resource* clone = r->clone_parent();
-  if (clone && !clone->clone.unique) return;
+  if (clone && !clone->clone.unique && !clone->bundle) return;  // a bundle's instances: each on its guest node
   for (auto& n : c.nodes)
     if (can_probe_on(c, r, n.get())) create_probe(c, r, n.get());
 }

@@ -19,6 +19,9 @@ void schedule_fencing(Cluster& c);
 // Unfencing ("on" fencing) before probes and starts that need it (unfencing.cpp).
 void schedule_unfencing(Cluster& c);
 void apply_orderings(Cluster& c);
+// The stand-in for a "first" action `r` does not have: optional, unrunnable
+// (ordering.cpp).
+Action* placeholder_first(Cluster& c, Resource* r, const std::string& task);
 // Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).
 void propagate_flags(Cluster& c);
 void drop_looping_optional_orderings(Cluster& c);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "stack/scheduler/clone.hpp"
+#include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/utilization.hpp"
@@ -138,7 +139,7 @@ Node* assign_group(Cluster& c, Resource* g) {
 Node* assign_resource(Cluster& c, Resource* r) {
   // Members are never placed on their own: their group goes first.
   if (r->parent && !r->parent->allocating && r->parent->provisional) assign_resource(c, r->parent);
-  if (r->is_clone()) return assign_clone(c, r);
+  if (r->is_clone()) return r->clone.bundle ? assign_bundle(c, r) : assign_clone(c, r);
   return r->is_group() ? assign_group(c, r) : assign_primitive(c, r);
 }
 
@@ -148,7 +149,7 @@ void assign_all(Cluster& c) {
   sort_for_strategy(c, order);
   // Remote connections first: their nodes' availability depends on them.
   for (Resource* r : order)
-    if (is_remote_connection(*r)) {
+    if (is_remote_connection(*r) && !r->bundle) {  // a bundle places its own with its containers
       assign_resource(c, r);
       after_connection_assigned(c, r);
     }

@@ -68,7 +68,7 @@ void create_clone_actions(Cluster& c, Resource* clone) {
     }
   }
   // Probes: every instance of a unique clone; one per node for an anonymous one.
-  if (!clone->clone.unique) {
+  if (!clone->clone.unique && !clone->bundle) {
     for (auto& n : c.nodes) {
       Resource* inst = probe_instance(clone, n.get());
       if (!inst) continue;

@@ -7,6 +7,7 @@
 // active there or to a free one, as pacemaker does.
 #include <algorithm>
 
+#include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
 
@@ -182,6 +183,7 @@ Resource* find_anonymous_instance(Cluster& c, Resource* clone, Node* node, const
 }
 
 Resource* find_by_name(Cluster& c, const std::string& id) {
+  if (Resource* r = c.find_resource(id)) return r;
   for (auto& r : c.all_resources)
     if (r->id == id || r->clone_name == id) return r.get();
   return nullptr;
@@ -204,7 +206,10 @@ Resource* find_history_resource(Cluster& c, Node* node, const std::string& rsc_i
   } else {
     clone = r->clone_parent();
   }
-  if (clone && !clone->clone.unique) {
+  if (clone && clone->bundle && !clone->clone.unique) {
+    // A bundle's instance is the one of the replica whose guest node this is.
+    if (Resource* inst = bundle_instance_for_node(clone, node)) r = inst;
+  } else if (clone && !clone->clone.unique) {
     r = find_anonymous_instance(c, clone, node, clone_strip(rsc_id));
     if (r && r->orphan) orphan_instance = true;
   }

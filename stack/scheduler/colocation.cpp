@@ -1,5 +1,6 @@
 // Colocation: how a placed primary moves its dependents' scores, and how
 // dependents' preferences flow back into a primary before it is placed.
+#include <algorithm>
 #include <cmath>
 
 #include "stack/scheduler/clone.hpp"
@@ -9,11 +10,18 @@ namespace halab::scheduler {
 
 namespace {
 
-bool any_available(const Cluster& c, const NodeScores& s) {
+template <typename Scores>
+bool any_available(const Cluster& c, const Scores& s) {
   for (auto [n, w] : s)
     if (w >= 0 && node_available(c, n)) return true;
   return false;
 }
+
+// Node scores while merging: a flat vector in node order (a merge along a
+// colocation chain copies them at every level; a map allocates per node).
+using FlatScores = std::vector<std::pair<int, int>>;
+
+FlatScores flat(const NodeScores& m) { return FlatScores(m.begin(), m.end()); }
 
 
 // The member a group stands for as a primary: its last member for mandatory
@@ -23,17 +31,29 @@ Resource* primary_member(Resource* p, int score) {
   return score >= kInfinity ? p->children.back() : p->children.front();
 }
 
-int best_score_matching(const Cluster& c, const Resource* r, const std::string& attr, const std::string& value) {
-  int best = -kInfinity;
-  for (auto [n, w] : r->allowed)
-    if (w > best && node_available(c, n) && c.nodes[n]->attr(attr) == value) best = w;
-  return best;
-}
-
-void add_matching(const Cluster& c, NodeScores& work, const Resource* r, const std::string& attr, double factor,
+// The best score `r` has on an available node whose `attr` is each value
+// (pacemaker's best_node_score_matching_attr, computed once per merge instead
+// of once per node: a long colocation chain merges O(R^2) times).
+void add_matching(const Cluster& c, FlatScores& work, const Resource* r, const std::string& attr, double factor,
                   bool only_positive) {
+  const bool by_name = attr == "#uname";
+  std::map<std::string, int> best_by_value;
+  if (!by_name) {
+    for (auto [n, w] : r->allowed) {
+      if (!node_available(c, n)) continue;
+      auto [it, fresh] = best_by_value.emplace(c.nodes[n]->attr(attr), w);
+      if (!fresh && w > it->second) it->second = w;
+    }
+  }
   for (auto& [n, w] : work) {
-    int score = best_score_matching(c, r, attr, c.nodes[n]->attr(attr));
+    int score = -kInfinity;
+    if (by_name) {
+      // Node names are unique: the only match is the node itself.
+      auto it = r->allowed.find(n);
+      if (it != r->allowed.end() && node_available(c, n)) score = std::max(score, it->second);
+    } else if (auto it = best_by_value.find(c.nodes[n]->attr(attr)); it != best_by_value.end()) {
+      score = std::max(score, it->second);
+    }
     if (factor < 0 && score < 0) continue;
     double wf = factor * score;
     int weight = int(wf < 0 ? wf - 0.5 : wf + 0.5);
@@ -98,36 +118,38 @@ void apply_colocation_score(Cluster& c, Resource* dependent, Resource* primary, 
   if (col.score <= -kInfinity || col.score >= kInfinity || any_available(c, work)) dependent->allowed = work;
 }
 
-NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
-                        unsigned flags) {
-  const NodeScores input = nodes ? *nodes : NodeScores{};
+namespace {
+
+FlatScores merge_flat(Cluster& c, Resource* rsc, const FlatScores* nodes, const std::string& attr, double factor,
+                      unsigned flags) {
+  static const FlatScores kNone;
+  const FlatScores& input = nodes ? *nodes : kNone;  // the caller keeps it alive (rollback returns it)
   if (rsc->merging) return input;
   rsc->merging = true;
   const bool group = rsc->is_group() && !rsc->children.empty();
-  NodeScores work;
+  FlatScores work;
   if (flags & kMergeInit) {
-    work = group ? merge_scores(c, rsc->children.back(), nullptr, attr, factor, flags) : rsc->allowed;
+    work = group ? merge_flat(c, rsc->children.back(), nullptr, attr, factor, flags) : flat(rsc->allowed);
     flags &= ~kMergeInit;
   } else if (group) {
     // The first member folds in the others through the internal colocations.
-    work = merge_scores(c, rsc->children.front(), &input, attr, factor, flags);
+    work = merge_flat(c, rsc->children.front(), &input, attr, factor, flags);
   } else {
     work = input;
     add_matching(c, work, rsc, attr, factor, flags & kMergePositive);
   }
   if (any_available(c, work)) {
     const int multiplier = factor < 0 ? -1 : 1;
-    std::vector<Colocation*> list;
-    if (flags & kMergeForward) list = rsc->this_with;
-    else if (group) list = rsc->children.back()->with_this;
-    else list = rsc->with_this;
-    for (Colocation* col : list) {
+    const std::vector<Colocation*>& list = (flags & kMergeForward) ? rsc->this_with
+                                           : group                 ? rsc->children.back()->with_this
+                                                                   : rsc->with_this;
+    for (Colocation* col : std::vector<Colocation*>(list)) {
       Resource* other;
       if (flags & kMergeForward) other = col->primary;
       else if (!col->influence && !col->primary->running_on.empty()) continue;
       else other = col->dependent;
-      work = merge_scores(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
-                          flags | kMergeRollback);
+      work = merge_flat(c, other, &work, col->node_attribute, multiplier * double(col->score) / kInfinity,
+                        flags | kMergeRollback);
     }
   } else if (flags & kMergeRollback) {
     rsc->merging = false;
@@ -135,6 +157,15 @@ NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, cons
   }
   rsc->merging = false;
   return work;
+}
+
+}  // namespace
+
+NodeScores merge_scores(Cluster& c, Resource* rsc, const NodeScores* nodes, const std::string& attr, double factor,
+                        unsigned flags) {
+  const FlatScores in = nodes ? flat(*nodes) : FlatScores{};
+  FlatScores out = merge_flat(c, rsc, nodes ? &in : nullptr, attr, factor, flags);
+  return NodeScores(out.begin(), out.end());
 }
 
 }  // namespace halab::scheduler

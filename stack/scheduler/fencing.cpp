@@ -14,9 +14,62 @@ bool can_fence(const Cluster& c, const Node& n) {
 
 }  // namespace
 
+namespace {
+
+// pacemaker's guest "fencing": a pseudo fence event after the container's
+// stop (recovering the container is what resets the guest); the guest's
+// resources stop implicitly with it, and may start there again afterwards.
+void fence_guest(Cluster& c, Node* n) {
+  Resource* container = n->remote_rsc->container;
+  Action* stop = nullptr;
+  bool starts = false;
+  for (Action* a : container->actions) {
+    if (a->task == "stop" && a->interval_ms == 0 && !stop) stop = a;
+    if (a->task == "start" && a->interval_ms == 0) starts = true;
+  }
+  Action* fence = c.new_action(ActionKind::Fence, nullptr, "stonith", 0, n, false);
+  fence->pseudo = true;
+  fence->fence_type = starts ? "reboot" : "off";
+  fence->reason = "guest is unclean";
+  if (stop) {
+    c.order(stop, fence, kOrderRunnableLeft | kOrderImpliesThen);
+  } else {
+    for (Action* a : n->remote_rsc->actions)
+      if (a->task == "stop" && a->interval_ms == 0) c.order(a, fence, kOrderOptional);
+  }
+  for (Resource* r : n->running)
+    for (Action* a : r->actions) {
+      if (a->node != n || a->interval_ms != 0) continue;
+      if (a->task == "stop" || a->task == "demote") {
+        a->kind = ActionKind::Pseudo;
+        a->pseudo = true;
+        a->runnable = true;
+        if (a->task == "stop") a->optional = false;
+        c.order(fence, a, a->task == "stop" ? kOrderImpliesThen : kOrderOptional);
+      }
+    }
+}
+
+}  // namespace
+
 void schedule_fencing(Cluster& c) {
   for (auto& up : c.nodes) {
     Node* n = up.get();
+    if (n->guest_reset && n->remote_rsc && n->remote_rsc->container) {
+      // A guest is reset by stopping its container: possible while each of
+      // its hosts is up or can be fenced.
+      bool possible = true;
+      for (const Node* host : n->remote_rsc->container->running_on)
+        if (!host->online && !can_fence(c, *host)) possible = false;
+      if (possible) {
+        fence_guest(c, n);
+      } else {
+        for (Resource* r : n->running)
+          for (Action* a : r->actions)
+            if (a->node == n && a->task == "stop") a->runnable = false;
+      }
+      continue;
+    }
     if (n->unclean) {
       if (!can_fence(c, *n)) {
         // Cannot be fenced: its resources' stops cannot happen.

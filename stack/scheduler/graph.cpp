@@ -117,11 +117,26 @@ bool is_group_role_summary(const Action* a) {
   return a->task == "running" || a->task == "stop" || a->task == "stopped";
 }
 
+// What a collective action summarizes: its instances (members); a bundle's
+// role changes are its inner clone's instances' (pacemaker's bundle action
+// flags).
+bool is_role_task(const std::string& task) {
+  const std::string t = summarized_task(task);
+  return t == "promote" || t == "promoted" || t == "demote" || t == "demoted";
+}
+
+const std::vector<Resource*>& summarized(const Action* a) {
+  const Resource* r = a->rsc;
+  if (r->clone.bundle && r->bundle_data && r->bundle_data->child_clone && is_role_task(a->task))
+    return r->bundle_data->child_clone->children;
+  return r->children;
+}
+
 // The summary's flags: (optional, runnable).
 std::pair<bool, bool> summary_flags(const Action* a) {
   bool optional = true, runnable = true, any_runnable = false;
   const bool group = a->rsc->is_group();
-  for (const Resource* inst : a->rsc->children) {
+  for (const Resource* inst : summarized(a)) {
     const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
     const Action* ia = first_with_task(inst, task);
     if (!ia) {
@@ -133,6 +148,25 @@ std::pair<bool, bool> summary_flags(const Action* a) {
     else if (group && task != a->task) runnable = false;
   }
   return {optional, group ? runnable : any_runnable};
+}
+
+// pacemaker asks a clone's action for its flags on the node of the action
+// ordered after it: required only when an instance's action on that node is
+// (a clone starting instances elsewhere does not restart what runs after it
+// here); runnable stays the clone's. Cloned groups answer for the clone.
+bool optional_on(const Action* a, const Node* node, bool clone_optional) {
+  bool found = false;
+  for (const Resource* inst : summarized(a)) {
+    if (inst->is_group()) return clone_optional;
+    const std::string task = instance_task(inst, a->task);
+    for (const Action* ia : inst->actions) {
+      if (ia->task != task || ia->interval_ms != 0 || ia->node != node) continue;
+      found = true;
+      if (!ia->optional) return false;
+    }
+  }
+  (void)found;
+  return true;
 }
 
 void summarize_clone_action(Action* a) {
@@ -149,6 +183,9 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
   if (parent->is_clone()) {
     for (Action* pa : parent->actions)
       if (pa->pseudo && is_summary_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+    if (parent->bundle)  // a bundle's inner instance: the bundle's role actions too
+      for (Action* pa : parent->bundle->actions)
+        if (pa->pseudo && is_role_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
   } else if (parent->is_group()) {
     for (Action* pa : parent->actions)
       if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);
@@ -178,6 +215,10 @@ void update_recursive(Action* then) {
       // orders by the summary, not by the clone action's own flags); what
       // the edge clears still clears the clone action.
       auto [s_opt, s_run] = summary_flags(first);
+      // (A clone's instances as "then" stand for the clone's own action,
+      // which has no node: they see the clone-wide flags.)
+      if (then->node && is_clone_summary(first) && then->rsc && !then->rsc->clone_parent())
+        s_opt = optional_on(first, then->node, s_opt);
       first->optional = s_opt;
       first->runnable = s_run;
       update_edge(first, then, flags);

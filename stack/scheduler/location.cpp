@@ -40,8 +40,10 @@ void ban_everywhere_below(Resource* r, int node) {
 void apply_locations(Cluster& c) {
   for (auto& r : c.all_resources) {
     r->allowed.clear();
+    // A bundle's guest nodes are no symmetric default (bundle.cpp).
     if (c.options.symmetric)
-      for (auto& n : c.nodes) r->allowed[n->index] = 0;
+      for (auto& n : c.nodes)
+        if (!(n->guest && n->remote_rsc && n->remote_rsc->bundle)) r->allowed[n->index] = 0;
   }
   for (const auto& lc : c.locations) {
     // Role-specific locations only matter for promotable clones.

@@ -47,8 +47,17 @@ Node* Cluster::find_node(const std::string& name) {
 }
 
 Resource* Cluster::find_resource(const std::string& id) {
+  for (; rsc_indexed < all_resources.size(); ++rsc_indexed)
+    rsc_index.emplace(all_resources[rsc_indexed]->id, all_resources[rsc_indexed].get());
+  auto it = rsc_index.find(id);
+  if (it != rsc_index.end() && it->second->id == id) return it->second;
+  // Not indexed under this id (clone instances are renamed after they are
+  // created): the first resource that has it, which the index then remembers.
   for (auto& r : all_resources)
-    if (r->id == id) return r.get();
+    if (r->id == id) {
+      rsc_index[id] = r.get();
+      return r.get();
+    }
   return nullptr;
 }
 

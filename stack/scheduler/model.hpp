@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "stack/scheduler/score.hpp"
@@ -44,6 +45,7 @@ struct Node {
   bool remote = false;                     // a Pacemaker Remote node (or a guest node)
   bool guest = false;                      // a guest node (runs inside a container resource)
   Resource* remote_rsc = nullptr;          // its connection resource
+  bool guest_reset = false;                // a guest node "fenced" by recovering its container (remote.cpp)
 
   // pacemaker's "can run resources": online and in no state that forbids it.
   bool can_run() const { return online && !shutdown && !unclean && !standby && !maintenance && !pending; }
@@ -71,6 +73,29 @@ struct CloneConfig {
   bool unique = false;      // globally-unique
   bool promotable = false;  // promotable=true or <master>
   bool ordered = false, interleave = false, notify = false;
+  bool bundle = false;  // a <bundle>: the "instances" are its replicas' containers (bundle.cpp)
+};
+
+struct Resource;
+// A bundle's replica (bundle_unpack.cpp): its container, optional IP, and,
+// with a primitive inside, the remote connection to the guest node the
+// container runs and the primitive's instance placed there.
+struct BundleReplica {
+  Resource* container = nullptr;
+  Resource* ip = nullptr;
+  Resource* remote = nullptr;
+  Resource* child = nullptr;  // the instance of the bundle's child clone
+  Node* node = nullptr;  // the guest node
+};
+struct BundleData {
+  Resource* rsc = nullptr;          // the bundle itself
+  Resource* child_clone = nullptr;  // "B-clone" / "B-master" of the primitive inside, if any
+  std::vector<BundleReplica> replicas;
+  std::string image;
+  std::string agent = "docker";  // docker, rkt, podman
+  int replicas_per_host = 1;
+  int promoted_max = 0;
+  XmlDocument generated;  // the XML of the resources it implies (kept for instance creation)
 };
 
 struct Colocation {
@@ -104,6 +129,7 @@ struct Resource {
   bool failed = false;
   bool orphan = false;
   bool blocked = false;     // on-fail=block after a failure
+  bool monitor_failed = false;  // a recurring monitor failed (a remote connection's resets its node)
   std::set<int> demote_on;  // on-fail=demote: failed where promoted, recovered by demoting there
   bool provisional = true;  // not assigned yet
   bool allocating = false;
@@ -150,6 +176,10 @@ struct Resource {
   Node* pending_node = nullptr;          // node of a pending operation (instance matching)
   std::map<int, int> instance_count;     // clone: node -> instances assigned there
   bool no_promotion = false;             // a ticket for the Promoted role is not granted
+  // Bundles: on the bundle, its replicas; on a resource the bundle implies
+  // (container, IP, connection, child clone and its instances), the bundle.
+  BundleData* bundle_data = nullptr;
+  Resource* bundle = nullptr;
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).
@@ -268,8 +298,14 @@ struct Cluster {
   std::map<std::string, XmlElement> clone_child_xml;
   std::map<std::string, XmlElement> templates;
   XmlElement rsc_defaults_xml;  // valid while unpacking (rules need each resource)  // tag id -> referenced ids
+  std::vector<std::unique_ptr<BundleData>> bundles;
   bool have_fence_device = false;
   bool enable_unfencing = false;  // a fence device has provides=unfencing
+
+  // Resources by id, filled lazily from all_resources (ids are looked up for
+  // every history entry and constraint: a linear search is quadratic).
+  std::unordered_map<std::string, Resource*> rsc_index;
+  size_t rsc_indexed = 0;
 
   Node* find_node(const std::string& uname_or_id);
   Resource* find_resource(const std::string& id);

@@ -66,6 +66,14 @@ int promotion_score(const Resource* clone, Resource* inst, const Node* n, bool& 
     return sum;
   }
   if (!score_applies(clone, inst, n)) return 0;
+  // container-attribute-target=host: a bundle instance's attributes are
+  // those of the node its container runs on.
+  if (auto t = inst->meta.find("container-attribute-target");
+      t != inst->meta.end() && t->second == "host" && n->remote_rsc && n->remote_rsc->container) {
+    const Resource* container = n->remote_rsc->container;
+    if (container->running_on.empty()) return 0;
+    n = container->running_on.front();
+  }
   const std::string name = inst->clone_name.empty() ? inst->id : inst->clone_name;
   auto it = n->attrs.find("master-" + name);
   if (it != n->attrs.end()) {
@@ -209,6 +217,10 @@ void set_instance_roles(Cluster& c, Resource* clone) {
         if (!p->assigned) promote = false;
       if (!inst->managed) promote = inst->role == Role::Promoted;
       else if (inst->priority < 0 || !node->can_run()) promote = false;
+      // A guest node whose container will not run cannot host a promotion.
+      else if (node->guest && node->remote_rsc && node->remote_rsc->container &&
+               !node->remote_rsc->container->assigned)
+        promote = false;
       else if (promoted_on[node->index] >= clone->clone.promoted_node_max) promote = false;
     }
     if (promote && inst->role != Role::Promoted && !c.options.have_quorum && c.options.no_quorum_policy == "freeze")

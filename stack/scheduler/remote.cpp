@@ -11,6 +11,7 @@
 // remote nodes are not handled here.
 #include "stack/scheduler/remote.hpp"
 
+#include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
 
@@ -28,6 +29,8 @@ Node* find_by_id_or_name(Cluster& c, const std::string& name) {
   return nullptr;
 }
 
+}  // namespace
+
 Node* make_remote_node(Cluster& c, const std::string& id, const std::string& uname) {
   if (Node* existing = find_by_id_or_name(c, uname)) return existing;
   auto n = std::make_unique<Node>();
@@ -43,6 +46,8 @@ Node* make_remote_node(Cluster& c, const std::string& id, const std::string& una
   c.nodes.push_back(std::move(n));
   return raw;
 }
+
+namespace {
 
 void scan_primitives(Cluster& c, const XmlElement& parent) {
   for (const auto& x : parent.children()) {
@@ -149,8 +154,60 @@ void determine_remote_online(Cluster& c) {
     n->online = conn && conn->role == Role::Started && !conn->failed;
     if (conn && conn->container && (conn->container->role == Role::Stopped || conn->container->failed))
       n->online = false;
+    // A guest whose container's host is down and unclean is down too (it is
+    // reset once the host is fenced).
+    if (conn && conn->container && conn->container->running_on.size() == 1) {
+      const Node* host = conn->container->running_on.front();
+      if (!host->online && host->unclean) n->online = false;
+    }
     if (is_true(n->attr("standby"))) n->standby = true;
     if (is_true(n->attr("maintenance"))) n->maintenance = true;
+  }
+}
+
+void reset_unclean_guests(Cluster& c) {
+  // A failed connection to a Pacemaker Remote node (not a guest): with
+  // fencing, the node is fenced (pacemaker's on-fail=reset-remote).
+  for (auto& up : c.nodes) {
+    Node* n = up.get();
+    if (!n->remote || n->guest || !n->remote_rsc || n->remote_rsc->container) continue;
+    const Resource* conn = n->remote_rsc;
+    if (!conn->failed || !conn->monitor_failed || conn->running_on.empty() || !c.options.stonith_enabled ||
+        n->unclean)
+      continue;
+    n->unclean = true;
+    n->online = false;
+    n->fence_reason = "remote connection is unrecoverable";
+  }
+  for (auto& up : c.nodes) {
+    Node* n = up.get();
+    if (!n->guest || !n->remote_rsc || !n->remote_rsc->container) continue;
+    Resource* container = n->remote_rsc->container;
+    // (A host found unclean while its history was read takes its guests down.)
+    const bool host_unclean = container->running_on.size() == 1 && !container->running_on.front()->online &&
+                              container->running_on.front()->unclean;
+    if (host_unclean) n->online = false;
+    if (n->online && !n->guest_reset) continue;
+    // on-fail=fence of something there, a failed container, or a container
+    // on a host that is down and unclean: the guest needs a reset.
+    // Resources active on the guest, or on-fail=fence of one there, fence
+    // it the way pacemaker fences a guest: its container is marked failed
+    // (recovered). A failed container, or one on an unclean host, just
+    // needs the reset.
+    bool fenced = n->guest_reset;
+    for (Resource* r : n->running)
+      if (r->managed && !r->maintenance && !n->maintenance) {
+        fenced = true;
+        r->failed = true;
+      }
+    if (!fenced && !container->failed && !host_unclean) continue;
+    // An unmanaged container cannot be recovered: the guest is left alone.
+    if (!container->managed) {
+      n->guest_reset = false;
+      continue;
+    }
+    n->guest_reset = true;
+    if (fenced) container->failed = true;
   }
 }
 
@@ -179,6 +236,34 @@ void after_connection_assigned(Cluster& c, Resource* conn) {
   }
 }
 
+namespace {
+
+// An action on a guest node (pacemaker's container ordering): starts and
+// promotes wait for the container's start (and are recovered with it) and
+// the connection's; stops and demotes come before the connection stops
+// unless the failed container implies them; anything else waits for the
+// connection (recurring monitors need it to stay up).
+void order_guest_action(Cluster& c, Action* a, Resource* conn) {
+  Resource* container = conn->container;
+  auto start_of = [&](Resource* r) {
+    Action* s = first_action(r, "start", r->assigned);
+    return s ? s : placeholder_first(c, r, "start");
+  };
+  if (a->interval_ms == 0 && (a->task == "start" || a->task == "promote")) {
+    // (Edges are applied latest first: the container's decides the reason.)
+    c.order(start_of(conn), a, kOrderRunnableLeft);
+    c.order(start_of(container), a, kOrderRunnableLeft | kOrderImpliesThen);
+  } else if (a->interval_ms == 0 && (a->task == "stop" || a->task == "demote")) {
+    if (container->failed) return;
+    for (Action* s : conn->actions)
+      if (s->task == "stop") c.order(a, s, kOrderOptional);
+  } else {
+    c.order(start_of(conn), a, kOrderRunnableLeft | (a->interval_ms > 0 ? kOrderImpliesThen : 0));
+  }
+}
+
+}  // namespace
+
 void order_remote_actions(Cluster& c) {
   for (size_t i = 0, count = c.actions.size(); i < count; ++i) {
     Action* a = c.actions[i].get();
@@ -187,6 +272,10 @@ void order_remote_actions(Cluster& c) {
     if (!conn || a->rsc == conn) continue;
     // A migrating connection stays up throughout.
     if (!c.find_actions(conn, "migrate_from").empty()) continue;
+    if (conn->container) {
+      order_guest_action(c, a, conn);
+      continue;
+    }
     Action* conn_start = first_action(conn, "start", conn->assigned);
     Action* conn_stop = nullptr;
     for (Action* s : conn->actions)
@@ -200,6 +289,9 @@ void order_remote_actions(Cluster& c) {
       }
       continue;
     }
+    // A demote where the connection is up relies on the stop's ordering (it
+    // is not blocked by a connection that is going away).
+    if (a->task == "demote" && !conn->running_on.empty() && !conn->failed) continue;
     if (!conn_start) {
       // The connection will not run: nothing can happen on the node.
       if (!conn_staying) a->runnable = false;

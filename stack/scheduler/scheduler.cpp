@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "stack/scheduler/actions.hpp"
+#include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/health.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/remote.hpp"
@@ -51,6 +52,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   unpack_config(*c, cib);
   unpack_nodes(*c, cib);
   add_remote_nodes(*c, cib);
+  add_bundle_nodes(*c, cib);
   std::stable_sort(c->nodes.begin(), c->nodes.end(),
                    [](const auto& x, const auto& y) { return natural_less(x->uname, y->uname); });
   for (size_t i = 0; i < c->nodes.size(); ++i) c->nodes[i]->index = int(i);
@@ -60,6 +62,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   link_remote_connections(*c);
   link_containers(*c);
   unpack_history(*c, cib);
+  reset_unclean_guests(*c);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
   apply_node_health(*c, cib);
@@ -74,10 +77,12 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   auto c = unpack_cib(cib, now);
   apply_locations(*c);
   ban_connections_from_remote_nodes(*c);
+  apply_bundle_locations(*c);
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
   restart_containers_of_failed_fillers(*c);
+  order_bundle_actions(*c);
   schedule_unfencing(*c);
   schedule_fencing(*c);
   apply_orderings(*c);

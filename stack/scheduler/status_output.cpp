@@ -222,14 +222,60 @@ std::string clone_lines(const Cluster& c, const Resource* clone, const View& v, 
   return out;
 }
 
+// crm_mon's bundle view: one line per replica, named after its guest node
+// (or its container when there is no primitive inside), with the inner
+// primitive's agent and role and the node its container runs on.
+std::string bundle_lines(const Cluster& c, const Resource* b, const View& v, bool after) {
+  const BundleData& d = *b->bundle_data;
+  std::string out = "    * Container bundle" + std::string(d.replicas.size() > 1 ? " set" : "") + ": " + b->id + " [" +
+                    d.image + "]";
+  if (!b->managed) out += " (unmanaged)";
+  else if (b->target_role == Role::Stopped) out += " (disabled)";
+  out += ":\n";
+  for (const auto& rep : d.replicas) {
+    const Resource* shown = rep.child ? rep.child : rep.container;
+    const RscView& cv = v.rscs.at(rep.container);
+    const RscView& sv = v.rscs.at(shown);
+    std::string name = rep.remote ? rep.remote->id : rep.container->id;
+    if (rep.ip) {
+      auto ip = rep.ip->params.find("ip");
+      if (ip != rep.ip->params.end()) name += " (" + ip->second + ")";
+    }
+    std::string s = "      * " + name + "\t(" + shown->agent() + "):\t ";
+    const Role role = after ? shown->next_role : shown->role;
+    const bool promotable = rep.child && d.child_clone && d.child_clone->clone.promotable;
+    std::string state = sv.on.empty() ? "Stopped"
+                        : role == Role::Promoted ? "Promoted"
+                        : promotable             ? "Unpromoted"
+                                                 : "Started";
+    if (sv.failed) state = sv.on.empty() && role != Role::Promoted ? "FAILED" : "FAILED " + state;
+    if (sv.failed && state == "FAILED Started") state = "FAILED";
+    s += state;
+    if (!cv.on.empty()) {
+      s += " " + cv.on.front()->uname;
+      if (v.nodes.at(cv.on.front()).unclean) s += " (UNCLEAN)";
+    }
+    if (!b->managed) s += " (unmanaged)";
+    out += s + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string cluster_status(const Cluster& c, bool after) {
   View v = after ? revised_view(c) : current_view(c);
   std::string out = "  * Node List:\n";
-  std::vector<std::string> online, offline;
+  std::vector<std::string> online, offline, remote_online, remote_offline, guest_online;
   for (auto& n : c.nodes) {
-    const NodeView& nv = v.nodes.at(n.get());
+    NodeView nv = v.nodes.at(n.get());
+    if (n->remote && n->remote_rsc) {
+      // A remote or guest node is up while its connection runs (the node's
+      // own flag already says what this transition will do).
+      const RscView& conn = v.rscs.at(n->remote_rsc);
+      nv.online = !conn.on.empty() && !conn.failed;
+      if (n->remote_rsc->container && v.rscs.at(n->remote_rsc->container).on.empty()) nv.online = false;
+    }
     std::string special;
     bool has_rsc = false;
     for (auto& [r, rv] : v.rscs)
@@ -239,7 +285,10 @@ std::string cluster_status(const Cluster& c, bool after) {
     else if (nv.standby && nv.online) special = has_rsc ? "standby (with active resources)" : "standby";
     else if (nv.standby && !nv.online && !nv.pending) special = "OFFLINE (standby)";
     else if (nv.maintenance) special = nv.online ? "maintenance" : "OFFLINE (maintenance)";
-    if (!special.empty()) out += "    * Node " + n->uname + ": " + special + "\n";
+    if (!special.empty()) out += std::string(n->remote ? "    * RemoteNode " : "    * Node ") + n->uname + ": " + special + "\n";
+    else if (n->guest) {
+      if (nv.online) guest_online.push_back(n->uname);  // stopped guests are not listed
+    } else if (n->remote) (nv.online ? remote_online : remote_offline).push_back(n->uname);
     else if (nv.online) online.push_back(n->uname);
     else offline.push_back(n->uname);
   }
@@ -251,12 +300,18 @@ std::string cluster_status(const Cluster& c, bool after) {
   };
   list("Online", online);
   list("OFFLINE", offline);
+  list("RemoteOnline", remote_online);
+  list("RemoteOFFLINE", remote_offline);
+  list("GuestOnline", guest_online);
   out += "\n  * Full List of Resources:\n";
   bool any = false;
   for (const Resource* r : c.resources) {
     if (r->orphan && v.rscs.at(r).on.empty()) continue;
+    if (r->bundle) continue;  // shown with its bundle
     any = true;
-    if (r->is_clone()) {
+    if (r->bundle_data) {
+      out += bundle_lines(c, r, v, after);
+    } else if (r->is_clone()) {
       out += clone_lines(c, r, v, after);
     } else if (r->is_group()) {
       out += "    * Resource Group: " + r->id + ":\n";

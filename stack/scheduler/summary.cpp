@@ -150,7 +150,11 @@ std::vector<std::string> transition_summary(const Cluster& c) {
   std::vector<std::string> lines;
   for (const auto& a : c.actions) {
     if (a->kind != ActionKind::Fence || !a->in_graph()) continue;
-    lines.push_back("  * Fence (" + a->fence_type + ") " + a->node->uname + " '" + a->reason + "'");
+    const Node* n = a->node;
+    const std::string via = n->guest && n->remote_rsc && n->remote_rsc->container
+                                ? " (resource: " + n->remote_rsc->container->id + ")"
+                                : std::string();
+    lines.push_back("  * Fence (" + a->fence_type + ") " + n->uname + via + " '" + a->reason + "'");
   }
   std::vector<Item> items;
   for (const Resource* r : c.resources) resource_items(r, items);
@@ -186,7 +190,11 @@ std::vector<std::string> execution_lines(const Cluster& c) {
     char buf[1024];
     switch (a->kind) {
       case ActionKind::Fence:
-        std::snprintf(buf, sizeof buf, "  * Fencing %s (%s)", a->node->uname.c_str(), a->fence_type.c_str());
+        if (a->pseudo)  // a guest node's: recovering its container is the fencing
+          std::snprintf(buf, sizeof buf, "  * Pseudo action:   stonith-%s-%s on %s", a->node->uname.c_str(),
+                        a->fence_type.c_str(), a->node->uname.c_str());
+        else
+          std::snprintf(buf, sizeof buf, "  * Fencing %s (%s)", a->node->uname.c_str(), a->fence_type.c_str());
         break;
       case ActionKind::Shutdown:
         std::snprintf(buf, sizeof buf, "  * Cluster action:  %s on %s", a->task.c_str(), a->node->uname.c_str());

@@ -109,18 +109,33 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
   std::vector<std::tuple<Resource*, Node*, std::string>> migrated_away;
   std::map<std::pair<Resource*, std::string>, bool> migrate_from_seen;  // -> is the node's last operation
   // Cluster nodes first; remote nodes once their connections' state is
-  // known, and only while they are up.
-  for (int pass = 0; pass < 2; ++pass) {
-  if (pass == 1) determine_remote_online(c);
+  // known, and only while they are up; guest nodes last (a bundle may run
+  // its containers on a remote node).
+  for (int pass = 0; pass < 3; ++pass) {
+  if (pass >= 1) determine_remote_online(c);
   for (const auto& state : cib.first_child("status").children("node_state")) {
     Node* n = nullptr;
     const auto id = state.attr_or("id", "");
     for (auto& cand : c.nodes)
       if (cand->id == id) n = cand.get();
     if (!n) continue;
-    if (n->remote != (pass == 1) || (n->remote && !n->online)) continue;
-    // Offline nodes run nothing, unless fencing will be needed to be sure.
-    if (!n->online && !c.options.stonith_enabled) continue;
+    const int node_pass = !n->remote ? 0 : n->guest ? 2 : 1;
+    if (node_pass != pass) continue;
+    if (n->guest) {
+      // A guest node's history is known once its connection and container
+      // are started (failed or not: what runs there may need recovering);
+      // with fencing enabled it is read anyway (pacemaker's last pass over
+      // the nodes not unpacked yet): what it says is active there makes the
+      // guest reset.
+      const Resource* conn = n->remote_rsc;
+      if (!conn || !conn->container) continue;
+      if ((conn->role != Role::Started || conn->container->role != Role::Started) && !c.options.stonith_enabled)
+        continue;
+    } else {
+      if (n->remote && !n->online) continue;
+      // Offline nodes run nothing, unless fencing will be needed to be sure.
+      if (!n->online && !c.options.stonith_enabled) continue;
+    }
     auto lrm_resources = state.first_child("lrm").first_child("lrm_resources");
     for (const auto& lr : lrm_resources.children("lrm_resource")) {
       const auto rid = lr.attr_or("id", "");
@@ -232,6 +247,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           if (op.rc == 6) r->target_role = Role::Stopped;
         }
         if (op.task == "stop") n->attrs["#ban-" + r->id] = "1";
+        // A connection's failed monitor resets its remote node (remote.cpp).
+        if (op.task == "monitor" && op.interval_ms > 0) r->monitor_failed = true;
         if (severity(f) > severity(on_fail)) on_fail = f;
         if (op.task == "promote") role = Role::Promoted;
         // A failed demote leaves it unpromoted (it will be recovered);
@@ -245,8 +262,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // A managed resource thought active on a node that is down: with
       // fencing the node is fenced, and what was running there no longer
       // counts as failed (it can start again after the node is shot).
+      // (A guest node is reset by recovering its container instead:
+      // reset_unclean_guests, remote.cpp.)
       if (role != Role::Stopped && role != Role::Unknown && !n->online && !n->maintenance && r->managed &&
-          c.options.stonith_enabled && !n->unclean) {
+          c.options.stonith_enabled && !n->unclean && !n->guest) {
         n->unclean = true;
         n->fence_reason = r->id + " is thought to be active there";
       }
@@ -292,7 +311,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         switch (on_fail) {
           case OnFail::Block: r->managed = false; r->blocked = true; break;
           case OnFail::Fence:
-            if (!n->unclean) {
+            if (n->guest) {
+              n->guest_reset = true;
+            } else if (!n->unclean) {
               n->unclean = true;
               n->fence_reason = r->id + " failed there";
             }

@@ -1,10 +1,11 @@
 // <resources>: primitives and groups with their meta attributes (own, then
 // the parent's, then rsc_defaults, as pacemaker layers them) and operations.
-// Clones and promotable clones are unpacked in clone_unpack.cpp; bundles are
-// not supported yet: they are reported as warnings and left out.
+// Clones and promotable clones are unpacked in clone_unpack.cpp, bundles in
+// bundle_unpack.cpp.
 #include <algorithm>
 #include <initializer_list>
 
+#include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
 
@@ -201,6 +202,8 @@ void unpack_resources(Cluster& c, const XmlElement& cib) {
       c.resources.push_back(unpack_group(c, xml, nullptr, templates));
     } else if (tag == "clone" || tag == "master") {
       if (Resource* clone = unpack_clone(c, xml, templates)) c.resources.push_back(clone);
+    } else if (tag == "bundle") {
+      unpack_bundle(c, xml);  // pushes the bundle and its parts
     } else if (tag == "template") {
       continue;
     } else {

@@ -55,7 +55,14 @@ void unpack_primitives(Cluster& c, const XmlElement& parent, const std::map<std:
         if (it != templates.end())
           for (auto& [k, v] : utilization_of(it->second, &ctx)) r->utilization.emplace(k, v);
       }
-    } else if (tag == "group" || tag == "clone" || tag == "master" || tag == "bundle") {
+    } else if (tag == "bundle") {
+      // The primitive inside a bundle is tied to its guest node: what it
+      // needs is its container's (pacemaker moves it there).
+      Resource* b = c.find_resource(x.attr_or("id", ""));
+      auto p = x.first_child("primitive");
+      if (b && b->bundle_data && p)
+        for (auto& rep : b->bundle_data->replicas) rep.container->utilization = utilization_of(p, &ctx);
+    } else if (tag == "group" || tag == "clone" || tag == "master") {
       unpack_primitives(c, x, templates, ctx);
     }
   }
