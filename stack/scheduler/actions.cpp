@@ -3,6 +3,7 @@
 #include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/clone.hpp"
+#include "stack/scheduler/digests.hpp"
 
 namespace halab::scheduler {
 
@@ -79,7 +80,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   const bool recover = r->failed && r->demote_on.empty();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
-    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1;
+    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1 || r->force_stop_on.count(n->index);
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
     else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
@@ -103,6 +104,10 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
     if (start->runnable && !optional && r->managed) start->optional = false;
+    if (start->runnable && r->managed && !r->force_start_reason.empty()) {
+      start->optional = false;
+      set_reason(start, r->force_start_reason, false);
+    }
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
@@ -128,13 +133,16 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
-      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
+      const bool rescheduled = r->reschedule.count({chosen->index, op.interval_ms}) > 0;
+      Action* mon =
+          c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active && !rescheduled);
       // Recurring monitors run for unmanaged resources too, not in maintenance.
       if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }
   create_dangling_stops(c, r);
+  create_definition_change_actions(c, r);
   for (auto [ni, interval] : r->cancels)
     c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
   for (int ni : r->expired_on) {

@@ -58,6 +58,7 @@ struct OpConfig {
   std::string on_fail;
   bool enabled = true;
   long timeout_ms = 0;  // 0: not set on the op
+  std::map<std::string, std::string> params;  // the op's own instance_attributes (in its digest)
 };
 
 enum class Variant { Primitive, Group, Clone };
@@ -150,6 +151,15 @@ struct Resource {
   Node* pending_node = nullptr;          // node of a pending operation (instance matching)
   std::map<int, int> instance_count;     // clone: node -> instances assigned there
   bool no_promotion = false;             // a ticket for the Promoted role is not granted
+  // Definition changes found by comparing the history's digests with the
+  // configuration (digests.cpp). `history` is valid while scheduling only.
+  std::map<int, XmlElement> history;             // node -> its <lrm_resource>
+  std::string force_start_reason;                // a required start (restart) and why
+  std::set<int> force_stop_on;                   // the agent changed: stop there
+  std::set<std::pair<int, long>> reschedule;     // (node, interval): recurring ops to run again
+  std::set<int> reload_on;                       // reload-agent there
+  std::set<int> delete_on;                       // clean the history up there (lrm delete)
+  bool start_pending = false;                    // a restart is forced: no reload
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).

@@ -11,6 +11,7 @@
 #include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/container.hpp"
+#include "stack/scheduler/digests.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
 #include "stack/scheduler/unpack.hpp"
@@ -72,6 +73,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
     if (auto when = cib.attr("execution-date")) now = std::atoll(when->c_str());
   }
   auto c = unpack_cib(cib, now);
+  check_definition_changes(*c);
   apply_locations(*c);
   ban_connections_from_remote_nodes(*c);
   apply_stickiness_and_failures(*c);
@@ -85,6 +87,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   order_remote_actions(*c);
   create_utilization_orderings(*c);
   propagate_flags(*c);
+  cancel_reloads_before_stops(*c);
   create_clone_notifications(*c);
   drop_looping_optional_orderings(*c);
   return c;

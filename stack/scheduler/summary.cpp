@@ -88,6 +88,13 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
       log_action(out, "Migrate", r, current, next, start, nullptr);
       return;
     }
+    if ((!start || start->optional) && current) {
+      for (Action* a : r->actions)
+        if (a->task == "reload-agent" && a->node == current && a->in_graph()) {
+          log_action(out, "Reload", r, current, nullptr, nullptr, nullptr);  // worded without a reason
+          return;
+        }
+    }
     if (!start || start->optional) {
       // Recovered by demotion, in place: demoted and promoted again.
       Action* demote = find_on(r, "demote", current);

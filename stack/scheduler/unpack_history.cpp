@@ -151,9 +151,12 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       for (const auto& op : ops)
         if (!(op.task == "monitor" && op.interval_ms == 0 && op.rc == 7) && op.task != "stop") any_active = true;
       if (!r) {
-        if (!any_active) continue;
+        // pacemaker keeps an orphan for any history (a stopped one is only
+        // cleaned up, digests.cpp).
+        if (ops.empty()) continue;
         r = orphan_for(c, lr);
       }
+      r->history[n->index] = lr;
       int counted = 0, ignored_failures = 0, counted_failures = 0;
       Role role = Role::Stopped;
       OnFail on_fail = OnFail::Ignore;

@@ -79,6 +79,9 @@ void unpack_ops(Resource& r, const XmlElement& xml) {
     std::map<std::string, std::string> meta;
     unpack_nvpair_sets(op, "meta_attributes", meta, nullptr);
     if (oc.on_fail.empty() && meta.count("on-fail")) oc.on_fail = meta["on-fail"];
+    if (!op.has_attr("timeout") && meta.count("timeout"))
+      oc.timeout_ms = std::max(0L, long(parse_interval_ms(meta["timeout"])));
+    unpack_nvpair_sets(op, "instance_attributes", oc.params, nullptr);
     auto enabled = op.attr("enabled");
     if (!enabled && meta.count("enabled")) enabled = meta["enabled"];
     oc.enabled = !enabled || is_true(*enabled);
