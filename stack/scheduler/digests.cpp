@@ -151,6 +151,7 @@ void force_restart(Resource& r, const Node& n, long interval_ms) {
 void check_op(Cluster& c, Resource& r, const Node& n, const HistoryOp& op) {
   if (op.interval_ms > 0 && !find_op_config(r, op.task, op.interval_ms, false)) {
     // No longer configured: cancelled (stop-orphan-actions).
+    if (!c.options.stop_orphan_actions) return;
     const std::pair<int, long> key{n.index, op.interval_ms};
     if (std::find(r.cancels.begin(), r.cancels.end(), key) == r.cancels.end()) r.cancels.push_back(key);
     return;
@@ -180,7 +181,8 @@ bool agent_changed(const Resource& r, const XmlElement& lrm) {
 }
 
 void schedule_delete(Resource& r, const Node& n) {
-  if (r.failed || !n.online || n.unclean) return;
+  // (An unmanaged resource's clean-up would be optional: not done.)
+  if (r.failed || !r.managed || !n.online || n.unclean) return;
   r.delete_on.insert(n.index);
 }
 

@@ -242,6 +242,7 @@ struct ClusterOptions {
   bool symmetric = true;
   bool startup_fencing = true;
   bool stop_orphan_resources = true;
+  bool stop_orphan_actions = true;  // cancel recurring operations no longer configured
   bool maintenance_mode = false;
   bool start_failure_is_fatal = true;
   bool enable_startup_probes = true;

@@ -84,6 +84,7 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.symmetric = is_true(get("symmetric-cluster", "true"));
   o.startup_fencing = is_true(get("startup-fencing", "true"));
   o.stop_orphan_resources = is_true(get("stop-orphan-resources", "true"));
+  o.stop_orphan_actions = is_true(get("stop-orphan-actions", "true"));
   o.maintenance_mode = is_true(get("maintenance-mode", "false"));
   o.start_failure_is_fatal = is_true(get("start-failure-is-fatal", "true"));
   o.enable_startup_probes = is_true(get("enable-startup-probes", "true"));

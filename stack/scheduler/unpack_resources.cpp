@@ -122,9 +122,13 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
       for (const auto& set : owner->children("instance_attributes")) {
         if (auto rule = set.first_child("rule"); rule && !evaluate_rule(rule, pctx)) continue;
         for (const auto& nv : set.children("nvpair"))
-          if (auto name = nv.attr("name"), value = nv.attr("value"); name && value) out.emplace(*name, *value);
+          if (auto name = nv.attr("name"), value = nv.attr("value"); name && value && *value != "#default")
+            out.emplace(*name, *value);
       }
     }
+    // A group's or clone's parameters reach its members (theirs win).
+    for (const Resource* p = parent; p; p = p->parent)
+      for (const auto& [k, v] : p->params) out.emplace(k, v);
     return out;
   };
   r->params = params_for(nullptr);
@@ -167,6 +171,7 @@ Resource* unpack_group(Cluster& c, const XmlElement& xml, Resource* parent,
   g->variant = Variant::Group;
   g->parent = parent;
   unpack_nvpair_sets(xml, "meta_attributes", g->meta, &ctx);
+  unpack_nvpair_sets(xml, "instance_attributes", g->params, &ctx);  // inherited by the members
   if (parent)  // a cloned group: the clone's meta attributes reach its members
     for (auto& [k, v] : parent->meta)
       if (!g->meta.count(k)) g->meta[k] = v;
