@@ -148,31 +148,33 @@ void force_restart(Resource& r, const Node& n, long interval_ms) {
 }
 
 // pacemaker's check of one history entry against the configuration.
-void check_op(Cluster& c, Resource& r, const Node& n, const HistoryOp& op) {
+// Returns whether the operation's definition changed.
+bool check_op(Cluster& c, Resource& r, const Node& n, const HistoryOp& op) {
   if (op.interval_ms > 0 && !find_op_config(r, op.task, op.interval_ms, false)) {
     // No longer configured: cancelled (stop-orphan-actions).
-    if (!c.options.stop_orphan_actions) return;
+    if (!c.options.stop_orphan_actions) return true;
     const std::pair<int, long> key{n.index, op.interval_ms};
     if (std::find(r.cancels.begin(), r.cancels.end(), key) == r.cancels.end()) r.cancels.push_back(key);
-    return;
+    return true;
   }
   switch (compare_digests(c, r, n, op)) {
-    case DigestResult::Match: return;
-    case DigestResult::Restart: force_restart(r, n, op.interval_ms); return;
+    case DigestResult::Match: return false;
+    case DigestResult::Restart: force_restart(r, n, op.interval_ms); return true;
     case DigestResult::Unknown:
     case DigestResult::Mismatch:
       if (op.interval_ms > 0) {
         r.reschedule.emplace(n.index, op.interval_ms);
       } else if (op.xml.has_attr("op-restart-digest")) {
         // The agent can reload its parameters.
-        if (!r.managed || r.failed) return;
+        if (!r.managed || r.failed) return true;
         if (r.start_pending) r.force_stop_on.insert(n.index);
         else r.reload_on.insert(n.index);
       } else {
         force_restart(r, n, 0);
       }
-      return;
+      return true;
   }
+  return false;
 }
 
 bool agent_changed(const Resource& r, const XmlElement& lrm) {
@@ -234,7 +236,8 @@ void check_history(Cluster& c, Resource& r, const Node& n, const XmlElement& lrm
     const auto& op = ops[size_t(i)];
     if (op.interval_ms > 0 || op.task == "monitor" || op.task == "start" || op.task == "promote" ||
         op.task == "migrate_from")
-      check_op(c, r, n, op);
+      if (check_op(c, r, n, op) && r.failcount.count(n.index) && r.failcount.at(n.index) != 0)
+        r.definition_changed_on.insert(n.index);
   }
 }
 
@@ -249,6 +252,9 @@ void check_definition_changes(Cluster& c) {
     for (auto& rp : c.all_resources) {
       Resource& r = *rp;
       if (r.is_group() || r.is_clone() || r.maintenance || c.options.maintenance_mode) continue;
+      // A guest node's connection is defined implicitly (by its container's
+      // remote-node meta), with parameters this scheduler does not model.
+      if (r.remote_node && r.container) continue;
       auto h = r.history.find(n.index);
       if (h == r.history.end() || !h->second) continue;
       check_history(c, r, n, h->second);
@@ -262,6 +268,11 @@ void create_definition_change_actions(Cluster& c, Resource* r) {
     if (std::find(r->running_on.begin(), r->running_on.end(), n) == r->running_on.end()) continue;
     Action* reload = c.new_action(ActionKind::Resource, r, "reload-agent", 0, n, false);
     set_reason(reload, "resource definition change", true);
+  }
+  for (int ni : r->definition_changed_on) {
+    Node* n = c.nodes[size_t(ni)].get();
+    if (!c.find_action(r, "clear_failcount", 0, n))
+      c.new_action(ActionKind::ClearFailcount, r, "clear_failcount", 0, n, false);
   }
   for (int ni : r->delete_on) {
     Node* n = c.nodes[size_t(ni)].get();

@@ -159,6 +159,7 @@ struct Resource {
   std::set<std::pair<int, long>> reschedule;     // (node, interval): recurring ops to run again
   std::set<int> reload_on;                       // reload-agent there
   std::set<int> delete_on;                       // clean the history up there (lrm delete)
+  std::set<int> definition_changed_on;           // its failures there are cleared
   bool start_pending = false;                    // a restart is forced: no reload
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
