@@ -106,8 +106,9 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     if (start->runnable && !optional && r->managed) start->optional = false;
     if (start->runnable && r->managed && !r->force_start_reason.empty()) {
       start->optional = false;
-      // A restart because the agent changed is worded without a reason.
-      if (!r->start_pending) set_reason(start, r->force_start_reason, false);
+      // A restart because the agent changed, or of a clone instance, is
+      // worded without a reason (as pacemaker 2.1.5 prints them).
+      if (!r->start_pending && !(r->parent && r->parent->is_clone())) set_reason(start, r->force_start_reason, false);
     }
     // Unmanaged resources get no internal orderings.
     if (r->managed)
