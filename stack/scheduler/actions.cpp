@@ -83,7 +83,9 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     const bool required = stopping || n != chosen || recover || r->running_on.size() > 1 || r->force_stop_on.count(n->index);
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
-    else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
+    else if (r->running_on.size() > 1 && r->managed && r->meta.count("multiple-active") &&
+             r->meta.at("multiple-active") == "stop_unexpected")
+      set_reason(stop, "being multiply active", true);
     // An unmanaged resource's stop is optional and cannot run (pacemaker sets
     // its non-recurring actions optional).
     if (!r->managed) stop->runnable = false, stop->optional = true;

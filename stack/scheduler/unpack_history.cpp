@@ -332,13 +332,24 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
     running.erase(std::remove(running.begin(), running.end(), r), running.end());
     r->dangling_on.push_back(source);
   }
-  // multiple-active=block: a resource active on several nodes is left alone.
+  // multiple-active=block: a resource active on several nodes is left alone
+  // (with its whole group when the group says so); stop_only: it is
+  // stopped everywhere and kept from starting again.
   for (auto& r : c.all_resources) {
-    if (r->running_on.size() < 2) continue;
+    if (r->running_on.size() < 2 || r->is_group() || r->is_clone()) continue;
     auto it = r->meta.find("multiple-active");
-    if (it != r->meta.end() && it->second == "block") {
+    const std::string policy = it == r->meta.end() ? "stop_start" : it->second;
+    if (policy == "block") {
       r->managed = false;
       r->blocked = true;
+      Resource* g = r->parent;
+      if (g && g->is_group() && g->meta.count("multiple-active") && g->meta.at("multiple-active") == "block")
+        for (Resource* member : g->children) {
+          member->managed = false;
+          member->blocked = true;
+        }
+    } else if (policy == "stop_only") {
+      for (auto& n : c.nodes) n->attrs["#ban-" + r->id] = "1";
     }
   }
   // Fail counts from transient attributes: fail-count-RSC, and (from feature
