@@ -80,10 +80,11 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   const bool recover = r->failed && r->demote_on.empty();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
-    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1 || r->force_stop_on.count(n->index);
+    const bool required = stopping || r->current_node() != chosen || recover || r->multiply_active() ||
+                          r->force_stop_on.count(n->index);
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
-    else if (r->running_on.size() > 1 && r->managed && r->meta.count("multiple-active") &&
+    else if (r->multiply_active() && r->managed && r->meta.count("multiple-active") &&
              r->meta.at("multiple-active") == "stop_unexpected")
       set_reason(stop, "being multiply active", true);
     // An unmanaged resource's stop is optional and cannot run (pacemaker sets
@@ -101,7 +102,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
   Action* start = nullptr;
   if (chosen && !stopping) {
-    const bool optional = r->current_node() == chosen && !recover && r->running_on.size() == 1;
+    const bool optional = r->current_node() == chosen && !recover && !r->multiply_active();
     // As pacemaker: created optional, required only when it can run.
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);

@@ -170,7 +170,23 @@ struct Resource {
     return nullptr;
   }
   bool is_fence_device() const { return cls == "stonith"; }
-  Node* current_node() const { return running_on.empty() ? nullptr : running_on.front(); }
+  // pacemaker's active node: the first where it runs, or for a resource that
+  // does not need fencing the first clean node where it runs.
+  Node* current_node() const {
+    if (running_on.empty()) return nullptr;
+    if (!needs_fencing)
+      for (Node* n : running_on)
+        if (n->online && !n->unclean) return n;
+    return running_on.front();
+  }
+  // Active on several nodes; one that does not need fencing does not count
+  // the unclean ones (it may start elsewhere before they are fenced).
+  bool multiply_active() const {
+    if (needs_fencing) return running_on.size() > 1;
+    int clean = 0;
+    for (Node* n : running_on) clean += n->online && !n->unclean;
+    return clean > 1;
+  }
   std::string agent() const;  // ocf:heartbeat:IPaddr, systemd:httpd, stonith:fence_xvm
   const Resource* top() const { return parent ? parent->top() : this; }
 };
