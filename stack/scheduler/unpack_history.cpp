@@ -230,7 +230,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.status == 7 && f == OnFail::Ignore) f = OnFail::Restart;
         if (f == OnFail::Ignore) ignored_failures++;
         else counted_failures++;
-        if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
+        // Hard errors ban the node: invalid parameters, insufficient
+        // privileges, unimplemented (one-shot), not installed, not configured.
+        if (op.rc == 2 || op.rc == 4 || op.rc == 5 || op.rc == 6 || (op.rc == 3 && op.interval_ms == 0)) {
           n->attrs["#ban-" + r->id] = "1";
           if (op.rc == 6) r->target_role = Role::Stopped;
         }
