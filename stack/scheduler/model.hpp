@@ -85,7 +85,7 @@ struct Colocation {
   bool influence = true;
 };
 
-enum class OnFail { Ignore, Demote, Block, Stop, Restart, Standby, Fence };
+enum class OnFail { Ignore, Demote, Block, Stop, Restart, RestartContainer, Standby, Fence };
 
 struct Resource {
   std::string id;
@@ -161,6 +161,7 @@ struct Resource {
   std::set<int> delete_on;                       // clean the history up there (lrm delete)
   std::set<int> definition_changed_on;           // its failures there are cleared
   bool start_pending = false;                    // a restart is forced: no reload
+  bool restart_container = false;                // a filler's failed stop: its container restarts
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).

@@ -37,9 +37,10 @@ int severity(OnFail f) {
     case OnFail::Ignore: return 0;
     case OnFail::Demote: return 1;
     case OnFail::Restart: return 2;
+    case OnFail::RestartContainer: return 3;
     case OnFail::Stop: return 5;
     case OnFail::Standby: return 6;
-    case OnFail::Block: return 3;
+    case OnFail::Block: return 4;
     case OnFail::Fence: return 7;
   }
   return 0;
@@ -72,6 +73,8 @@ OnFail on_fail_for(const Cluster& c, const Resource& r, const std::string& task,
   if (text == "standby") return OnFail::Standby;
   if (text == "fence") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
   if (text == "restart") return OnFail::Restart;
+  // A container filler's failures restart its container by default.
+  if ((text.empty() || text == "restart-container") && r.container && !r.remote_node) return OnFail::RestartContainer;
   if (task == "stop") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
   return OnFail::Restart;
 }
@@ -201,12 +204,20 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           ok = true;
           pretended = true;
         }
+        // A filler's failed stop counts as done; its container restarts.
+        if (!ok && op.status != 7 && op.task == "stop" &&
+            on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::RestartContainer) {
+          ok = true;
+          pretended = true;
+          r->restart_container = true;
+        }
         if (ok) {
           // Like pacemaker's clear_past_failure: a completed start, stop,
           // promote or migrate_from ends a recoverable failure's effect.
           const bool clears = op.task == "start" || op.task == "stop" || op.task == "promote" ||
                               op.task == "migrate_from";
-          if (clears && (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart))
+          if (clears && (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart ||
+                         on_fail == OnFail::RestartContainer))
             on_fail = OnFail::Ignore;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
