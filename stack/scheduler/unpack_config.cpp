@@ -1,5 +1,6 @@
 // Cluster options (crm_config), rsc_defaults, op_defaults and the nvpair sets
 // they are written in.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -53,10 +54,22 @@ long parse_interval_ms(const std::string& text) {
   return long(v * mul);
 }
 
+std::vector<XmlElement> sorted_nvpair_sets(const XmlElement& parent, std::string_view set_tag) {
+  std::vector<XmlElement> sets = parent.children(set_tag);
+  // Higher scores first; equal scores keep their order. (The cluster's own
+  // "cib-bootstrap-options" always comes first.)
+  auto rank = [](const XmlElement& set) {
+    if (set.attr_or("id", "") == "cib-bootstrap-options") return kInfinity + 1;
+    return parse_score_or(set.attr_or("score", "0"), 0);
+  };
+  std::stable_sort(sets.begin(), sets.end(), [&](const XmlElement& a, const XmlElement& b) { return rank(a) > rank(b); });
+  return sets;
+}
+
 void unpack_nvpair_sets(const XmlElement& parent, std::string_view set_tag, std::map<std::string, std::string>& out,
                         const RuleContext* ctx) {
   if (!parent) return;
-  for (const auto& set : parent.children(set_tag)) {
+  for (const auto& set : sorted_nvpair_sets(parent, set_tag)) {
     if (auto rule = set.first_child("rule")) {
       RuleContext empty;
       if (!evaluate_rule(rule, ctx ? *ctx : empty)) continue;

@@ -119,7 +119,7 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
     std::map<std::string, std::string> out;
     for (const XmlElement* owner : std::initializer_list<const XmlElement*>{&xml, &tmpl}) {
       if (!*owner) continue;
-      for (const auto& set : owner->children("instance_attributes")) {
+      for (const auto& set : sorted_nvpair_sets(*owner, "instance_attributes")) {
         if (auto rule = set.first_child("rule"); rule && !evaluate_rule(rule, pctx)) continue;
         for (const auto& nv : set.children("nvpair"))
           if (auto name = nv.attr("name"), value = nv.attr("value"); name && value && *value != "#default")

@@ -18,7 +18,8 @@
 //
 // Environment: HALAB_DIFF_CASES (default 1000), HALAB_DIFF_SEED (default 1),
 // HALAB_DIFF_JOBS (default 2), HALAB_DIFF_KEEP_GOING=1 lists every mismatch
-// (unshrunk) instead of stopping at the first.
+// (unshrunk) instead of stopping at the first, HALAB_DIFF_ONLY=N runs case N
+// alone.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
@@ -167,14 +168,18 @@ TEST(SchedulerDifferential, SameTransitionSummaryAsCrmSimulate) {
   const auto gen = gen_cib();
   rc::Random random{uint64_t(seed)};
   std::vector<rc::Shrinkable<GenCib>> generated;
-  for (int i = 0; i < cases; ++i) {
-    generated.push_back(gen(random.split(), i % 101));
-    std::ofstream(dir + "/" + std::to_string(i) + ".xml") << generated.back().value().xml();
-  }
-  run_crm_simulate(dir, cases, jobs);
+  for (int i = 0; i < cases; ++i) generated.push_back(gen(random.split(), i % 101));
+  // HALAB_DIFF_ONLY=N runs case N alone (the same CIB as in a full run).
+  const int only = env_int("HALAB_DIFF_ONLY", -1);
+  const int first = only >= 0 && only < cases ? only : 0, last = only >= 0 && only < cases ? only + 1 : cases;
+  for (int i = first; i < last; ++i)
+    std::ofstream(dir + "/" + std::to_string(i - first) + ".xml") << generated[size_t(i)].value().xml();
+  run_crm_simulate(dir, last - first, jobs);
+  for (int i = first; i < last && first > 0; ++i)
+    fs::rename(dir + "/0.out", dir + "/" + std::to_string(i) + ".out");
 
   int mismatches = 0, reason_only = 0;
-  for (int i = 0; i < cases; ++i) {
+  for (int i = first; i < last; ++i) {
     const std::string xml = generated[size_t(i)].value().xml();
     const auto ours = halab_summary(xml, std::to_string(i) + ".xml");
     const std::string out = read_all(dir + "/" + std::to_string(i) + ".out");
@@ -183,7 +188,10 @@ TEST(SchedulerDifferential, SameTransitionSummaryAsCrmSimulate) {
     if (ours == theirs) continue;
     if (without_reasons(ours) == without_reasons(theirs)) {
       ++reason_only;
-      std::printf("case %d: same changes, other reasons:\n%s", i, describe("(not shown)", ours, theirs).c_str());
+      const std::string keep = dir + "-reasons-" + std::to_string(i) + ".xml";
+      std::ofstream(keep) << xml;
+      std::printf("case %d: same changes, other reasons (%s):\n%s", i, keep.c_str(),
+                  describe("(in the file)", ours, theirs).c_str());
       continue;
     }
     ++mismatches;
