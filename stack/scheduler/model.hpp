@@ -162,6 +162,8 @@ struct Resource {
   std::set<int> definition_changed_on;           // its failures there are cleared
   bool start_pending = false;                    // a restart is forced: no reload
   bool restart_container = false;                // a filler's failed stop: its container restarts
+  Node* lock_node = nullptr;                     // shutdown lock: may run only there
+  std::set<int> clear_history_on;                // an expired shutdown lock: history cleared there
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).
@@ -261,6 +263,8 @@ struct ClusterOptions {
   bool startup_fencing = true;
   bool stop_orphan_resources = true;
   bool stop_orphan_actions = true;  // cancel recurring operations no longer configured
+  bool shutdown_lock = false;        // resources stay with a cleanly shut down node
+  long shutdown_lock_limit_s = 0;    // ... for this long (0: until it comes back)
   bool maintenance_mode = false;
   bool start_failure_is_fatal = true;
   bool enable_startup_probes = true;

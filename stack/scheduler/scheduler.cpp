@@ -14,6 +14,7 @@
 #include "stack/scheduler/digests.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
+#include "stack/scheduler/shutdown_lock.hpp"
 #include "stack/scheduler/unpack.hpp"
 #include "stack/scheduler/utilization.hpp"
 
@@ -61,6 +62,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   link_remote_connections(*c);
   link_containers(*c);
   unpack_history(*c, cib);
+  apply_shutdown_locks(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
   apply_node_health(*c, cib);
@@ -79,6 +81,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
+  create_shutdown_lock_actions(*c);
   restart_containers_of_failed_fillers(*c);
   schedule_unfencing(*c);
   schedule_fencing(*c);

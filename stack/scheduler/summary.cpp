@@ -199,7 +199,8 @@ std::vector<std::string> execution_lines(const Cluster& c) {
         std::snprintf(buf, sizeof buf, "  * Cluster action:  %s on %s", a->task.c_str(), a->node->uname.c_str());
         break;
       case ActionKind::ClearFailcount:
-        std::snprintf(buf, sizeof buf, "  * Cluster action:  clear_failcount for %s on %s", a->rsc->id.c_str(),
+        // clear_failcount, or lrm_delete (a resource's history cleared)
+        std::snprintf(buf, sizeof buf, "  * Cluster action:  %s for %s on %s", a->task.c_str(), a->rsc->id.c_str(),
                       a->node->uname.c_str());
         break;
       case ActionKind::Pseudo: {

@@ -104,6 +104,8 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.stop_all_resources = is_true(get("stop-all-resources", "false"));
   o.no_quorum_policy = get("no-quorum-policy", "stop");
   o.placement_strategy = get("placement-strategy", "default");
+  o.shutdown_lock = is_true(get("shutdown-lock", "false"));
+  o.shutdown_lock_limit_s = std::max(0L, parse_interval_ms(get("shutdown-lock-limit", "0")) / 1000);
   o.stonith_action = get("stonith-action", "reboot");
   if (o.stonith_action == "poweroff") o.stonith_action = "off";
   // Legacy default-resource-stickiness property still counts when rsc_defaults lacks it.
