@@ -45,6 +45,34 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
 
 namespace {
 
+// Monitors for the Stopped role (op role="Stopped"): they run wherever the
+// resource will not (expecting "not running"); one active where it will run
+// is cancelled.
+void create_stopped_monitors(Cluster& c, Resource* r) {
+  if (r->blocked || r->maintenance || c.options.maintenance_mode) return;
+  Node* chosen = (r->next_role == Role::Stopped) ? nullptr : r->assigned;
+  for (const auto& op : r->ops) {
+    if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled || op.role != Role::Stopped) continue;
+    for (auto& up : c.nodes) {
+      Node* n = up.get();
+      auto active_on = r->stopped_monitors_on.find(n->index);
+      const bool active = active_on != r->stopped_monitors_on.end() && active_on->second.count(op.interval_ms);
+      if (n == chosen) {
+        if (active) c.new_action(ActionKind::Resource, r, "cancel", op.interval_ms, n, false);
+        continue;
+      }
+      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, n, active);
+      if (!n->online || n->unclean || n->maintenance) {
+        mon->runnable = false;
+        set_reason(mon, "node unavailable", false);
+      }
+      for (Action* a : r->actions)
+        if (a->node == n && a->interval_ms == 0 && (a->task == "stop" || (a->task == "monitor" && a != mon)))
+          c.order(a, mon, kOrderRunnableLeft);
+    }
+  }
+}
+
 void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   // Unmanaged: the start stays optional; a failed one cannot happen at all.
   if (!r->managed) {
@@ -147,6 +175,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     }
   }
   create_dangling_stops(c, r);
+  create_stopped_monitors(c, r);
   create_definition_change_actions(c, r);
   for (auto [ni, interval] : r->cancels)
     c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);

@@ -133,6 +133,7 @@ struct Resource {
   Node* prefer_node = nullptr;              // while being placed: the node to take if it is as good as the best
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
+  std::map<int, std::set<long>> stopped_monitors_on;  // node -> active role=Stopped monitor intervals
   std::map<int, int> failcount;                      // node -> failures
   std::set<int> expired_on;                          // nodes with expired failures
   std::set<int> failcount_ignored;                   // nodes whose failures were all on-fail=ignore

@@ -164,6 +164,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       Role role = Role::Stopped;
       OnFail on_fail = OnFail::Ignore;
       std::set<std::string> monitors;
+      std::set<long> stopped_monitors;  // role=Stopped monitors since the last start or stop
       for (const auto& op : ops) {
         if (op.task == "notify" || op.status == 1) continue;
         if (op.status == -1 || op.call_id == -1) {  // pending
@@ -181,6 +182,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         // the result code against the expected one.
         const bool judged = op.status == 0 || op.status == 4;
         bool ok = false;
+        if (judged && op.task == "monitor" && op.interval_ms > 0 && op.rc == 7 && target == 7)
+          stopped_monitors.insert(op.interval_ms);
+        if (judged && op.rc == target && (op.task == "start" || op.task == "stop" || op.task == "migrate_from"))
+          stopped_monitors.clear();
         if (judged && op.rc == 7 && (probe || target == 7 || !r->managed)) {
           role = Role::Stopped;
           on_fail = OnFail::Ignore;
@@ -284,6 +289,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // migration-threshold.
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
+      r->stopped_monitors_on[n->index] = stopped_monitors;
       for (const auto& op : ops)
         if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1)
           migrate_from_seen[{r, n->uname}] = &op == &ops.back();
