@@ -194,7 +194,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         if (judged) ok = op.rc == target || (probe && (op.rc == 0 || op.rc == 8));
-        if (!ok && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
+        // A failed recurring operation with on-fail=block keeps blocking:
+        // its failure never expires.
+        const bool blocking = op.interval_ms > 0 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Block;
+        if (!ok && !blocking && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
             c.now >= op.last_rc_change + r->failure_timeout_s) {
           // An expired failure no longer counts; its fail count is cleared.
           r->expired_on.insert(n->index);
