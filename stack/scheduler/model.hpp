@@ -136,6 +136,7 @@ struct Resource {
   std::map<int, std::set<long>> stopped_monitors_on;  // node -> active role=Stopped monitor intervals
   std::map<int, int> failcount;                      // node -> failures
   std::set<int> expired_on;                          // nodes with expired failures
+  std::set<int> never_expire_on;                     // nodes with an on-fail=block failure (no expiry)
   std::set<int> failcount_ignored;                   // nodes whose failures were all on-fail=ignore
   std::vector<std::pair<int, long>> cancels;         // (node, interval) recurring monitors to cancel
   bool maintenance = false;                          // meta maintenance=true

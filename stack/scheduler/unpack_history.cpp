@@ -165,6 +165,17 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       OnFail on_fail = OnFail::Ignore;
       std::set<std::string> monitors;
       std::set<long> stopped_monitors;  // role=Stopped monitors since the last start or stop
+      // A failure of an operation configured with on-fail=block: the
+      // failure-timeout is ignored on this node (nothing expires).
+      bool never_expire = false;
+      for (const auto& op : ops) {
+        if (op.status != 0 && op.status != 4) continue;
+        const bool probe = op.task == "monitor" && op.interval_ms == 0;
+        if (op.rc == op.target || (probe && (op.rc == 0 || op.rc == 7 || op.rc == 8))) continue;
+        for (const auto& cfg : r ? r->ops : std::vector<OpConfig>{})
+          if (cfg.name == op.task && cfg.interval_ms == op.interval_ms && cfg.on_fail == "block") never_expire = true;
+      }
+      if (never_expire && r) r->never_expire_on.insert(n->index);
       for (const auto& op : ops) {
         if (op.task == "notify" || op.status == 1) continue;
         if (op.status == -1 || op.call_id == -1) {  // pending
@@ -194,10 +205,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         if (judged) ok = op.rc == target || (probe && (op.rc == 0 || op.rc == 8));
-        // A failed recurring operation with on-fail=block keeps blocking:
-        // its failure never expires.
-        const bool blocking = op.interval_ms > 0 && on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::Block;
-        if (!ok && !blocking && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
+        if (!ok && !never_expire && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
             c.now >= op.last_rc_change + r->failure_timeout_s) {
           // An expired failure no longer counts; its fail count is cleared.
           r->expired_on.insert(n->index);
@@ -396,7 +404,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
             targets.push_back(cand.get());
       for (Resource* r : targets) {
         if (r->failcount_ignored.count(n->index)) continue;
-        if (r->failure_timeout_s > 0 && c.now > 0) {
+        if (r->failure_timeout_s > 0 && c.now > 0 && !r->never_expire_on.count(n->index)) {
           const std::string lf = n->attr("last-failure-" + rest);
           const long long when = std::atoll(lf.c_str());
           if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
