@@ -135,6 +135,9 @@ void create_primitive_actions(Cluster& c, Resource* r) {
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
     if (start->runnable && !optional && r->managed) start->optional = false;
+    // A start still pending there is shown in the graph (pacemaker prints it
+    // to stand for the start in flight).
+    if (r->pending_task == "Starting" && r->pending_node == chosen && r->current_node() == chosen) start->printed = true;
     if (start->runnable && r->managed && !r->force_start_reason.empty()) {
       start->optional = false;
       // A restart because the agent changed, or of a clone instance, is
