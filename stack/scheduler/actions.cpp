@@ -4,6 +4,7 @@
 #include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/migration.hpp"
 #include "stack/scheduler/clone.hpp"
+#include "stack/scheduler/digests.hpp"
 
 namespace halab::scheduler {
 
@@ -47,6 +48,34 @@ bool can_probe_on(const Cluster& c, const Resource* r, const Node* n) {
 
 namespace {
 
+// Monitors for the Stopped role (op role="Stopped"): they run wherever the
+// resource will not (expecting "not running"); one active where it will run
+// is cancelled.
+void create_stopped_monitors(Cluster& c, Resource* r) {
+  if (r->blocked || r->maintenance || c.options.maintenance_mode) return;
+  Node* chosen = (r->next_role == Role::Stopped) ? nullptr : r->assigned;
+  for (const auto& op : r->ops) {
+    if (op.name != "monitor" || op.interval_ms <= 0 || !op.enabled || op.role != Role::Stopped) continue;
+    for (auto& up : c.nodes) {
+      Node* n = up.get();
+      auto active_on = r->stopped_monitors_on.find(n->index);
+      const bool active = active_on != r->stopped_monitors_on.end() && active_on->second.count(op.interval_ms);
+      if (n == chosen) {
+        if (active) c.new_action(ActionKind::Resource, r, "cancel", op.interval_ms, n, false);
+        continue;
+      }
+      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, n, active);
+      if (!n->online || n->unclean || n->maintenance) {
+        mon->runnable = false;
+        set_reason(mon, "node unavailable", false);
+      }
+      for (Action* a : r->actions)
+        if (a->node == n && a->interval_ms == 0 && (a->task == "stop" || (a->task == "monitor" && a != mon)))
+          c.order(a, mon, kOrderRunnableLeft);
+    }
+  }
+}
+
 void mark_start_runnable(const Cluster& c, Resource* r, Action* start) {
   // Unmanaged: the start stays optional; a failed one cannot happen at all.
   if (!r->managed) {
@@ -82,10 +111,13 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   const bool recover = r->failed && r->demote_on.empty();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
-    const bool required = stopping || n != chosen || recover || r->running_on.size() > 1;
+    const bool required = stopping || r->current_node() != chosen || recover || r->multiply_active() ||
+                          r->force_stop_on.count(n->index);
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
     if (!chosen && r->managed) set_reason(stop, "node availability", true);
-    else if (r->running_on.size() > 1 && r->managed) set_reason(stop, "being multiply active", true);
+    else if (r->multiply_active() && r->managed && r->meta.count("multiple-active") &&
+             r->meta.at("multiple-active") == "stop_unexpected")
+      set_reason(stop, "being multiply active", true);
     // An unmanaged resource's stop is optional and cannot run (pacemaker sets
     // its non-recurring actions optional).
     if (!r->managed) stop->runnable = false, stop->optional = true;
@@ -101,11 +133,20 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   }
   Action* start = nullptr;
   if (chosen && !stopping) {
-    const bool optional = r->current_node() == chosen && !recover && r->running_on.size() == 1;
+    const bool optional = r->current_node() == chosen && !recover && !r->multiply_active();
     // As pacemaker: created optional, required only when it can run.
     start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
     if (start->runnable && !optional && r->managed) start->optional = false;
+    // A start still pending there is shown in the graph (pacemaker prints it
+    // to stand for the start in flight).
+    if (r->pending_task == "Starting" && r->pending_node == chosen && r->current_node() == chosen) start->printed = true;
+    if (start->runnable && r->managed && !r->force_start_reason.empty()) {
+      start->optional = false;
+      // A restart because the agent changed, or of a clone instance, is
+      // worded without a reason (as pacemaker 2.1.5 prints them).
+      if (!r->start_pending && !(r->parent && r->parent->is_clone())) set_reason(start, r->force_start_reason, false);
+    }
     // Unmanaged resources get no internal orderings.
     if (r->managed)
       for (Action* stop : stops) c.order(stop, start, kOrderImpliesThen | kOrderRestart);
@@ -131,13 +172,17 @@ void create_primitive_actions(Cluster& c, Resource* r) {
       const std::string key = "monitor_" + std::to_string(op.interval_ms);
       auto mit = r->monitors_on.find(chosen->index);
       const bool active = mit != r->monitors_on.end() && mit->second.count(key);
-      Action* mon = c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active);
+      const bool rescheduled = r->reschedule.count({chosen->index, op.interval_ms}) > 0;
+      Action* mon =
+          c.new_action(ActionKind::Resource, r, "monitor", op.interval_ms, chosen, start->optional && active && !rescheduled);
       // Recurring monitors run for unmanaged resources too, not in maintenance.
       if (chosen->maintenance || r->maintenance || c.options.maintenance_mode) mon->runnable = false;
       c.order(start, mon, kOrderImpliesThen | kOrderRunnableLeft);
     }
   }
   create_dangling_stops(c, r);
+  create_stopped_monitors(c, r);
+  create_definition_change_actions(c, r);
   for (auto [ni, interval] : r->cancels)
     c.new_action(ActionKind::Resource, r, "cancel", interval, c.nodes[size_t(ni)].get(), false);
   for (int ni : r->expired_on) {

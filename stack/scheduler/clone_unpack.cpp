@@ -76,6 +76,7 @@ Resource* unpack_clone(Cluster& c, const XmlElement& xml, const std::map<std::st
   RuleContext ctx;
   ctx.now = c.now;
   unpack_nvpair_sets(xml, "meta_attributes", r->meta, &ctx);
+  unpack_nvpair_sets(xml, "instance_attributes", r->params, &ctx);  // inherited by the instances
   std::map<std::string, std::string> with_defaults = r->meta;
   for (auto& [k, v] : c.options.rsc_defaults)
     if (!with_defaults.count(k)) with_defaults[k] = v;

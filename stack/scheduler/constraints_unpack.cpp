@@ -134,13 +134,22 @@ std::vector<Resource*> set_members(Cluster& c, const XmlElement& set) {
 
 void unpack_location(Cluster& c, const XmlElement& x) {
   std::vector<Resource*> targets;
+  std::map<const Resource*, std::vector<std::string>> submatches;  // rsc-pattern's, per target
   if (auto rid = x.attr("rsc")) {
     for (Resource* r : resolve(c, *rid)) targets.push_back(r);
   } else if (auto pat = x.attr("rsc-pattern")) {
+    // "!PATTERN": the resources that do not match.
+    const bool invert = !pat->empty() && (*pat)[0] == '!';
     try {
-      std::regex re(*pat, std::regex::extended);
-      for (Resource* r : c.resources)
-        if (std::regex_search(r->id, re)) targets.push_back(r);
+      std::regex re(invert ? pat->substr(1) : *pat, std::regex::extended);
+      for (Resource* r : c.resources) {
+        std::smatch m;
+        const bool matched = std::regex_search(r->id, m, re);
+        if (matched == invert) continue;
+        targets.push_back(r);
+        if (matched)
+          for (size_t i = 0; i < m.size() && i < 10; ++i) submatches[r].push_back(m[i].str());
+      }
     } catch (const std::regex_error&) {
       c.warnings.push_back("rsc_location " + x.attr_or("id", "?") + ": invalid rsc-pattern");
     }
@@ -169,6 +178,10 @@ void unpack_location(Cluster& c, const XmlElement& x) {
         RuleContext ctx;
         ctx.node = n.get();
         ctx.now = c.now;
+        auto per_node = r->params_on.find(n->index);
+        ctx.rsc_params = per_node != r->params_on.end() ? &per_node->second : &r->params;
+        ctx.rsc_meta = &r->meta;
+        if (auto sm = submatches.find(r); sm != submatches.end()) ctx.pattern_submatches = sm->second;
         if (!evaluate_rule(rule, ctx)) continue;
         int s = score;
         if (score_attr) {

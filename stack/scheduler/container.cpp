@@ -36,7 +36,7 @@ void link_containers(Cluster& c) {
 void restart_containers_of_failed_fillers(Cluster& c) {
   for (auto& up : c.all_resources) {
     Resource* r = up.get();
-    if (!r->container || !r->failed || r->remote_node) continue;
+    if (!r->container || !(r->failed || r->restart_container) || r->remote_node) continue;
     for (Action* a : r->container->actions)
       if (a->task == "stop") a->optional = false;
   }

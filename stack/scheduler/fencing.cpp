@@ -85,9 +85,14 @@ void schedule_fencing(Cluster& c) {
         for (Action* a : r->actions) {
           if (a->node != n) continue;
           if (a->task == "stop") {
+            // A resource that needs no fencing may already run elsewhere:
+            // its stop there is implied, but neither required nor ordered.
+            const bool implied_only = !r->needs_fencing && a->optional && r->multiply_active() == false &&
+                                      r->current_node() != n;
             a->kind = ActionKind::Pseudo;
             a->pseudo = true;
             a->runnable = true;
+            if (implied_only) continue;
             a->optional = false;
             c.order(fence, a, kOrderImpliesThen);
           } else if (a->task == "demote" && a->interval_ms == 0) {

@@ -48,6 +48,11 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   // ordering sees for "first" are required while the action itself is
   // optional, which its flag summaries never produce. A stop that must
   // precede another stop is made required by its own restart instead.
+  // A blocked, unmanaged resource's stop that cannot run blocks what must
+  // stop before it (pacemaker: "unmanaged first blocks then").
+  if ((flags & kOrderImpliesFirst) && first->rsc && !first->rsc->managed && first->rsc->blocked && !first->runnable &&
+      first->task == "stop" && then->runnable)
+    clear_because(then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
     clear_because(then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderAsymmetrical) && then->rsc) {

@@ -123,6 +123,13 @@ std::string graph_xml(const Cluster& c) {
           attrs["CRM_meta_op_target_rc"] = "8";
           attrs["CRM_meta_role"] = "Promoted";
         }
+      // A monitor of the Stopped role expects "not running".
+      for (const auto& op : a->rsc->ops)
+        if (a->task == "monitor" && a->interval_ms > 0 && op.name == "monitor" && op.interval_ms == a->interval_ms &&
+            op.role == Role::Stopped) {
+          attrs["CRM_meta_op_target_rc"] = "7";
+          attrs["CRM_meta_role"] = "Stopped";
+        }
       if (a->task == "cancel") attrs["CRM_meta_operation"] = "monitor";  // halab cancels only monitors
       auto per_node = a->node ? a->rsc->params_on.find(a->node->index) : a->rsc->params_on.end();
       for (const auto& [k, v] : per_node != a->rsc->params_on.end() ? per_node->second : a->rsc->params)

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <climits>
-#include <vector>
 #include <cstdlib>
+#include <map>
+#include <vector>
 
 #include "stack/core/error.hpp"
+#include "stack/scheduler/digests.hpp"
+#include "stack/scheduler/unpack.hpp"
 
 namespace halab::scheduler {
 
@@ -118,6 +121,27 @@ void inject_op(XmlDocument& doc, const std::string& spec) {
   set(op, "rc-code", std::to_string(rc));
   set(op, "op-status", "0");
   set(op, "transition-key", "0:0:" + std::to_string(target) + ":00000000-0000-0000-0000-000000000000");
+  // The digest of the parameters it ran with, as the executor records it
+  // (the configured ones; a recurring operation adds its timeout).
+  std::map<std::string, std::string> params;
+  for (xmlNode* ia = prim->children; ia; ia = ia->next) {
+    if (ia->type != XML_ELEMENT_NODE || !xmlStrEqual(ia->name, X("instance_attributes"))) continue;
+    for (xmlNode* nv = ia->children; nv; nv = nv->next)
+      if (nv->type == XML_ELEMENT_NODE && xmlStrEqual(nv->name, X("nvpair")) && xmlHasProp(nv, X("value")) &&
+          prop(nv, "value") != "#default")
+        params.emplace(prop(nv, "name"), prop(nv, "value"));
+  }
+  if (interval != "0") {
+    long timeout = 20000;
+    for (xmlNode* ops = prim->children; ops; ops = ops->next)
+      if (ops->type == XML_ELEMENT_NODE && xmlStrEqual(ops->name, X("operations")))
+        for (xmlNode* o = ops->children; o; o = o->next)
+          if (o->type == XML_ELEMENT_NODE && prop(o, "name") == task &&
+              parse_interval_ms(prop(o, "interval")) == std::atol(interval.c_str()) && !prop(o, "timeout").empty())
+            timeout = parse_interval_ms(prop(o, "timeout"));
+    params["CRM_meta_timeout"] = std::to_string(timeout);
+  }
+  set(op, "op-digest", parameters_digest(params));
   if (rc != target && !(probe && (rc == 0 || rc == 8))) {
     xmlNode* ta = child(s, "transient_attributes", true);
     if (prop(ta, "id").empty()) set(ta, "id", prop(s, "id"));

@@ -63,7 +63,13 @@ void apply_stickiness_and_failures(Cluster& c) {
     for (auto& n : c.nodes) {
       if (!n->attr("#ban-" + r->id).empty()) r->allowed[n->index] = -kInfinity;
       auto fc = r->failcount.find(n->index);
-      if (fc == r->failcount.end() || fc->second <= 0 || fc->second < r->migration_threshold) continue;
+      int failures = fc == r->failcount.end() ? 0 : fc->second;
+      // A container counts its fillers' failures too.
+      for (auto& other : c.all_resources)
+        if (other->container == r)
+          if (auto ofc = other->failcount.find(n->index); ofc != other->failcount.end() && ofc->second > 0)
+            failures = add_scores(failures, ofc->second);
+      if (failures <= 0 || failures < r->migration_threshold) continue;
       // Too many failures: an anonymous clone's instance takes the whole
       // clone (every instance) away from the node.
       Resource* clone = r->clone_parent();

@@ -60,6 +60,7 @@ struct OpConfig {
   std::string on_fail;
   bool enabled = true;
   long timeout_ms = 0;  // 0: not set on the op
+  std::map<std::string, std::string> params;  // the op's own instance_attributes (in its digest)
 };
 
 enum class Variant { Primitive, Group, Clone };
@@ -109,7 +110,7 @@ struct Colocation {
   bool influence = true;
 };
 
-enum class OnFail { Ignore, Demote, Block, Stop, Restart, Standby, Fence };
+enum class OnFail { Ignore, Demote, Block, Stop, Restart, RestartContainer, Standby, Fence };
 
 struct Resource {
   std::string id;
@@ -158,8 +159,10 @@ struct Resource {
   Node* prefer_node = nullptr;              // while being placed: the node to take if it is as good as the best
   std::set<int> probed_on;                          // nodes with any history
   std::map<int, std::set<std::string>> monitors_on;  // node -> active recurring op keys
+  std::map<int, std::set<long>> stopped_monitors_on;  // node -> active role=Stopped monitor intervals
   std::map<int, int> failcount;                      // node -> failures
   std::set<int> expired_on;                          // nodes with expired failures
+  std::set<int> never_expire_on;                     // nodes with an on-fail=block failure (no expiry)
   std::set<int> failcount_ignored;                   // nodes whose failures were all on-fail=ignore
   std::vector<std::pair<int, long>> cancels;         // (node, interval) recurring monitors to cancel
   bool maintenance = false;                          // meta maintenance=true
@@ -180,6 +183,19 @@ struct Resource {
   // (container, IP, connection, child clone and its instances), the bundle.
   BundleData* bundle_data = nullptr;
   Resource* bundle = nullptr;
+  // Definition changes found by comparing the history's digests with the
+  // configuration (digests.cpp). `history` is valid while scheduling only.
+  std::map<int, XmlElement> history;             // node -> its <lrm_resource>
+  std::string force_start_reason;                // a required start (restart) and why
+  std::set<int> force_stop_on;                   // the agent changed: stop there
+  std::set<std::pair<int, long>> reschedule;     // (node, interval): recurring ops to run again
+  std::set<int> reload_on;                       // reload-agent there
+  std::set<int> delete_on;                       // clean the history up there (lrm delete)
+  std::set<int> definition_changed_on;           // its failures there are cleared
+  bool start_pending = false;                    // a restart is forced: no reload
+  bool restart_container = false;                // a filler's failed stop: its container restarts
+  Node* lock_node = nullptr;                     // shutdown lock: may run only there
+  std::set<int> clear_history_on;                // an expired shutdown lock: history cleared there
   bool is_group() const { return variant == Variant::Group; }
   bool is_clone() const { return variant == Variant::Clone; }
   // The clone this resource is an instance of (or a member of an instance of).
@@ -189,7 +205,23 @@ struct Resource {
     return nullptr;
   }
   bool is_fence_device() const { return cls == "stonith"; }
-  Node* current_node() const { return running_on.empty() ? nullptr : running_on.front(); }
+  // pacemaker's active node: the first where it runs, or for a resource that
+  // does not need fencing the first clean node where it runs.
+  Node* current_node() const {
+    if (running_on.empty()) return nullptr;
+    if (!needs_fencing)
+      for (Node* n : running_on)
+        if (n->online && !n->unclean) return n;
+    return running_on.front();
+  }
+  // Active on several nodes; one that does not need fencing does not count
+  // the unclean ones (it may start elsewhere before they are fenced).
+  bool multiply_active() const {
+    if (needs_fencing) return running_on.size() > 1;
+    int clean = 0;
+    for (Node* n : running_on) clean += n->online && !n->unclean;
+    return clean > 1;
+  }
   std::string agent() const;  // ocf:heartbeat:IPaddr, systemd:httpd, stonith:fence_xvm
   const Resource* top() const { return parent ? parent->top() : this; }
 };
@@ -262,6 +294,9 @@ struct ClusterOptions {
   bool symmetric = true;
   bool startup_fencing = true;
   bool stop_orphan_resources = true;
+  bool stop_orphan_actions = true;  // cancel recurring operations no longer configured
+  bool shutdown_lock = false;        // resources stay with a cleanly shut down node
+  long shutdown_lock_limit_s = 0;    // ... for this long (0: until it comes back)
   bool maintenance_mode = false;
   bool start_failure_is_fatal = true;
   bool enable_startup_probes = true;

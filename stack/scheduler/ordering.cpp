@@ -60,8 +60,9 @@ bool rsc_stopped(const Resource* r) {
 Action* placeholder_first(Cluster& c, Resource* r, const std::string& task) {
   Action* ph = c.new_action(ActionKind::Resource, r, task, 0, nullptr, true);
   ph->runnable = false;
-  if (task != "start" || r->is_clone() || r->is_group() || !r->parent || !r->parent->is_clone()) return ph;
+  if (task != "start" || r->is_clone() || r->is_group()) return ph;
   for (Action* stop : c.find_actions(r, "stop")) c.order(stop, ph, kOrderImpliesThen | kOrderRestart);
+  if (!r->parent || !r->parent->is_clone()) return ph;
   for (Action* start : c.find_actions(r->parent, "start"))
     if (start != ph) c.order(start, ph, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
   for (Action* running : c.find_actions(r->parent, "running")) c.order(ph, running, kOrderImpliesThenPrinted);

@@ -1,5 +1,6 @@
 #include "stack/scheduler/rules.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -110,6 +111,27 @@ bool evaluate_expression(const XmlElement& e, const RuleContext& ctx) {
   if (op == "defined") return lhs.has_value();
   if (op == "not_defined") return !lhs.has_value();
   auto rhs = e.attr("value");
+  if (rhs && !ctx.pattern_submatches.empty()) {
+    // %N: the Nth submatch of the constraint's rsc-pattern.
+    std::string expanded;
+    for (size_t i = 0; i < rhs->size(); ++i) {
+      const char ch = (*rhs)[i];
+      if (ch == '%' && i + 1 < rhs->size() && std::isdigit(static_cast<unsigned char>((*rhs)[i + 1]))) {
+        const size_t k = size_t((*rhs)[++i] - '0');
+        if (k < ctx.pattern_submatches.size()) expanded += ctx.pattern_submatches[k];
+      } else {
+        expanded += ch;
+      }
+    }
+    rhs = expanded;
+  }
+  const std::string source = e.attr_or("value-source", "literal");
+  if (rhs && (source == "param" || source == "meta")) {
+    const auto* table = source == "param" ? ctx.rsc_params : ctx.rsc_meta;
+    auto it = table ? table->find(*rhs) : decltype(table->find(*rhs)){};
+    if (table && it != table->end()) rhs = it->second;
+    else rhs.reset();
+  }
   if (!lhs || !rhs) return op == "ne" && (lhs.has_value() != rhs.has_value());
   return compare_values(*lhs, op, *rhs, type);
 }

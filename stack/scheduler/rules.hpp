@@ -1,7 +1,9 @@
 #pragma once
 // Rule evaluation (pacemaker's <rule>, <expression>, <date_expression>).
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "stack/scheduler/model.hpp"
 #include "stack/scheduler/xml_reader.hpp"
@@ -16,6 +18,12 @@ struct RuleContext {
   const std::string* rsc_class = nullptr;
   const std::string* rsc_provider = nullptr;
   const std::string* rsc_type = nullptr;
+  // For expressions with value-source="param"/"meta" (location rules): the
+  // resource's parameters (for ctx.node) and meta attributes.
+  const std::map<std::string, std::string>* rsc_params = nullptr;
+  const std::map<std::string, std::string>* rsc_meta = nullptr;
+  // Submatches of a location's rsc-pattern, for %0..%9 in values.
+  std::vector<std::string> pattern_submatches;
 };
 
 bool evaluate_rule(const XmlElement& rule, const RuleContext& ctx);

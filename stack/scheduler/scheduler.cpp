@@ -12,8 +12,10 @@
 #include "stack/scheduler/remote.hpp"
 #include "stack/scheduler/clone.hpp"
 #include "stack/scheduler/container.hpp"
+#include "stack/scheduler/digests.hpp"
 #include "stack/scheduler/placement.hpp"
 #include "stack/scheduler/rules.hpp"
+#include "stack/scheduler/shutdown_lock.hpp"
 #include "stack/scheduler/unpack.hpp"
 #include "stack/scheduler/utilization.hpp"
 
@@ -63,6 +65,7 @@ std::unique_ptr<Cluster> unpack_cib(const XmlElement& cib, long long now) {
   link_containers(*c);
   unpack_history(*c, cib);
   reset_unclean_guests(*c);
+  apply_shutdown_locks(*c, cib);
   unpack_constraints(*c, cib);
   unpack_tickets(*c, cib);
   apply_node_health(*c, cib);
@@ -75,12 +78,14 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
     if (auto when = cib.attr("execution-date")) now = std::atoll(when->c_str());
   }
   auto c = unpack_cib(cib, now);
+  check_definition_changes(*c);
   apply_locations(*c);
   ban_connections_from_remote_nodes(*c);
   apply_bundle_locations(*c);
   apply_stickiness_and_failures(*c);
   assign_all(*c);
   create_actions(*c);
+  create_shutdown_lock_actions(*c);
   restart_containers_of_failed_fillers(*c);
   order_bundle_actions(*c);
   schedule_unfencing(*c);
@@ -90,6 +95,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
   order_remote_actions(*c);
   create_utilization_orderings(*c);
   propagate_flags(*c);
+  cancel_reloads_before_stops(*c);
   create_clone_notifications(*c);
   drop_looping_optional_orderings(*c);
   return c;

@@ -6,6 +6,7 @@
 //   auto cluster = schedule(doc.root(), {});
 //   for (auto& line : transition_summary(*cluster)) puts(line.c_str());
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ std::vector<std::string> transition_summary(const Cluster& c);
 std::vector<std::string> execution_lines(const Cluster& c);
 // "pcmk__primitive_assign: rsc1 allocation score on node1: 0" lines.
 std::vector<std::string> allocation_scores(const Cluster& c);
+
+// Every reason ("required rsc1 start", "unrunnable grp0 running", ...) the
+// actions of resource `rsc_id` could be given: one per ordering that clears a
+// flag on them (reasons.cpp). The one printed depends only on which ordering
+// is visited first.
+std::set<std::string> possible_reasons(const Cluster& c, const std::string& rsc_id);
 
 // The cluster as crm_mon shows it (Node List, Full List of Resources),
 // before the transition or after executing it (all actions succeeding).

@@ -88,6 +88,13 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
       log_action(out, "Migrate", r, current, next, start, nullptr);
       return;
     }
+    if ((!start || start->optional) && current) {
+      for (Action* a : r->actions)
+        if (a->task == "reload-agent" && a->node == current && a->in_graph()) {
+          log_action(out, "Reload", r, current, nullptr, nullptr, nullptr);  // worded without a reason
+          return;
+        }
+    }
     if (!start || start->optional) {
       // Recovered by demotion, in place: demoted and promoted again.
       Action* demote = find_on(r, "demote", current);
@@ -200,7 +207,8 @@ std::vector<std::string> execution_lines(const Cluster& c) {
         std::snprintf(buf, sizeof buf, "  * Cluster action:  %s on %s", a->task.c_str(), a->node->uname.c_str());
         break;
       case ActionKind::ClearFailcount:
-        std::snprintf(buf, sizeof buf, "  * Cluster action:  clear_failcount for %s on %s", a->rsc->id.c_str(),
+        // clear_failcount, or lrm_delete (a resource's history cleared)
+        std::snprintf(buf, sizeof buf, "  * Cluster action:  %s for %s on %s", a->task.c_str(), a->rsc->id.c_str(),
                       a->node->uname.c_str());
         break;
       case ActionKind::Pseudo: {

@@ -20,6 +20,10 @@ struct RuleContext;
 void unpack_nvpair_sets(const XmlElement& parent, std::string_view set_tag, std::map<std::string, std::string>& out,
                         const RuleContext* ctx);
 
+// The sets (instance_attributes/meta_attributes/utilization) named `set_tag`
+// under `parent`, in the order pacemaker applies them (by score).
+std::vector<XmlElement> sorted_nvpair_sets(const XmlElement& parent, std::string_view set_tag);
+
 bool is_true(const std::string& v);
 // "10s", "1m", "500ms", "PT10S", "10" -> milliseconds; -1 on error.
 long parse_interval_ms(const std::string& text);

@@ -1,5 +1,6 @@
 // Cluster options (crm_config), rsc_defaults, op_defaults and the nvpair sets
 // they are written in.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -53,10 +54,22 @@ long parse_interval_ms(const std::string& text) {
   return long(v * mul);
 }
 
+std::vector<XmlElement> sorted_nvpair_sets(const XmlElement& parent, std::string_view set_tag) {
+  std::vector<XmlElement> sets = parent.children(set_tag);
+  // Higher scores first; equal scores keep their order. (The cluster's own
+  // "cib-bootstrap-options" always comes first.)
+  auto rank = [](const XmlElement& set) {
+    if (set.attr_or("id", "") == "cib-bootstrap-options") return kInfinity + 1;
+    return parse_score_or(set.attr_or("score", "0"), 0);
+  };
+  std::stable_sort(sets.begin(), sets.end(), [&](const XmlElement& a, const XmlElement& b) { return rank(a) > rank(b); });
+  return sets;
+}
+
 void unpack_nvpair_sets(const XmlElement& parent, std::string_view set_tag, std::map<std::string, std::string>& out,
                         const RuleContext* ctx) {
   if (!parent) return;
-  for (const auto& set : parent.children(set_tag)) {
+  for (const auto& set : sorted_nvpair_sets(parent, set_tag)) {
     if (auto rule = set.first_child("rule")) {
       RuleContext empty;
       if (!evaluate_rule(rule, ctx ? *ctx : empty)) continue;
@@ -84,12 +97,15 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.symmetric = is_true(get("symmetric-cluster", "true"));
   o.startup_fencing = is_true(get("startup-fencing", "true"));
   o.stop_orphan_resources = is_true(get("stop-orphan-resources", "true"));
+  o.stop_orphan_actions = is_true(get("stop-orphan-actions", "true"));
   o.maintenance_mode = is_true(get("maintenance-mode", "false"));
   o.start_failure_is_fatal = is_true(get("start-failure-is-fatal", "true"));
   o.enable_startup_probes = is_true(get("enable-startup-probes", "true"));
   o.stop_all_resources = is_true(get("stop-all-resources", "false"));
   o.no_quorum_policy = get("no-quorum-policy", "stop");
   o.placement_strategy = get("placement-strategy", "default");
+  o.shutdown_lock = is_true(get("shutdown-lock", "false"));
+  o.shutdown_lock_limit_s = std::max(0L, parse_interval_ms(get("shutdown-lock-limit", "0")) / 1000);
   o.stonith_action = get("stonith-action", "reboot");
   if (o.stonith_action == "poweroff") o.stonith_action = "off";
   // Legacy default-resource-stickiness property still counts when rsc_defaults lacks it.

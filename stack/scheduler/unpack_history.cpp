@@ -37,9 +37,10 @@ int severity(OnFail f) {
     case OnFail::Ignore: return 0;
     case OnFail::Demote: return 1;
     case OnFail::Restart: return 2;
+    case OnFail::RestartContainer: return 3;
     case OnFail::Stop: return 5;
     case OnFail::Standby: return 6;
-    case OnFail::Block: return 3;
+    case OnFail::Block: return 4;
     case OnFail::Fence: return 7;
   }
   return 0;
@@ -72,6 +73,8 @@ OnFail on_fail_for(const Cluster& c, const Resource& r, const std::string& task,
   if (text == "standby") return OnFail::Standby;
   if (text == "fence") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
   if (text == "restart") return OnFail::Restart;
+  // A container filler's failures restart its container by default.
+  if ((text.empty() || text == "restart-container") && r.container && !r.remote_node) return OnFail::RestartContainer;
   if (task == "stop") return c.options.stonith_enabled ? OnFail::Fence : OnFail::Block;
   return OnFail::Restart;
 }
@@ -166,13 +169,28 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       for (const auto& op : ops)
         if (!(op.task == "monitor" && op.interval_ms == 0 && op.rc == 7) && op.task != "stop") any_active = true;
       if (!r) {
-        if (!any_active) continue;
+        // pacemaker keeps an orphan for any history (a stopped one is only
+        // cleaned up, digests.cpp).
+        if (ops.empty()) continue;
         r = orphan_for(c, lr);
       }
+      r->history[n->index] = lr;
       int counted = 0, ignored_failures = 0, counted_failures = 0;
       Role role = Role::Stopped;
       OnFail on_fail = OnFail::Ignore;
       std::set<std::string> monitors;
+      std::set<long> stopped_monitors;  // role=Stopped monitors since the last start or stop
+      // A failure of an operation configured with on-fail=block: the
+      // failure-timeout is ignored on this node (nothing expires).
+      bool never_expire = false;
+      for (const auto& op : ops) {
+        if (op.status != 0 && op.status != 4) continue;
+        const bool probe = op.task == "monitor" && op.interval_ms == 0;
+        if (op.rc == op.target || (probe && (op.rc == 0 || op.rc == 7 || op.rc == 8))) continue;
+        for (const auto& cfg : r ? r->ops : std::vector<OpConfig>{})
+          if (cfg.name == op.task && cfg.interval_ms == op.interval_ms && cfg.on_fail == "block") never_expire = true;
+      }
+      if (never_expire && r) r->never_expire_on.insert(n->index);
       for (const auto& op : ops) {
         if (op.task == "notify" || op.status == 1) continue;
         if (op.status == -1 || op.call_id == -1) {  // pending
@@ -190,6 +208,10 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         // the result code against the expected one.
         const bool judged = op.status == 0 || op.status == 4;
         bool ok = false;
+        if (judged && op.task == "monitor" && op.interval_ms > 0 && op.rc == 7 && target == 7)
+          stopped_monitors.insert(op.interval_ms);
+        if (judged && op.rc == target && (op.task == "start" || op.task == "stop" || op.task == "migrate_from"))
+          stopped_monitors.clear();
         if (judged && op.rc == 7 && (probe || target == 7 || !r->managed)) {
           role = Role::Stopped;
           on_fail = OnFail::Ignore;
@@ -198,7 +220,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           continue;
         }
         if (judged) ok = op.rc == target || (probe && (op.rc == 0 || op.rc == 8));
-        if (!ok && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
+        if (!ok && !never_expire && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0 &&
             c.now >= op.last_rc_change + r->failure_timeout_s) {
           // An expired failure no longer counts; its fail count is cleared.
           r->expired_on.insert(n->index);
@@ -213,12 +235,20 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           ok = true;
           pretended = true;
         }
+        // A filler's failed stop counts as done; its container restarts.
+        if (!ok && op.status != 7 && op.task == "stop" &&
+            on_fail_for(c, *r, op.task, op.interval_ms) == OnFail::RestartContainer) {
+          ok = true;
+          pretended = true;
+          r->restart_container = true;
+        }
         if (ok) {
           // Like pacemaker's clear_past_failure: a completed start, stop,
           // promote or migrate_from ends a recoverable failure's effect.
           const bool clears = op.task == "start" || op.task == "stop" || op.task == "promote" ||
                               op.task == "migrate_from";
-          if (clears && (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart))
+          if (clears && (on_fail == OnFail::Block || on_fail == OnFail::Ignore || on_fail == OnFail::Restart ||
+                         on_fail == OnFail::RestartContainer))
             on_fail = OnFail::Ignore;
           if (op.task == "start" || op.task == "migrate_from") role = Role::Started;
           else if (op.task == "stop") {
@@ -242,7 +272,9 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
         if (op.status == 7 && f == OnFail::Ignore) f = OnFail::Restart;
         if (f == OnFail::Ignore) ignored_failures++;
         else counted_failures++;
-        if (op.rc == 5 || op.rc == 6) {  // not installed / not configured: hard errors
+        // Hard errors ban the node: invalid parameters, insufficient
+        // privileges, unimplemented (one-shot), not installed, not configured.
+        if (op.rc == 2 || op.rc == 4 || op.rc == 5 || op.rc == 6 || (op.rc == 3 && op.interval_ms == 0)) {
           n->attrs["#ban-" + r->id] = "1";
           if (op.rc == 6) r->target_role = Role::Stopped;
         }
@@ -287,6 +319,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
       // migration-threshold.
       if (ignored_failures > 0 && counted_failures == 0) r->failcount_ignored.insert(n->index);
       r->monitors_on[n->index] = monitors;
+      r->stopped_monitors_on[n->index] = stopped_monitors;
       for (const auto& op : ops)
         if (op.task == "migrate_from" && op.status != -1 && op.call_id != -1)
           migrate_from_seen[{r, n->uname}] = &op == &ops.back();
@@ -350,13 +383,24 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
     running.erase(std::remove(running.begin(), running.end(), r), running.end());
     r->dangling_on.push_back(source);
   }
-  // multiple-active=block: a resource active on several nodes is left alone.
+  // multiple-active=block: a resource active on several nodes is left alone
+  // (with its whole group when the group says so); stop_only: it is
+  // stopped everywhere and kept from starting again.
   for (auto& r : c.all_resources) {
-    if (r->running_on.size() < 2) continue;
+    if (r->running_on.size() < 2 || r->is_group() || r->is_clone()) continue;
     auto it = r->meta.find("multiple-active");
-    if (it != r->meta.end() && it->second == "block") {
+    const std::string policy = it == r->meta.end() ? "stop_start" : it->second;
+    if (policy == "block") {
       r->managed = false;
       r->blocked = true;
+      Resource* g = r->parent;
+      if (g && g->is_group() && g->meta.count("multiple-active") && g->meta.at("multiple-active") == "block")
+        for (Resource* member : g->children) {
+          member->managed = false;
+          member->blocked = true;
+        }
+    } else if (policy == "stop_only") {
+      for (auto& n : c.nodes) n->attrs["#ban-" + r->id] = "1";
     }
   }
   // Fail counts from transient attributes: fail-count-RSC, and (from feature
@@ -381,7 +425,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
             targets.push_back(cand.get());
       for (Resource* r : targets) {
         if (r->failcount_ignored.count(n->index)) continue;
-        if (r->failure_timeout_s > 0 && c.now > 0) {
+        if (r->failure_timeout_s > 0 && c.now > 0 && !r->never_expire_on.count(n->index)) {
           const std::string lf = n->attr("last-failure-" + rest);
           const long long when = std::atoll(lf.c_str());
           if (when > 0 && c.now >= when + r->failure_timeout_s) continue;

@@ -138,6 +138,14 @@ void unpack_node_states(Cluster& c, const XmlElement& cib) {
   }
   if (c.options.maintenance_mode)
     for (auto& n : c.nodes) n->maintenance = n->maintenance || false;
+  // no-quorum-policy=suicide: once quorum was lost (the CIB says
+  // no-quorum-panic), every node that is up fences itself.
+  if (!c.options.have_quorum && c.options.no_quorum_policy == "suicide" && is_true(cib.attr_or("no-quorum-panic", "")))
+    for (auto& n : c.nodes)
+      if (n->online && !n->unclean && !n->remote) {
+        n->unclean = true;
+        n->fence_reason = "cluster does not have quorum";
+      }
 }
 
 }  // namespace halab::scheduler

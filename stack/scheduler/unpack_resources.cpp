@@ -80,6 +80,9 @@ void unpack_ops(Resource& r, const XmlElement& xml) {
     std::map<std::string, std::string> meta;
     unpack_nvpair_sets(op, "meta_attributes", meta, nullptr);
     if (oc.on_fail.empty() && meta.count("on-fail")) oc.on_fail = meta["on-fail"];
+    if (!op.has_attr("timeout") && meta.count("timeout"))
+      oc.timeout_ms = std::max(0L, long(parse_interval_ms(meta["timeout"])));
+    unpack_nvpair_sets(op, "instance_attributes", oc.params, nullptr);
     auto enabled = op.attr("enabled");
     if (!enabled && meta.count("enabled")) enabled = meta["enabled"];
     oc.enabled = !enabled || is_true(*enabled);
@@ -117,12 +120,16 @@ Resource* unpack_primitive(Cluster& c, const XmlElement& xml, Resource* parent,
     std::map<std::string, std::string> out;
     for (const XmlElement* owner : std::initializer_list<const XmlElement*>{&xml, &tmpl}) {
       if (!*owner) continue;
-      for (const auto& set : owner->children("instance_attributes")) {
+      for (const auto& set : sorted_nvpair_sets(*owner, "instance_attributes")) {
         if (auto rule = set.first_child("rule"); rule && !evaluate_rule(rule, pctx)) continue;
         for (const auto& nv : set.children("nvpair"))
-          if (auto name = nv.attr("name"), value = nv.attr("value"); name && value) out.emplace(*name, *value);
+          if (auto name = nv.attr("name"), value = nv.attr("value"); name && value && *value != "#default")
+            out.emplace(*name, *value);
       }
     }
+    // A group's or clone's parameters reach its members (theirs win).
+    for (const Resource* p = parent; p; p = p->parent)
+      for (const auto& [k, v] : p->params) out.emplace(k, v);
     return out;
   };
   r->params = params_for(nullptr);
@@ -165,6 +172,7 @@ Resource* unpack_group(Cluster& c, const XmlElement& xml, Resource* parent,
   g->variant = Variant::Group;
   g->parent = parent;
   unpack_nvpair_sets(xml, "meta_attributes", g->meta, &ctx);
+  unpack_nvpair_sets(xml, "instance_attributes", g->params, &ctx);  // inherited by the members
   if (parent)  // a cloned group: the clone's meta attributes reach its members
     for (auto& [k, v] : parent->meta)
       if (!g->meta.count(k)) g->meta[k] = v;

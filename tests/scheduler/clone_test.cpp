@@ -20,7 +20,8 @@ std::string node_state(const std::string& n, const std::string& lrm, const std::
 std::string history(const std::string& id, const std::string& op, int rc, int call) {
   return "<lrm_resource id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Stateful\">"
          "<lrm_rsc_op id=\"" + id + "_" + op + "\" operation=\"" + op + "\" call-id=\"" + std::to_string(call) +
-         "\" rc-code=\"" + std::to_string(rc) + "\" op-status=\"0\" interval=\"0\" transition-key=\"1:1:0:x\"/>"
+         "\" rc-code=\"" + std::to_string(rc) +
+         "\" op-status=\"0\" interval=\"0\" transition-key=\"1:1:0:x\" op-digest=\"f2317cad3d54cec5d7d7aa7d0bf35cf8\"/>"
          "</lrm_resource>";
 }
 
