@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <span>
@@ -19,7 +20,9 @@ namespace {
 
 const char* kUsage =
     "usage: halab crm [-F] [-f FILE] [LEVEL COMMAND ...]\n"
-    "  crmsh's shell. With CIB_file=PATH in the environment it works on that CIB file.\n"
+    "  crmsh's shell. With CIB_file=PATH in the environment it works on that CIB file;\n"
+    "  without, on the running cluster's CIB through halabd (commit sends a patch).\n"
+    "  --state-dir DIR the node's halabd state directory (default $HALAB_STATE_DIR, /var/lib/halab)\n"
     "  -F, --force     commit even when verify reports errors\n"
     "  -f, --file FILE run the commands in FILE\n"
     "  without arguments: commands from stdin (a session; EOF commits), or a prompt on a terminal\n";
@@ -47,6 +50,10 @@ int run_shell(std::span<char*> args, bool ra_only) {
       return 0;
     } else if (a == "-F" || a == "--force") {
       opts.force = true;
+    } else if (a == "--state-dir" && i + 1 < args.size()) {
+      ::setenv("HALAB_STATE_DIR", args[++i], 1);  // CrmHost and crm status read it
+    } else if (a.rfind("--state-dir=", 0) == 0) {
+      ::setenv("HALAB_STATE_DIR", a.c_str() + 12, 1);
     } else if ((a == "-f" || a == "--file") && i + 1 < args.size()) {
       file = args[++i];
     } else if (a.rfind("--file=", 0) == 0) {

@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "stack/cib/xml.hpp"
+#include "stack/controller/request.hpp"
+#include "stack/daemon/control_client.hpp"
 #include "stack/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -299,6 +301,8 @@ bool DirStorage::remove(std::string_view name, core::Sync) {
 
 CrmHost::CrmHost() {
   if (const char* f = std::getenv("CIB_file")) cib_file_ = f;
+  std::vector<std::string> none;
+  state_dir_ = daemon::take_state_dir(none);
   std::string sd = std::getenv("CIB_shadow_dir") ? std::getenv("CIB_shadow_dir") : "/var/lib/halab/cib-shadow";
   shadows_ = std::make_unique<DirStorage>(sd);
 }
@@ -326,9 +330,37 @@ bool CrmHost::cluster_view(const std::string& what, const std::vector<std::strin
   return ok;
 }
 
+cib::Cib live_cib(const std::string& state_dir) {
+  auto r = daemon::ctl_call(state_dir, {"cib-query", {}});
+  if (!r.response)
+    throw core::Error("no CIB: no halabd answers on " + state_dir + " (" + r.error +
+                      "); set CIB_file=PATH to work on a file");
+  if (!r.response->ok()) throw core::Error("cib-query: " + r.response->error + ": " + r.response->body);
+  return cib::Cib::parse(r.response->body, "the running cluster's CIB");
+}
+
+std::string live_cib_update(const std::string& state_dir, const std::string& op, const std::string& section,
+                            const std::string& xml, std::string* version) {
+  daemon::Request req{"cib-update", {op, section}};
+  std::string line;
+  std::istringstream in(xml);
+  while (std::getline(in, line)) req.args.push_back(line);
+  auto r = daemon::ctl_call(state_dir, req, 130'000);
+  if (!r.response) return "no halabd answers on " + state_dir + " (" + r.error + ")";
+  if (!r.response->ok()) {
+    std::string why = r.response->body;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return why.empty() ? r.response->error : why;
+  }
+  if (version) *version = r.response->headers["Cib-Version"];
+  return "";
+}
+
 cib::Cib CrmHost::read_cib() {
-  if (cib_file_.empty())
-    throw core::Error("no CIB: set CIB_file=PATH (the live cluster comes with halabd's controller)");
+  if (cib_file_.empty()) {
+    live_read_ = live_cib(state_dir_);
+    return *live_read_;
+  }
   std::ifstream f(cib_file_);
   if (!f) throw core::Error("cannot read CIB_file " + cib_file_);
   std::stringstream ss;
@@ -337,8 +369,36 @@ cib::Cib CrmHost::read_cib() {
 }
 
 void CrmHost::write_cib(const cib::Cib& cib) {
-  if (cib_file_.empty()) throw core::Error("no CIB: set CIB_file=PATH");
-  write_file_atomically(cib_file_, cib.to_xml());
+  if (!cib_file_.empty()) return write_file_atomically(cib_file_, cib.to_xml());
+  if (!live_read_) throw core::Error("no CIB read from the cluster to commit against");
+  // A patch from what was read to what the shell made. The cluster applies
+  // it only at the version it was made against; when only the status moved
+  // on meanwhile (the DC records results all the time), the same
+  // configuration change is made again on the fresh CIB. A configuration
+  // changed by someone else is refused, as crmsh does.
+  cib::Cib base = *live_read_;
+  cib::Cib want = cib;
+  for (int attempt = 0;; ++attempt) {
+    auto patch = controller::patch_request(base, want);
+    const std::string why = live_cib_update(state_dir_, "patch", "", patch.xml);
+    if (why.empty()) {
+      live_read_ = want;
+      return;
+    }
+    cib::Cib fresh = live_cib(state_dir_);
+    const auto a = base.version(), b = fresh.version();
+    if (attempt >= 20 || a.admin_epoch != b.admin_epoch || a.epoch != b.epoch)
+      throw core::Error("the cluster refused the update: " + why);
+    // The wanted CIB on the fresh one: the shell's configuration, the
+    // cluster's status and header attributes.
+    cib::Cib next = fresh;
+    xmlNode* cfg = next.configuration();
+    xmlNode* mine = cib::copy_node(want.configuration(), next.doc());
+    xmlReplaceNode(cfg, mine);
+    xmlFreeNode(cfg);
+    base = std::move(fresh);
+    want = std::move(next);
+  }
 }
 
 std::optional<std::string> CrmHost::read_file(const std::string& path) {

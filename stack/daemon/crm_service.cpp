@@ -127,11 +127,14 @@ CrmService::CrmService(Node& node, std::string state_dir)
   if (node.last_quorum()) controller_->on_quorum(*node.last_quorum());
   quorum_listener_ = node.on_quorum([this](const quorum::QuorumNotification& q) { controller_->on_quorum(q); });
   control_handler_ = node.add_control_handler([this](const Request& r) { return control(r); });
+  async_handler_ =
+      node.add_async_control_handler([this](const Request& r, const Node::Reply& reply) { return control_async(r, reply); });
 }
 
 CrmService::~CrmService() {
   node_.remove_listener(quorum_listener_);
   node_.remove_control_handler(control_handler_);
+  node_.remove_control_handler(async_handler_);
   controller_->stop();
 }
 
@@ -456,6 +459,49 @@ std::optional<Response> CrmService::control(const Request& r) {
   out.headers["Quorate"] = ctl.quorate() ? "yes" : "no";
   out.headers["Synced"] = ctl.synced() ? "yes" : "no";
   return out;
+}
+
+// `cib-update OP SECTION XML-LINE...`: a client's CIB update (cibadmin's
+// --replace, --create, --modify, --delete, --patch), submitted through the
+// controller and answered once the outcome is known: OK only when the
+// commit is durable on every member of the view (the controller's
+// acknowledgement), so an acknowledged update survives any crash.
+bool CrmService::control_async(const Request& r, const Node::Reply& reply) {
+  if (r.verb != "cib-update") return false;
+  if (r.args.size() < 2)
+    return reply(Response::fail("CS_ERR_INVALID_PARAM", "cib-update: OP SECTION XML-LINE... expected\n")), true;
+  static const std::map<std::string, controller::RequestOp> ops = {
+      {"replace", controller::RequestOp::replace_section}, {"create", controller::RequestOp::create},
+      {"modify", controller::RequestOp::modify},           {"delete", controller::RequestOp::remove},
+      {"patch", controller::RequestOp::apply_patch}};
+  auto op = ops.find(r.args[0]);
+  if (op == ops.end())
+    return reply(Response::fail("CS_ERR_INVALID_PARAM", "cib-update: unknown operation '" + r.args[0] +
+                                                            "' (replace, create, modify, delete, patch)\n")),
+           true;
+  controller::Request req;
+  req.op = op->second;
+  req.section = r.args[1];
+  for (std::size_t i = 2; i < r.args.size(); ++i) req.xml += (i > 2 ? "\n" : "") + r.args[i];
+  log_.info("cib-update {} {} from the control socket ({} bytes)", r.args[0], req.section, req.xml.size());
+  std::weak_ptr<int> alive = alive_;
+  controller_->submit(std::move(req), [this, alive, reply](const controller::UpdateResult& u) {
+    Response out;
+    out.headers["Update"] = controller::to_string(u.code);
+    if (u.ok()) {
+      out.headers["Cib-Version"] = u.version.str();
+    } else {
+      const char* code = u.code == controller::UpdateCode::invalid     ? "CS_ERR_INVALID_PARAM"
+                         : u.code == controller::UpdateCode::no_quorum ? "CS_ERR_TRY_AGAIN"
+                         : u.code == controller::UpdateCode::in_doubt  ? "CS_ERR_TIMEOUT"
+                                                                       : "CS_ERR_LIBRARY";
+      out.error = code;
+      out.body = u.error + "\n";
+    }
+    if (alive.lock() && !u.ok()) log_.info("cib-update refused: {}", u.error);
+    reply(out);
+  });
+  return true;
 }
 
 }  // namespace halab::daemon

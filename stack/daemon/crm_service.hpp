@@ -91,6 +91,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void send(const std::string& text);
   long long wall_seconds() const;
   std::optional<Response> control(const Request& r);
+  bool control_async(const Request& r, const Node::Reply& reply);
 
   Node& node_;
   core::Env& env_;
@@ -103,7 +104,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   transition::LocalSink local_;
   transition::TransitionEngine engine_;
   std::unique_ptr<controller::Controller> controller_;
-  ListenerId quorum_listener_ = 0, control_handler_ = 0;
+  ListenerId quorum_listener_ = 0, control_handler_ = 0, async_handler_ = 0;
 
   // DC driver.
   bool want_schedule_ = false;

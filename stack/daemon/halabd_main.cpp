@@ -146,14 +146,15 @@ int run(const Args& args, ReadyPipe& ready) {
 
   // The control socket first: "already running" must win over "cannot bind".
   std::unique_ptr<daemon::Node> node;
-  daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r) {
-    if (!node) return daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n");
+  daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r, const daemon::ControlServer::Reply& reply) {
+    if (!node) return reply(daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n"));
     try {
-      return daemon::handle_request(*node, r, hooks);
+      if (node->handle_async_request(r, reply)) return;
+      reply(daemon::handle_request(*node, r, hooks));
     } catch (const std::exception& e) {
       // A request must never take the node down; say what failed instead.
       log.error("control request '{}' failed: {}", r.verb, e.what());
-      return daemon::Response::fail("CS_ERR_LIBRARY", std::string(e.what()) + "\n");
+      reply(daemon::Response::fail("CS_ERR_LIBRARY", std::string(e.what()) + "\n"));
     }
   });
   server.set_after_response([&] {

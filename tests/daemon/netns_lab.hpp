@@ -57,6 +57,8 @@ class NetnsLab {
   std::string ns(int node) const;
   static std::string address(int node) { return "10.77.0." + std::to_string(node); }
   std::string config_path(int node) const;
+  const std::string& dir() const { return dir_; }  // the lab's files (removed at the end)
+  pid_t pid(int node) const { return pids_[std::size_t(node)]; }
 
  private:
   void cleanup();
