@@ -213,6 +213,14 @@ void CrmService::maybe_schedule() {
     kick(kStartupGrace - since_start);
     return;
   }
+  // A whole cluster starting: nodes come up a little apart, and a node not
+  // yet seen would be fenced (startup-fencing) for being slower to boot. A
+  // DC that just started waits the same grace for every nodelist node to
+  // join (pacemaker waits dc-deadtime); a view change ends the wait early.
+  if (since_start < kStartupGrace && controller::view_nodes(ctl.view()).size() < node_.conf().nodelist.size()) {
+    kick(std::min<core::Duration>(kStartupGrace - since_start, std::chrono::milliseconds(200)));
+    return;
+  }
   want_schedule_ = false;
   cib::Cib cib = ctl.cib();
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");

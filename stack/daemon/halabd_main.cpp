@@ -4,6 +4,7 @@
 //
 //   halabd [--config FILE] [--state-dir DIR] [--foreground]
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ struct Args {
   std::string config = "/etc/halab/corosync.conf";
   std::string state_dir = "/var/lib/halab";
   bool foreground = false;
+  bool realtime = true;
 };
 
 void usage(std::FILE* out) {
@@ -42,7 +44,8 @@ void usage(std::FILE* out) {
                "  --config FILE     corosync.conf to run (default /etc/halab/corosync.conf)\n"
                "  --state-dir DIR   state directory, control socket DIR/halabd.sock\n"
                "                    (default $HALAB_STATE_DIR, else /var/lib/halab)\n"
-               "  --foreground, -f  do not daemonize\n");
+               "  --foreground, -f  do not daemonize\n"
+               "  --no-realtime, -p do not run with real-time priority (SCHED_RR), as corosync -p\n");
 }
 
 std::string read_file(const std::string& path) {
@@ -194,6 +197,17 @@ int run(const Args& args, ReadyPipe& ready) {
     std::ofstream pid(args.state_dir + "/halabd.pid", std::ios::trunc);
     pid << ::getpid() << "\n";
   }
+  // Totem's token must be passed on time even on a CPU-loaded machine, or a
+  // busy moment looks like a failed node (a false membership change).
+  // corosync runs SCHED_RR at the highest priority for the same reason.
+  // Agents and other children go back to normal scheduling at fork.
+  if (args.realtime) {
+    sched_param sp{};
+    sp.sched_priority = ::sched_get_priority_max(SCHED_RR);
+    if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) != 0)
+      log.warning("cannot run with real-time priority (SCHED_RR): {}; a loaded machine may delay the token",
+                  std::strerror(errno));
+  }
   world.stop_on_signals({SIGTERM, SIGINT});
   ready.ok();
   world.run();
@@ -222,6 +236,7 @@ int main(int argc, char** argv) {
     else if (a == "--state-dir") args.state_dir = value("--state-dir");
     else if (a.rfind("--state-dir=", 0) == 0) args.state_dir = a.substr(12);
     else if (a == "--foreground" || a == "-f") args.foreground = true;
+    else if (a == "--no-realtime" || a == "-p") args.realtime = false;
     else if (a == "--help" || a == "-h") return usage(stdout), 0;
     else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
     else {

@@ -134,6 +134,7 @@ void NetnsLab::write_config(int node) {
   t += std::string("  transport: ") + (opt_.transport == "udpu" ? "udpu" : "udp") + "\n";
   t += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
   if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
+  t += opt_.totem_extra;
   t += "  interface {\n    ringnumber: 0\n    mcastport: 5405\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";

@@ -19,6 +19,7 @@ struct NetnsLabOptions {
   int nodes = 3;
   std::string transport = "udpu";  // udp (multicast) | udpu | broadcast
   int token_ms = 0;                // 0: corosync's default
+  std::string totem_extra;         // lines added inside totem { } (e.g. "  token_coefficient: 0\n")
   std::string halabd;              // path of the halabd binary
   std::string quorum_extra;        // lines added inside quorum { } (e.g. "  two_node: 1\n")
   std::string extra_sections;      // sections appended to corosync.conf (later layers' settings)
