@@ -55,7 +55,7 @@ const Setting kSettings[] = {
     {"default", 0, "", 8.6},
     {"token1000", 1000, "", 4.6},
     // halab's recommended fast timers (docs/halabd.md, "Timers for fast failover").
-    {"fast", 300, "  token_coefficient: 0\n", NAN},
+    {"fast", 250, "  token_coefficient: 0\n", NAN},
 };
 
 double median(std::vector<double> v) {

@@ -215,9 +215,10 @@ void CrmService::maybe_schedule() {
   }
   // A whole cluster starting: nodes come up a little apart, and a node not
   // yet seen would be fenced (startup-fencing) for being slower to boot. A
-  // DC that just started waits the same grace for every nodelist node to
-  // join (pacemaker waits dc-deadtime); a view change ends the wait early.
-  if (since_start < kStartupGrace && controller::view_nodes(ctl.view()).size() < node_.conf().nodelist.size()) {
+  // DC that just started, and has not yet seen every nodelist node, waits
+  // the same grace for them (pacemaker waits dc-deadtime); a view change
+  // ends the wait early.
+  if (!seen_whole_cluster_ && since_start < kStartupGrace) {
     kick(std::min<core::Duration>(kStartupGrace - since_start, std::chrono::milliseconds(200)));
     return;
   }
@@ -392,6 +393,7 @@ void CrmService::fail_remote(const std::function<bool(const Remote&)>& which, co
 }
 
 void CrmService::on_view(const controller::View& v) {
+  if (controller::view_nodes(v).size() >= node_.conf().nodelist.size()) seen_whole_cluster_ = true;
   std::set<std::string> present;
   for (auto id : controller::view_nodes(v)) present.insert(node_.node_name(id));
   // An action sent to a node that left will never be answered.

@@ -118,6 +118,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   int update_attempts_ = 0;
   core::Timer kick_timer_;
   core::Instant started_;
+  bool seen_whole_cluster_ = false;  // every nodelist node was in one view since start
   std::optional<core::Instant> unknown_since_;  // quorum unknown (see maybe_schedule) since
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   CrmStats stats_;
