@@ -3,6 +3,7 @@
 #include "stack/cib/xml.hpp"
 #include "stack/controller/request.hpp"
 #include "stack/core/error.hpp"
+#include "stack/core/time.hpp"
 #include "stack/fencer/device.hpp"
 #include "stack/scheduler/scheduler.hpp"
 #include "stack/scheduler/xml_reader.hpp"
@@ -113,7 +114,8 @@ CrmService::CrmService(Node& node, std::string state_dir)
               .shutdown = {}}),
       engine_(env_.clock, *this, env_.log("TE")),
       kick_timer_(env_.clock),
-      started_(env_.clock.now()) {
+      started_(env_.clock.now()),
+      stop_poll_(env_.clock) {
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
   channel_ = std::make_unique<SplitChannel>(
@@ -125,13 +127,18 @@ CrmService::CrmService(Node& node, std::string state_dir)
                                                          std::move(hooks));
   controller_->start();
   if (node.last_quorum()) controller_->on_quorum(*node.last_quorum());
-  quorum_listener_ = node.on_quorum([this](const quorum::QuorumNotification& q) { controller_->on_quorum(q); });
+  quorum_listener_ = node.on_quorum([this](const quorum::QuorumNotification& q) {
+    controller_->on_quorum(q);
+    on_node_quorum(q.quorate);
+  });
+  apply_watchdog_setting(controller_->cib());
   control_handler_ = node.add_control_handler([this](const Request& r) { return control(r); });
   async_handler_ =
       node.add_async_control_handler([this](const Request& r, const Node::Reply& reply) { return control_async(r, reply); });
 }
 
 CrmService::~CrmService() {
+  if (self_fencing_) self_fencing_->shutdown();  // a clean stop disarms, as sbd does
   node_.remove_listener(quorum_listener_);
   node_.remove_control_handler(control_handler_);
   node_.remove_control_handler(async_handler_);
@@ -161,6 +168,7 @@ void CrmService::send(const std::string& text) {
 // ---- the DC's trigger -------------------------------------------------------
 
 void CrmService::on_changed(const controller::ClusterChange& c) {
+  apply_watchdog_setting(controller_->cib());
   if (!c.is_dc) {
     if (engine_.busy()) {
       engine_.abort("this node is no longer DC");
@@ -225,6 +233,22 @@ void CrmService::maybe_schedule() {
   want_schedule_ = false;
   cib::Cib cib = ctl.cib();
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
+  if (self_fencing_) {
+    // As pacemaker's controller says have-watchdog when sbd runs: nodes
+    // fence themselves, so fencing needs no device (the fencer waits
+    // stonith-watchdog-timeout instead).
+    xmlNode* cfg = cib::ensure_child(cib.root(), "configuration");
+    xmlNode* crm_config = cib::ensure_child(cfg, "crm_config");
+    xmlNode* set = cib::first_child(crm_config, "cluster_property_set");
+    if (!set) {
+      set = cib::add_child(crm_config, "cluster_property_set");
+      cib::set_attr(set, "id", "cib-bootstrap-options");
+    }
+    xmlNode* nv = cib::add_child(set, "nvpair");
+    cib::set_attr(nv, "id", "halab-have-watchdog");
+    cib::set_attr(nv, "name", "have-watchdog");
+    cib::set_attr(nv, "value", "true");
+  }
   config_seen_ = cib.version();
   transition::Graph g;
   try {
@@ -347,7 +371,7 @@ void CrmService::flush_records() {
 // ---- the sink: where each action runs ---------------------------------------
 
 void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, ActionDone done) {
-  if (node == env_.node) return local_.execute_rsc_op(node, op, std::move(done));
+  if (node == env_.node) return run_local(op, std::move(done));
   const int tid = graph_ ? graph_->transition_id : 0;
   remote_[{tid, op.id}] = Remote{node, std::move(done)};
   ++stats_.remote_sent;
@@ -416,7 +440,7 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       const std::string dc = (*f)[2];
       ++stats_.remote_run;
       std::weak_ptr<int> alive = alive_;
-      local_.execute_rsc_op(env_.node, a, [this, alive, dc, tid, id = a.id](ActionResult r) {
+      run_local(a, [this, alive, dc, tid, id = a.id](ActionResult r) {
         if (!alive.lock()) return;
         send(pack({"R", dc, std::to_string(tid), std::to_string(id), transition::encode_result(r)}));
       });
@@ -443,6 +467,7 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
 }
 
 void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
+  if (a.on_node == env_.node) note_local(a, r);
   if (!controller_->is_dc()) {
     // Tell the DC: it records the result and reacts.
     send(pack({"M", transition::encode_action(a, graph_ ? graph_->transition_id : 0), transition::encode_result(r)}));
@@ -455,6 +480,99 @@ void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
   want_schedule_ = true;
   if (engine_.busy()) engine_.abort("monitor result changed: " + a.operation_key);
   else kick();
+}
+
+// ---- what runs here, and self-fencing ---------------------------------------
+
+void CrmService::run_local(const GraphAction& op, ActionDone done) {
+  std::weak_ptr<int> alive = alive_;
+  local_.execute_rsc_op(env_.node, op, [this, alive, op, done = std::move(done)](ActionResult r) {
+    if (alive.lock()) note_local(op, r);
+    done(std::move(r));
+  });
+}
+
+void CrmService::note_local(const GraphAction& a, const ActionResult& r) {
+  if (a.type != transition::ActionType::rsc_op || a.rsc_id.empty()) return;
+  const bool ok = r.status == executor::ExecStatus::done;
+  const std::string& op = a.operation;
+  // Conservative: any start (even a failed one may have left something
+  // running) counts as active until a stop succeeds or a monitor says
+  // "not running".
+  if (op == "start" || op == "migrate_from" || op == "promote" || op == "demote") local_active_.insert(a.rsc_id);
+  else if ((op == "stop" || op == "migrate_to") && ok && r.rc == 0) local_active_.erase(a.rsc_id);
+  else if (op == "monitor" && ok && (r.rc == 0 || r.rc == 8)) local_active_.insert(a.rsc_id);
+  else if (op == "monitor" && ok && r.rc == 7) local_active_.erase(a.rsc_id);
+}
+
+void CrmService::apply_watchdog_setting(const cib::Cib& cib) {
+  core::Duration d = core::Duration::zero();
+  xmlNode* cfg = cib::first_child(cib.root(), "configuration");
+  xmlNode* crm_config = cfg ? cib::first_child(cfg, "crm_config") : nullptr;
+  for (xmlNode* set : crm_config ? cib::children(crm_config, "cluster_property_set") : std::vector<xmlNode*>{})
+    for (xmlNode* nv : cib::children(set, "nvpair"))
+      if (cib::attr_or(nv, "name", "") == "stonith-watchdog-timeout") {
+        const std::string text = cib::attr_or(nv, "value", "0");
+        core::Duration v{};
+        // pacemaker's bare numbers are seconds; 0 (or a negative "auto",
+        // which needs sbd's own setting) means off here.
+        if (!core::parse_duration(text, v, std::chrono::seconds(1))) {
+          if (text.empty() || text[0] != '-')
+            log_.error("stonith-watchdog-timeout '{}' is not a duration: watchdog self-fencing stays off", text);
+          v = core::Duration::zero();
+        }
+        d = v;
+      }
+  if (d == watchdog_setting_) return;
+  watchdog_setting_ = d;
+  fencer_.set_watchdog_timeout(d);
+  if (self_fencing_) {
+    self_fencing_->shutdown();
+    self_fencing_.reset();
+    stopped_done_ = nullptr;
+  }
+  if (d <= core::Duration::zero()) {
+    log_.info("watchdog self-fencing off");
+    return;
+  }
+  fencer::Watchdog* wd = node_.watchdog();
+  if (!wd) {
+    log_.warning("stonith-watchdog-timeout {} but this node has no watchdog: others may count it fenced after {}"
+                 " while it still runs resources",
+                 core::format_duration(d), core::format_duration(d));
+    return;
+  }
+  // The node resets itself within half the time the survivors wait
+  // (pacemaker's rule: stonith-watchdog-timeout >= 2 x the watchdog's).
+  fencer::SelfFencingOptions o{.watchdog_timeout = d / 2, .stonith_watchdog_timeout = d};
+  std::weak_ptr<int> alive = alive_;
+  self_fencing_ = std::make_unique<fencer::SelfFencing>(env_, *wd, o, [this, alive](std::function<void(bool)> done) {
+    if (!alive.lock()) return;
+    stopped_done_ = std::move(done);
+    poll_stopped();
+  });
+  self_fencing_->start();
+  log_.notice("watchdog self-fencing on: {} with timeout {}; survivors wait {}", wd->describe(),
+              core::format_duration(o.watchdog_timeout), core::format_duration(d));
+  if (node_.last_quorum() && !node_.last_quorum()->quorate) self_fencing_->quorum_lost();
+}
+
+void CrmService::on_node_quorum(bool quorate) {
+  if (!self_fencing_) return;
+  if (quorate) self_fencing_->quorum_regained();
+  else self_fencing_->quorum_lost();
+}
+
+// SelfFencing asked for every resource of this node to stop: the partition's
+// DC stops them (no-quorum-policy); done once none is left.
+void CrmService::poll_stopped() {
+  if (!stopped_done_) return;
+  if (local_active_.empty()) {
+    auto done = std::move(stopped_done_);
+    stopped_done_ = nullptr;
+    return done(true);
+  }
+  stop_poll_.arm(std::chrono::milliseconds(20), [this] { poll_stopped(); });
 }
 
 // ---- control socket ---------------------------------------------------------

@@ -33,6 +33,7 @@
 #include "stack/executor/executor.hpp"
 #include "stack/fencer/executor_bridge.hpp"
 #include "stack/fencer/fencer.hpp"
+#include "stack/fencer/watchdog.hpp"
 #include "stack/transition/engine.hpp"
 #include "stack/transition/local_sink.hpp"
 #include "stack/transition/status_update.hpp"
@@ -59,6 +60,11 @@ class CrmService final : public core::Service, private transition::ActionSink {
   executor::Executor& executor() { return executor_; }
   const transition::TransitionEngine& engine() const { return engine_; }
   const CrmStats& stats() const { return stats_; }
+  // Resources this node's executor may be running (a start was run, no
+  // successful stop or "not running" monitor since): what self-fencing
+  // waits to see empty.
+  const std::set<std::string>& local_active() const { return local_active_; }
+  const fencer::SelfFencing* self_fencing() const { return self_fencing_.get(); }
   // Nothing scheduled, running, or waiting to be recorded (DC view).
   bool idle() const;
 
@@ -90,6 +96,14 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void fail_remote(const std::function<bool(const Remote&)>& which, const std::string& why);
   void send(const std::string& text);
   long long wall_seconds() const;
+  // Runs an action of this node on its executor, noting what runs here.
+  void run_local(const transition::GraphAction& op, transition::ActionDone done);
+  void note_local(const transition::GraphAction& a, const transition::ActionResult& r);
+  // stonith-watchdog-timeout from the CIB: the fencer's wait for targets
+  // without a device, and this node's self-fencing (when it has a watchdog).
+  void apply_watchdog_setting(const cib::Cib& cib);
+  void on_node_quorum(bool quorate);
+  void poll_stopped();
   std::optional<Response> control(const Request& r);
   bool control_async(const Request& r, const Node::Reply& reply);
 
@@ -122,6 +136,13 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::optional<core::Instant> unknown_since_;  // quorum unknown (see maybe_schedule) since
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   CrmStats stats_;
+
+  // Self-fencing.
+  std::set<std::string> local_active_;
+  core::Duration watchdog_setting_ = core::Duration::zero();
+  std::unique_ptr<fencer::SelfFencing> self_fencing_;
+  std::function<void(bool)> stopped_done_;  // SelfFencing waits for every resource to stop
+  core::Timer stop_poll_;
 };
 
 }  // namespace halab::daemon

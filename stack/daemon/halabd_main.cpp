@@ -25,6 +25,7 @@
 #include "stack/daemon/control_server.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
+#include "stack/fencer/real/watchdogs.hpp"
 #include "stack/totem/authkey_file.hpp"
 
 using namespace halab;
@@ -36,6 +37,7 @@ struct Args {
   std::string state_dir = "/var/lib/halab";
   bool foreground = false;
   bool realtime = true;
+  std::string watchdog = "process";
 };
 
 void usage(std::FILE* out) {
@@ -45,7 +47,9 @@ void usage(std::FILE* out) {
                "  --state-dir DIR   state directory, control socket DIR/halabd.sock\n"
                "                    (default $HALAB_STATE_DIR, else /var/lib/halab)\n"
                "  --foreground, -f  do not daemonize\n"
-               "  --no-realtime, -p do not run with real-time priority (SCHED_RR), as corosync -p\n");
+               "  --no-realtime, -p do not run with real-time priority (SCHED_RR), as corosync -p\n"
+               "  --watchdog WD     self-fencing watchdog when the CIB sets stonith-watchdog-timeout:\n"
+               "                    process (default: a guard process that kills halabd) or none\n");
 }
 
 std::string read_file(const std::string& path) {
@@ -164,7 +168,19 @@ int run(const Args& args, ReadyPipe& ready) {
     if (stopping) world.stop();
   });
 
+  // The self-fencing watchdog, unarmed until the CIB sets
+  // stonith-watchdog-timeout (CrmService arms it).
+  std::unique_ptr<fencer::Watchdog> watchdog;
+  if (args.watchdog == "process") {
+    watchdog = std::make_unique<fencer::real::ProcessWatchdog>();
+  } else if (args.watchdog != "none") {
+    // A device starts counting when opened and cannot be re-armed after
+    // its magic close; halabd does not drive one yet.
+    throw core::Error("--watchdog " + args.watchdog + ": only 'process' and 'none' are supported");
+  }
+
   daemon::NodeOptions no;
+  no.watchdog = watchdog.get();
   no.conf = conf;
   no.conf_text = loaded.text;
   no.key = key;
@@ -237,6 +253,8 @@ int main(int argc, char** argv) {
     else if (a.rfind("--state-dir=", 0) == 0) args.state_dir = a.substr(12);
     else if (a == "--foreground" || a == "-f") args.foreground = true;
     else if (a == "--no-realtime" || a == "-p") args.realtime = false;
+    else if (a == "--watchdog") args.watchdog = value("--watchdog");
+    else if (a.rfind("--watchdog=", 0) == 0) args.watchdog = a.substr(11);
     else if (a == "--help" || a == "-h") return usage(stdout), 0;
     else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
     else {

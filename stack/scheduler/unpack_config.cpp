@@ -92,6 +92,9 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.placement_strategy = get("placement-strategy", "default");
   o.stonith_action = get("stonith-action", "reboot");
   if (o.stonith_action == "poweroff") o.stonith_action = "off";
+  // The controller sets have-watchdog when nodes can fence themselves
+  // (sbd, halabd's watchdog): fencing then needs no device, as pacemaker's.
+  if (is_true(get("have-watchdog", "false"))) c.have_fence_device = true;
   // Legacy default-resource-stickiness property still counts when rsc_defaults lacks it.
   auto legacy_stickiness = props.find("default-resource-stickiness");
 

@@ -23,11 +23,11 @@ std::pair<int, std::string> run_tool(const std::string& halab, const std::string
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
 }
 
-std::string CrmLab::configure(int node, const std::string& crm_text) const {
+std::string CrmLab::configure(int node, const std::string& crm_text, bool force) const {
   static int seq = 0;
   const std::string file = lab_.dir() + "/configure-" + std::to_string(++seq) + ".crm";
   std::ofstream(file) << crm_text;
-  auto [rc, out] = crm(node, "configure load update " + file);
+  auto [rc, out] = crm(node, std::string(force ? "-F " : "") + "configure load update " + file);
   return rc == 0 ? "" : "halab crm configure load update failed (" + std::to_string(rc) + "): " + out;
 }
 

@@ -22,7 +22,9 @@ class CrmLab {
 
   // `halab crm --state-dir DIR configure load update FILE` with `crm_text`
   // (crmsh syntax), on `node`. Returns "" or the tool's output.
-  std::string configure(int node, const std::string& crm_text) const;
+  // `force`: -F, commit even when verify reports errors (crm_verify's
+  // "no STONITH resources" for watchdog-only fencing, as pacemaker's).
+  std::string configure(int node, const std::string& crm_text, bool force = false) const;
   // `halab crm --state-dir DIR ARGS` on `node`.
   std::pair<int, std::string> crm(int node, const std::string& args) const;
   // `halab cibadmin --state-dir DIR ARGS` on `node`.

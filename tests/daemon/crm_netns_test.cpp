@@ -12,6 +12,7 @@
 // prints the failover time (SIGKILL -> both Dummy state files on a survivor).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -250,6 +252,139 @@ TEST(CrmNetns, KillingEveryNodeMidStreamLosesNoAcknowledgedUpdate) {
                 round, acked.size(), cib->version.c_str());
     std::fflush(stdout);
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Watchdog self-fencing on real nodes (issue 6): three nodes, no fence
+// device, stonith-watchdog-timeout=4s; every halabd has its process-level
+// watchdog (a guard process that SIGKILLs halabd unless fed; never the
+// host's /dev/watchdog). The node running the group is cut off (its link
+// down inside its namespace): 2 | 1.
+//
+// The times come from the Dummy agents' state: a start's time is the state
+// file's mtime (CLOCK_REALTIME, written by the agent on the node that
+// started it); a stop's time is bounded above by a poll (every 5 ms) that
+// first finds the file gone.
+struct WatchdogRun {
+  int lone = 0, taker = 0;
+  double lone_stopped = 0;   // wall seconds: the lone node's last Dummy gone (upper bound)
+  double lone_reset = 0;     // wall seconds: its halabd seen dead (0: it lived)
+  double taker_started = 0;  // wall seconds: the first Dummy start on the majority side (mtime)
+  double cut = 0;
+  bool overlap_seen = false;  // a poll saw both sides with a Dummy state file
+};
+
+double wall_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+double mtime_of_dummy(const CrmLab& crm, int node, const std::string& rsc) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(crm.rsctmp(node), ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->path().filename() == "Dummy-" + rsc + ".state") {
+      struct stat st {};
+      if (::stat(it->path().c_str(), &st) == 0) return double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+    }
+  return 0;
+}
+
+bool process_dead(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(f, line)) return true;
+  auto close = line.rfind(')');
+  return close == std::string::npos || (close + 2 < line.size() && line[close + 2] == 'Z');
+}
+
+void watchdog_scenario(const std::string& no_quorum_policy, WatchdogRun& out) {
+  NetnsLab lab(options(1000));
+  CrmLab crm(lab, HALAB_BIN);
+  for (int i = 1; i <= 3; ++i) lab.start(i);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit)) << lab.describe();
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return crm.has_dc({1, 2, 3}); }, kLimit)) << logs(lab);
+  ASSERT_EQ(crm.configure(1, "primitive d1 ocf:heartbeat:Dummy op monitor interval=1s timeout=20s\n"
+                             "primitive d2 ocf:heartbeat:Dummy op monitor interval=1s timeout=20s\n"
+                             "group g d1 d2\n"
+                             "property stonith-enabled=true stonith-watchdog-timeout=4s no-quorum-policy=" +
+                                 no_quorum_policy +
+                                 "\n"
+                                 "rsc_defaults resource-stickiness=100\n",
+                          true),
+            "");
+  const std::vector<std::string> rscs = {"d1", "d2"};
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return crm.nodes_running_all(rscs).size() == 1; }, kLimit)) << logs(lab);
+  std::this_thread::sleep_for(1500ms);
+  auto where = crm.nodes_running_any(rscs);
+  ASSERT_EQ(where.size(), 1u) << logs(lab);
+  out.lone = where[0];
+  for (int i = 1; i <= 3; ++i)
+    EXPECT_NE(lab.log(i).find("watchdog self-fencing on: process-level watchdog"), std::string::npos)
+        << "node" << i << "\n"
+        << lab.log(i);
+
+  // Cut it off; poll both sides until the majority runs the group.
+  out.cut = wall_now();
+  lab.set_link(out.lone, false);
+  const auto limit = Clock::now() + kLimit;
+  bool lone_has = true;
+  while (Clock::now() < limit) {
+    const bool lone_now = crm.dummy_running(out.lone, "d1") || crm.dummy_running(out.lone, "d2");
+    int majority = 0;
+    for (int i = 1; i <= 3; ++i)
+      if (i != out.lone && (crm.dummy_running(i, "d1") || crm.dummy_running(i, "d2"))) majority = i;
+    const bool lone_alive = !process_dead(lab.pid(out.lone));
+    if (!lone_alive && !out.lone_reset) out.lone_reset = wall_now();
+    if (lone_has && !lone_now) out.lone_stopped = wall_now(), lone_has = false;
+    // A reset node's state files stay (no agent runs), but nothing runs there.
+    if (majority && lone_now && lone_alive) out.overlap_seen = true;
+    if (majority && crm.dummy_running(majority, "d1") && crm.dummy_running(majority, "d2")) {
+      out.taker = majority;
+      break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_NE(out.taker, 0) << "the majority did not take the group over\n" << lab.describe() << logs(lab);
+  out.taker_started = std::min(mtime_of_dummy(crm, out.taker, "d1"), mtime_of_dummy(crm, out.taker, "d2"));
+
+  // Heal: the cluster merges (a reset node is started again first).
+  lab.set_link(out.lone, true);
+  if (out.lone_reset) lab.kill(out.lone, SIGKILL), lab.start(out.lone);
+  ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2, 3}, "1 2 3", true); }, kLimit)) << lab.describe();
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(crm.nodes_running_any(rscs), std::vector<int>{out.taker}) << logs(lab);
+}
+
+TEST(CrmNetns, WatchdogCutOffNodeStopsItsGroupBeforeTheMajorityStartsIt) {
+  if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  WatchdogRun r;
+  watchdog_scenario("stop", r);
+  if (HasFatalFailure()) return;
+  EXPECT_FALSE(r.overlap_seen) << "both sides ran a Dummy at once";
+  ASSERT_GT(r.lone_stopped, 0) << "the cut-off node never stopped its resources";
+  EXPECT_EQ(r.lone_reset, 0) << "it stopped them in time: its watchdog must not have fired";
+  EXPECT_LT(r.lone_stopped, r.taker_started) << "the majority started before the cut-off node stopped";
+  std::printf("[ watchdog ] cut node%d: its group stopped %.3f s after the cut; node%d started it %.3f s after the cut "
+              "(%.3f s later; stonith-watchdog-timeout 4 s)\n",
+              r.lone, r.lone_stopped - r.cut, r.taker, r.taker_started - r.cut, r.taker_started - r.lone_stopped);
+}
+
+// no-quorum-policy=ignore: the cut-off node keeps its resources, so its
+// watchdog is never fed again and kills its halabd within 2 s (half of
+// stonith-watchdog-timeout), before the majority, waiting 4 s, starts them.
+TEST(CrmNetns, WatchdogResetsACutOffNodeThatKeepsItsResources) {
+  if (auto why = NetnsLab::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  WatchdogRun r;
+  watchdog_scenario("ignore", r);
+  if (HasFatalFailure()) return;
+  EXPECT_FALSE(r.overlap_seen) << "both sides ran the group at once";
+  ASSERT_GT(r.lone_reset, 0) << "the watchdog did not kill the cut-off node's halabd";
+  EXPECT_LT(r.lone_reset, r.taker_started) << "the majority started before the cut-off node was reset";
+  std::printf("[ watchdog ] cut node%d kept its group: its watchdog killed halabd %.3f s after the cut; node%d "
+              "started the group %.3f s after the cut (%.3f s later)\n",
+              r.lone, r.lone_reset - r.cut, r.taker, r.taker_started - r.cut, r.taker_started - r.lone_reset);
 }
 
 }  // namespace
