@@ -15,12 +15,13 @@
 //    process per core running beside it: membership changes counted (any
 //    node's ring id moving is a false one: no node failed).
 //
-// The peer: real corosync 3.1.7 + pacemaker 2.1.5 measured on this topology
-// earlier (issue 6: 8.6 s failover with the default token, 4.6 s with token
-// 1000, 24 s formation with dc-deadtime 20 s). They are reference figures,
-// not measured in this run (see bench/README.md for why).
+// The peer, in the same run: real corosync 3.1.7 + pacemaker 2.1.5 on the
+// same topology and resources (bench/pacemaker_failover_netns.sh), same
+// timers. Where it cannot run (not installed, --no-pacemaker) the figures
+// measured earlier are shown, marked as references (issue 6: 8.6 s failover
+// with the default token, 4.6 s with token 1000, 24 s formation).
 //
-// Usage: crm_failover_netns [RUNS] [--soak SECONDS] [--only NAME]
+// Usage: crm_failover_netns [RUNS] [--soak SECONDS] [--only NAME] [--no-pacemaker]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -47,16 +49,38 @@ namespace {
 struct Setting {
   const char* name;
   int token_ms;
-  const char* totem_extra;
-  double ref_failover_s;  // pacemaker reference (NaN: none)
+  int token_coefficient_ms;  // -1: corosync's default (650)
+  double ref_failover_s;     // pacemaker measured earlier (NaN: none)
 };
 
 const Setting kSettings[] = {
-    {"default", 0, "", 8.6},
-    {"token1000", 1000, "", 4.6},
-    // halab's recommended fast timers (docs/halabd.md, "Timers for fast failover").
-    {"fast", 250, "  token_coefficient: 0\n", NAN},
+    {"default", 0, -1, 8.6},
+    {"token1000", 1000, -1, 4.6},
+    // halab's recommended fast timers (bench/README.md, "Timers for fast failover").
+    {"fast", 250, 0, NAN},
 };
+
+// The peer in this run: bench/pacemaker_failover_netns.sh (real corosync +
+// pacemaker in the same topology). Fills its failover times and formation.
+bool run_pacemaker(const Setting& s, int runs, std::vector<double>& failover, double& formation) {
+  std::string cmd = std::string(PACEMAKER_SCRIPT) + " " + std::to_string(runs) + " " + std::to_string(s.token_ms);
+  if (s.token_coefficient_ms >= 0) cmd += " " + std::to_string(s.token_coefficient_ms);
+  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!p) return false;
+  char line[512];
+  bool error = false;
+  while (std::fgets(line, sizeof line, p)) {
+    double v = 0;
+    if (std::sscanf(line, "failover_s %lf", &v) == 1) failover.push_back(v);
+    else if (std::sscanf(line, "formation_s %lf", &v) == 1) formation = v;
+    else if (std::strncmp(line, "error:", 6) == 0) {
+      std::fprintf(stderr, "pacemaker (%s): %s", s.name, line);
+      error = true;
+    }
+  }
+  ::pclose(p);
+  return !error && !failover.empty();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -115,7 +139,7 @@ Figures run_setting(const Setting& s, int runs, int soak_s) {
   o.nodes = 3;
   o.transport = "udpu";
   o.token_ms = s.token_ms;
-  o.totem_extra = s.totem_extra;
+  if (s.token_coefficient_ms >= 0) o.totem_extra = "  token_coefficient: " + std::to_string(s.token_coefficient_ms) + "\n";
   o.halabd = HALABD_BIN;
   NetnsLab lab(o);
   CrmLab crm(lab, HALAB_BIN);
@@ -191,11 +215,13 @@ Figures run_setting(const Setting& s, int runs, int soak_s) {
 
 int main(int argc, char** argv) {
   int runs = 5, soak = 0;
+  bool pacemaker = true;
   std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--soak" && i + 1 < argc) soak = std::atoi(argv[++i]);
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    else if (a == "--no-pacemaker") pacemaker = false;
     else runs = std::max(1, std::atoi(a.c_str()));
   }
   if (auto why = NetnsLab::unavailable(); !why.empty()) {
@@ -206,30 +232,50 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crm_failover_netns: needs ocf:pacemaker:Dummy (pacemaker) and fence_dummy (fence-agents)\n");
     return 77;
   }
+  if (pacemaker && (::access("/usr/sbin/corosync", X_OK) != 0 || ::access("/usr/sbin/pacemakerd", X_OK) != 0)) {
+    std::fprintf(stderr, "crm_failover_netns: corosync/pacemaker not installed: no peer in this run\n");
+    pacemaker = false;
+  }
   std::printf("failover: SIGKILL the node running ocf:pacemaker:Dummy (monitor 1 s) -> started on a survivor\n"
-              "(3 halabd nodes in netns, udpu, aes256/sha256, fence_dummy, stonith-action=off; %d runs each)\n",
+              "formation: all three nodes started at once, configured CIB on disk -> Dummy started\n"
+              "(3 nodes in netns on one bridge, fence_dummy, stonith-action=off, stickiness 100; %d runs each;\n"
+              " halab: udpu aes256/sha256; pacemaker 2.1.5 + corosync 3.1.7: knet, no crypto)\n\n",
               runs);
-  std::printf("%-10s %-36s %9s %8s %8s %10s %7s %11s %s\n", "setting", "totem", "formation", "median", "max",
-              "pacemaker*", "ratio", "", "false membership changes");
+  std::printf("%-10s %-26s | %-22s | %-22s | %-9s | %s\n", "setting", "totem", "failover median (max)",
+              "formation", "ratio", "halab false membership changes");
+  std::printf("%-10s %-26s | %-10s %-11s | %-10s %-11s | %-9s |\n", "", "", "halab", "pacemaker", "halab", "pacemaker",
+              "failover");
   for (const Setting& s : kSettings) {
     if (!only.empty() && only != s.name) continue;
     const Figures f = run_setting(s, runs, soak);
+    std::vector<double> pf;
+    double pform = NAN;
+    const bool have_peer = pacemaker && run_pacemaker(s, runs, pf, pform);
     std::string totem = s.token_ms ? "token " + std::to_string(s.token_ms) : std::string("token 3000 (default)");
-    if (*s.totem_extra) totem += ", token_coefficient 0";
+    if (s.token_coefficient_ms >= 0) totem += ", coeff " + std::to_string(s.token_coefficient_ms);
+    auto secs = [](double v) {
+      char b[32];
+      if (std::isnan(v)) return std::string("n/a");
+      std::snprintf(b, sizeof b, "%.3f s", v);
+      return std::string(b);
+    };
     const double m = median(f.failover);
-    char ref[32] = "-", ratio[32] = "-", soak_txt[96] = "-", form[32] = "not started";
-    if (!std::isnan(f.formation_s)) std::snprintf(form, sizeof form, "%.2f s", f.formation_s);
-    if (!std::isnan(s.ref_failover_s)) {
-      std::snprintf(ref, sizeof ref, "%.1f s", s.ref_failover_s);
-      std::snprintf(ratio, sizeof ratio, "%.2f", m / s.ref_failover_s);
-    }
+    const double pm = have_peer ? median(pf) : s.ref_failover_s;
+    const std::string peer = have_peer ? secs(pm) : std::isnan(pm) ? "n/a" : secs(pm) + "*";
+    char ratio[32] = "n/a", soak_txt[96] = "-";
+    if (!std::isnan(pm)) std::snprintf(ratio, sizeof ratio, "%.2f%s", m / pm, have_peer ? "" : "*");
     if (f.soak_changes >= 0)
-      std::snprintf(soak_txt, sizeof soak_txt, "%d in %d s under load", f.soak_changes, f.soak_s);
-    std::printf("%-10s %-36s %9s %6.3f s %6.3f s %10s %7s %11s %s\n", s.name, totem.c_str(), form, m,
-                *std::max_element(f.failover.begin(), f.failover.end()), ref, ratio, "", soak_txt);
+      std::snprintf(soak_txt, sizeof soak_txt, "%d in %d s beside %ld CPU hogs", f.soak_changes, f.soak_s,
+                    std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+    std::printf("%-10s %-26s | %-10s %-11s | %-10s %-11s | %-9s | %s\n", s.name, totem.c_str(), secs(m).c_str(),
+                peer.c_str(), secs(f.formation_s).c_str(),
+                have_peer ? secs(pform).c_str() : (std::isnan(s.ref_failover_s) ? "n/a" : "24 s*"), ratio, soak_txt);
+    std::printf("%-10s %-26s | max %-6s max %-7s |\n", "", "",
+                secs(*std::max_element(f.failover.begin(), f.failover.end())).c_str(),
+                have_peer ? secs(*std::max_element(pf.begin(), pf.end())).c_str() : "-");
     std::fflush(stdout);
   }
-  std::printf("* real corosync 3.1.7 + pacemaker 2.1.5 on this topology, measured earlier (reference, not this run);\n"
-              "  its formation (start -> resource running) took 24 s (dc-deadtime 20 s).\n");
+  std::printf("\nratio = halab median / pacemaker median (below 1: halab fails over faster).\n"
+              "* reference figure measured earlier on this kind of machine (issue 6), not in this run.\n");
   return 0;
 }
