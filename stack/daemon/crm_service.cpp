@@ -4,7 +4,9 @@
 #include "stack/controller/request.hpp"
 #include "stack/core/error.hpp"
 #include "stack/fencer/device.hpp"
+#include "stack/core/assert.hpp"
 #include "stack/scheduler/scheduler.hpp"
+#include "stack/scheduler/unpack.hpp"
 #include "stack/scheduler/xml_reader.hpp"
 #include "stack/transition/wire.hpp"
 
@@ -27,6 +29,13 @@ constexpr int kMaxUpdateAttempts = 8;
 // Totem merges it with the others.
 constexpr core::Duration kStartupGrace = std::chrono::seconds(5);
 constexpr core::Duration kQuorumWait = std::chrono::seconds(5);
+// How long the DC waits for every member's executor state before it
+// schedules without the missing ones (a member answers once its own
+// operations in flight are done; their timeouts bound that).
+constexpr core::Duration kReportWait = std::chrono::seconds(30);
+// A do_shutdown whose node has not left by then fails (the node did not ask).
+constexpr core::Duration kShutdownWait = std::chrono::seconds(60);
+constexpr core::Duration kDefaultEscalation = std::chrono::minutes(20);
 
 // Fields as "LEN:BYTES", back to back: XML and result text may hold anything.
 std::string pack(const std::vector<std::string>& fields) {
@@ -113,7 +122,10 @@ CrmService::CrmService(Node& node, std::string state_dir)
               .shutdown = {}}),
       engine_(env_.clock, *this, env_.log("TE")),
       kick_timer_(env_.clock),
-      started_(env_.clock.now()) {
+      started_(env_.clock.now()),
+      history_(cib::Cib::empty()),
+      escalation_timer_(env_.clock),
+      rng_(env_.rng("crm")) {
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
   channel_ = std::make_unique<SplitChannel>(
@@ -136,7 +148,8 @@ CrmService::~CrmService() {
 }
 
 bool CrmService::idle() const {
-  return !engine_.busy() && !want_schedule_ && records_.empty() && !update_in_flight_ && remote_.empty();
+  return !engine_.busy() && !want_schedule_ && records_.empty() && !update_in_flight_ && remote_.empty() &&
+         reports_.empty();
 }
 
 long long CrmService::wall_seconds() const {
@@ -164,6 +177,10 @@ void CrmService::on_changed(const controller::ClusterChange& c) {
       // Their results would come to the DC: nobody waits for them here.
       fail_remote([](const Remote&) { return true; }, "this node is no longer DC");
     }
+    auto waiting = std::move(shutdowns_);
+    shutdowns_.clear();
+    for (auto& [n, done] : waiting) done(ActionResult::error("this node is no longer DC"));
+    reports_.clear();
     return;
   }
   const cib::Version v = c.version;
@@ -186,8 +203,14 @@ void CrmService::kick(core::Duration delay) {
 
 void CrmService::maybe_schedule() {
   auto& ctl = *controller_;
-  if (!want_schedule_ || !ctl.is_dc() || !ctl.synced() || ctl.round_active() || engine_.busy()) return;
+  if (!ctl.is_dc() || !ctl.synced() || ctl.round_active()) return;
+  ingest_reports();
+  if (!want_schedule_ || engine_.busy()) return;
   if (update_in_flight_ || !records_.empty()) return;  // flush_records kicks again
+  if (!reports_complete()) {
+    kick(std::chrono::milliseconds(100));
+    return;
+  }
   // Quorum is known only when votequorum's latest word covers exactly the
   // group's view (the controller's rule): around a membership change one of
   // them speaks first, and the controller then reports "no quorum" for a
@@ -240,6 +263,8 @@ void CrmService::maybe_schedule() {
                         [this, graph](const GraphAction& a, const ActionResult& r, bool ok) {
                           log_.info("transition {}: {} {}", graph->transition_id, a.describe(),
                                     ok ? "done" : "failed");
+                          // The node's executor forgets what the CIB forgets.
+                          if (a.operation == "probe_again" && ok) send(pack({"F", a.on_node}));
                           record([graph, a, r](transition::StatusUpdate& u) { u.record(*graph, a, r); });
                         },
                     .on_finished =
@@ -285,20 +310,24 @@ std::vector<std::string> CrmService::register_stonith_devices(const cib::Cib& ci
 
 // ---- recording results ------------------------------------------------------
 
-void CrmService::record(std::function<void(transition::StatusUpdate&)> change) {
+void CrmService::record(std::function<void(transition::StatusUpdate&)> change, std::function<void()> committed) {
   records_.push_back(std::move(change));
+  if (committed) records_committed_.push_back(std::move(committed));
   flush_records();
 }
 
 void CrmService::flush_records() {
   if (update_in_flight_ || records_.empty()) return;
   auto& ctl = *controller_;
-  if (!ctl.is_dc()) {  // a new DC re-probes what it does not know
+  if (!ctl.is_dc()) {  // a new DC asks every node for its executor state
     records_.clear();
+    records_committed_.clear();
     return;
   }
   in_flight_records_.assign(records_.begin(), records_.end());
   records_.clear();
+  in_flight_committed_ = std::move(records_committed_);
+  records_committed_.clear();
   transition::StatusUpdate u({.te_uuid = "halab-" + std::to_string(node_.node_id()), .now = wall_seconds()});
   for (auto& fn : in_flight_records_) fn(u);
   const cib::Cib& before = ctl.cib();
@@ -315,17 +344,23 @@ void CrmService::flush_records() {
     if (r.ok()) {
       update_attempts_ = 0;
       in_flight_records_.clear();
+      auto committed = std::move(in_flight_committed_);
+      in_flight_committed_.clear();
+      for (auto& fn : committed) fn();
     } else {
       ++stats_.updates_refused;
       // A patch made against a CIB that moved on meanwhile: redo it on the new one.
       if (++update_attempts_ < kMaxUpdateAttempts && r.code != controller::UpdateCode::stopped) {
         log_.info("status update refused ({}), again", r.error);
         records_.insert(records_.begin(), in_flight_records_.begin(), in_flight_records_.end());
+        records_committed_.insert(records_committed_.begin(), in_flight_committed_.begin(),
+                                  in_flight_committed_.end());
       } else {
         log_.error("status update lost after {} attempts: {}", update_attempts_, r.error);
         update_attempts_ = 0;
       }
       in_flight_records_.clear();
+      in_flight_committed_.clear();
     }
     flush_records();
     kick();
@@ -335,8 +370,19 @@ void CrmService::flush_records() {
 // ---- the sink: where each action runs ---------------------------------------
 
 void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, ActionDone done) {
-  if (node == env_.node) return local_.execute_rsc_op(node, op, std::move(done));
   const int tid = graph_ ? graph_->transition_id : 0;
+  if (node == env_.node) {
+    ++local_ops_;
+    std::weak_ptr<int> alive = alive_;
+    const std::string dc = std::to_string(node_.node_id());
+    return local_.execute_rsc_op(node, op, [this, alive, op, tid, dc, done = std::move(done)](ActionResult r) {
+      if (alive.lock()) {
+        remember(op, tid, dc, r);
+        local_op_done();
+      }
+      done(std::move(r));
+    });
+  }
   remote_[{tid, op.id}] = Remote{node, std::move(done)};
   ++stats_.remote_sent;
   send(pack({"A", node, std::to_string(node_.node_id()), transition::encode_action(op, tid)}));
@@ -358,9 +404,28 @@ void CrmService::fence(const std::string& node, const std::string& action, const
 }
 
 void CrmService::shutdown(const std::string& node, const GraphAction& event, ActionDone done) {
-  // Clean shutdown through the cluster is not wired yet: the action fails
-  // (the graph stays correct: nothing after it runs).
-  local_.shutdown(node, event, std::move(done));
+  // Its resources are stopped (the graph ordered that): record that the node
+  // is expected down, then let it go. The action completes when the node has
+  // left the group (on_view), as pacemaker confirms do_shutdown on the
+  // node's departure.
+  log_.notice("{} may shut down now", node);
+  shutdowns_[node] = std::move(done);
+  const std::string uuid = event.on_node_uuid, uname = node;
+  std::weak_ptr<int> alive = alive_;
+  record([uuid, uname](transition::StatusUpdate& u) { u.set_node_field(uuid, uname, "expected", "down"); },
+         [this, alive, node] {
+           if (!alive.lock()) return;
+           if (node == env_.node) leave_now("this DC's resources are stopped");
+           else send(pack({"S", node}));
+         });
+  env_.clock.schedule(kShutdownWait, [this, alive, node] {
+    if (!alive.lock()) return;
+    auto it = shutdowns_.find(node);
+    if (it == shutdowns_.end()) return;
+    auto d = std::move(it->second);
+    shutdowns_.erase(it);
+    d(ActionResult::error(node + " did not leave after it was allowed to shut down"));
+  });
 }
 
 void CrmService::clear_failcount(const std::string& node, const GraphAction& event, ActionDone done) {
@@ -385,6 +450,19 @@ void CrmService::on_view(const controller::View& v) {
   for (auto id : controller::view_nodes(v)) present.insert(node_.node_name(id));
   // An action sent to a node that left will never be answered.
   fail_remote([&](const Remote& r) { return !present.count(r.target); }, "the node left the cluster");
+  // A node allowed to shut down has gone: its do_shutdown is done.
+  for (auto it = shutdowns_.begin(); it != shutdowns_.end();) {
+    if (present.count(it->first)) {
+      ++it;
+      continue;
+    }
+    auto d = std::move(it->second);
+    it = shutdowns_.erase(it);
+    d(ActionResult::ok());
+  }
+  query_.reset();  // a query of the last view: the new view's DC asks again
+  report_due_ = false;
+  if (controller_->is_dc()) start_query();
 }
 
 void CrmService::on_message(const Member& from, core::ByteView msg) {
@@ -402,10 +480,13 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       GraphAction a = transition::decode_action((*f)[3], "action from " + from.str(), tid);
       const std::string dc = (*f)[2];
       ++stats_.remote_run;
+      ++local_ops_;
       std::weak_ptr<int> alive = alive_;
-      local_.execute_rsc_op(env_.node, a, [this, alive, dc, tid, id = a.id](ActionResult r) {
+      local_.execute_rsc_op(env_.node, a, [this, alive, dc, tid, a](ActionResult r) {
         if (!alive.lock()) return;
-        send(pack({"R", dc, std::to_string(tid), std::to_string(id), transition::encode_result(r)}));
+        remember(a, tid, dc, r);
+        send(pack({"R", dc, std::to_string(tid), std::to_string(a.id), transition::encode_result(r)}));
+        local_op_done();
       });
     } else if (kind == "R" && f->size() == 5) {  // dc node id, transition, action, result
       if ((*f)[1] != std::to_string(node_.node_id())) return;
@@ -414,6 +495,27 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       auto done = std::move(it->second.done);
       remote_.erase(it);
       done(transition::decode_result((*f)[4], "result from " + from.str()));
+    } else if (kind == "Q" && f->size() == 3) {  // dc node id, query id: the DC asks for our executor state
+      if (controller_->dc() != from) return;
+      query_ = {from, std::stoull((*f)[2])};
+      send_report();
+    } else if (kind == "L" && f->size() == 7) {  // dc, query, node id, uname, shutdown, lrm
+      if (!controller_->is_dc() || (*f)[1] != std::to_string(node_.node_id()) ||
+          (*f)[2] != std::to_string(query_id_))
+        return;
+      const auto id = controller::NodeId(std::stoul((*f)[3]));
+      reports_[id] = Report{(*f)[4], (*f)[6], std::stoll((*f)[5])};
+      ingest_reports();
+    } else if (kind == "S" && f->size() == 2) {  // node: the DC lets it go
+      if ((*f)[1] != env_.node) return;
+      if (!shutdown_requested_) {
+        log_.warning("the DC let this node shut down, which it did not ask for: staying");
+        return;
+      }
+      leave_now("the DC moved its resources away");
+    } else if (kind == "F" && f->size() == 2) {  // node: forget the executor history (probe_again)
+      if ((*f)[1] != env_.node) return;
+      history_ = cib::Cib::empty();
     } else if (kind == "M" && f->size() == 3) {  // a recurring result changed: action, result
       if (!controller_->is_dc()) return;
       int tid = 0;
@@ -430,6 +532,8 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
 }
 
 void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
+  if (a.on_node == env_.node || a.on_node.empty())
+    remember(a, 0, std::to_string(controller_->dc() ? controller_->dc()->node : node_.node_id()), r);
   if (!controller_->is_dc()) {
     // Tell the DC: it records the result and reacts.
     send(pack({"M", transition::encode_action(a, graph_ ? graph_->transition_id : 0), transition::encode_result(r)}));
@@ -442,6 +546,117 @@ void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
   want_schedule_ = true;
   if (engine_.busy()) engine_.abort("monitor result changed: " + a.operation_key);
   else kick();
+}
+
+// ---- executor state at joins -------------------------------------------------
+
+void CrmService::remember(const GraphAction& a, int transition_id, const std::string& dc_id, const ActionResult& r) {
+  if (a.type != transition::ActionType::rsc_op) return;
+  transition::Graph g;
+  g.transition_id = transition_id;
+  transition::StatusUpdate u({.te_uuid = "halab-" + dc_id, .now = wall_seconds()});
+  u.record(g, a, r);
+  try {
+    u.apply(history_);
+  } catch (const std::exception& e) {
+    log_.error("executor history: cannot record {}: {}", a.describe(), e.what());
+  }
+}
+
+std::string CrmService::history_xml() const {
+  xmlNode* status = history_.status();
+  for (xmlNode* ns : status ? cib::children(status, "node_state") : std::vector<xmlNode*>{})
+    if (xmlNode* lrm = cib::first_child(ns, "lrm")) return cib::serialize(lrm, false);
+  return "<lrm><lrm_resources/></lrm>";
+}
+
+void CrmService::local_op_done() {
+  HALAB_ASSERT(local_ops_ > 0);
+  if (--local_ops_ == 0 && report_due_) send_report();
+}
+
+void CrmService::send_report() {
+  if (!query_) return;
+  if (local_ops_ > 0) {  // answer with their results: they may never reach a DC that died
+    report_due_ = true;
+    return;
+  }
+  report_due_ = false;
+  send(pack({"L", std::to_string(query_->first.node), std::to_string(query_->second),
+             std::to_string(node_.node_id()), env_.node, std::to_string(shutdown_requested_), history_xml()}));
+}
+
+void CrmService::start_query() {
+  do query_id_ = rng_.next() & 0x7fffffffffffffffull;
+  while (query_id_ == 0);
+  reports_.clear();
+  reported_.clear();
+  query_started_ = env_.clock.now();
+  ++stats_.queries;
+  send(pack({"Q", std::to_string(node_.node_id()), std::to_string(query_id_)}));
+}
+
+void CrmService::ingest_reports() {
+  auto& ctl = *controller_;
+  if (reports_.empty() || !ctl.is_dc() || !ctl.synced() || ctl.round_active()) return;
+  for (auto& [id, rep] : reports_) {
+    const std::string uuid = std::to_string(id), uname = rep.uname, lrm = rep.lrm;
+    const std::string shutdown = rep.shutdown ? std::to_string(rep.shutdown) : "";
+    record([uuid, uname, lrm, shutdown](transition::StatusUpdate& u) {
+      u.replace_lrm(uuid, uname, lrm);
+      u.set_attribute(uuid, uname, "shutdown", shutdown);
+    });
+    if (rep.shutdown) log_.notice("{} asks to shut down", uname);
+    reported_.insert(id);
+    ++stats_.reports_recorded;
+  }
+  reports_.clear();
+  want_schedule_ = true;
+  if (engine_.busy()) engine_.abort("a node reported its executor state");
+  else kick();
+}
+
+bool CrmService::reports_complete() {
+  std::string missing;
+  for (auto id : controller::view_nodes(controller_->view()))
+    if (!reported_.count(id)) missing += " " + node_.node_name(id);
+  if (missing.empty()) return true;
+  if (env_.clock.now() - query_started_ < kReportWait) return false;
+  ++stats_.reports_missing;
+  log_.warning("no executor state from{} after {} s: scheduling without it", missing,
+               std::chrono::duration_cast<std::chrono::seconds>(kReportWait).count());
+  for (auto id : controller::view_nodes(controller_->view())) reported_.insert(id);
+  return true;
+}
+
+void CrmService::request_shutdown(std::function<void()> leave) {
+  leave_ = std::move(leave);
+  if (shutdown_requested_) return;
+  shutdown_requested_ = std::max(1LL, wall_seconds());
+  core::Duration escalation = kDefaultEscalation;
+  if (xmlNode* cfg = controller_->cib().section("crm_config"))
+    for (xmlNode* set : cib::children(cfg, "cluster_property_set"))
+      for (xmlNode* nv : cib::children(set, "nvpair"))
+        if (cib::attr_or(nv, "name", "") == "shutdown-escalation") {
+          const long ms = scheduler::parse_interval_ms(cib::attr_or(nv, "value", ""));
+          if (ms > 0) escalation = std::chrono::milliseconds(ms);
+        }
+  log_.notice("shutting down: asking the DC to move this node's resources away (escalation after {} s)",
+              std::chrono::duration_cast<std::chrono::seconds>(escalation).count());
+  escalation_timer_.arm(escalation, [this] { leave_now("shutdown-escalation passed; leaving anyway"); });
+  send_report();
+}
+
+void CrmService::leave_now(const std::string& why) {
+  escalation_timer_.cancel();
+  if (!leave_) return;
+  log_.notice("leaving the cluster: {}", why);
+  auto fn = std::move(leave_);
+  leave_ = nullptr;
+  std::weak_ptr<int> alive = alive_;
+  env_.clock.schedule(core::Duration::zero(), [alive, fn] {
+    if (alive.lock()) fn();
+  });
 }
 
 // ---- control socket ---------------------------------------------------------

@@ -1,0 +1,234 @@
+// The CRM at run time in simnet, beyond failover: what a new DC learns from
+// the nodes' executors, clean shutdown, failure-timeout, stonith-max-attempts
+// and watchdog self-fencing. Every test asserts on the agents' ground truth
+// (tests/daemon/crm_sim_harness.hpp): no resource ever active on two live
+// nodes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "stack/cib/xml.hpp"
+#include "tests/daemon/crm_sim_harness.hpp"
+#include "tests/shell/shell_support.hpp"
+
+using namespace halab;
+using namespace std::chrono_literals;
+using halab::test::crm::Cluster;
+
+namespace {
+
+const std::vector<std::string> kGroupOrder = {"webstore", "webip", "websrv"};
+const std::set<std::string> kGroup = {"webstore", "webip", "websrv"};
+
+std::uint64_t first_seed() {
+  if (const char* s = std::getenv("HALAB_SEED")) return std::strtoull(s, nullptr, 10);
+  return 1;
+}
+
+// `crm configure load update` of `script` against the running cluster.
+void load(Cluster& c, const std::string& script) {
+  test::MemoryHost host;
+  host.use_agents = false;
+  host.cib_xml = c.dc()->controller().cib().to_xml();
+  ASSERT_TRUE(test::run_load(host, script, false)) << host.err_text;
+  const std::string xml = host.cib_xml;
+  std::string err;
+  ASSERT_TRUE(c.commit([&](cib::Cib& cib) { cib = cib::Cib::parse(xml, "crm"); }, -1, &err)) << err;
+}
+
+void start_cluster(Cluster& c) {
+  ASSERT_TRUE(c.run_until([&] { return c.dc() && int(c.dc()->controller().view().members.size()) == c.n &&
+                                        c.dc()->controller().quorate() && c.settled(); },
+                          30s))
+      << "no quorate DC with every node synced";
+}
+
+std::string node_state_of(const cib::Cib& cib, const std::string& uname) {
+  if (xmlNode* status = cib.status())
+    for (xmlNode* ns : cib::children(status, "node_state"))
+      if (cib::attr_or(ns, "uname", "") == uname) return cib::serialize(ns, false);
+  return "";
+}
+
+std::vector<std::string> events_since(const Cluster& c, std::size_t mark) {
+  return {c.agents.events.begin() + long(mark), c.agents.events.end()};
+}
+
+// ---- 1. a new DC learns what the nodes' executors did -------------------------
+
+// The DC dispatches the start of `rsc` on node Y and dies while it runs; the
+// configuration meanwhile makes another node X preferable (a location score
+// below the stickiness). The start's result never reaches a DC. The new DC
+// asks every node for its executor state at the join, learns that rsc runs on
+// Y, and keeps it there: without that it would see rsc stopped everywhere and
+// start it on X while Y still runs it.
+void run_dc_dies_mid_start(std::uint64_t seed) {
+  Cluster c(seed, 3, 1500ms);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  const int dc_i = c.index_of(c.dc());
+  const int x_i = (dc_i + 1) % 3, y_i = (dc_i + 2) % 3;
+  const std::string dc = c.names[size_t(dc_i)], x = c.names[size_t(x_i)], y = c.names[size_t(y_i)];
+  load(c, "primitive rsc ocf:heartbeat:Dummy op monitor interval=10s timeout=20s\n"
+          "location avoid-dc rsc -inf: " + dc + "\n"
+          "location prefer-y rsc 10: " + y + "\n"
+          "property stonith-enabled=false\n"
+          "rsc_defaults resource-stickiness=100\n");
+  if (::testing::Test::HasFatalFailure()) return;
+
+  // The start runs on Y once the probes are in Y's history.
+  ASSERT_TRUE(c.run_until([&] { return c.crm(y_i)->executor().queued("rsc") > 0 &&
+                                        c.crm(y_i)->history_xml().find("rsc_last_0") != std::string::npos; },
+                          20s))
+      << "the start on " << y << " never began";
+  EXPECT_TRUE(c.running("rsc").empty());
+  std::string err;
+  ASSERT_TRUE(c.commit(
+      [&](cib::Cib& cib) {
+        xmlNode* cons = cib.ensure_section("constraints");
+        xmlNode* l = cib::add_child(cons, "rsc_location");
+        cib::set_attr(l, "id", "prefer-x");
+        cib::set_attr(l, "rsc", "rsc");
+        cib::set_attr(l, "node", x);
+        cib::set_attr(l, "score", "50");
+      },
+      y_i, &err))
+      << err;
+  ASSERT_GT(c.crm(y_i)->executor().queued("rsc"), 0u) << "the start is still running on " << y;
+  const std::size_t mark = c.agents.events.size();
+  c.world.crash(dc_i);
+  c.agents.running[dc].clear();
+
+  ASSERT_TRUE(c.run_until([&] { return c.dc() && c.dc()->controller().view().members.size() == 2 && c.settled(); },
+                          60s))
+      << "no new DC settled";
+  c.world.run_for(20s);  // monitors run; nothing may move
+  EXPECT_TRUE(c.settled());
+  EXPECT_EQ(c.running("rsc"), std::vector<std::string>{y}) << ::testing::PrintToString(events_since(c, mark));
+  EXPECT_TRUE(c.agents.starts_on(x, mark).empty()) << "started a second time on " << x;
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+  const std::string state = node_state_of(c.dc()->controller().cib(), y);
+  EXPECT_NE(state.find("id=\"rsc_last_0\" operation_key=\"rsc_start_0\" operation=\"start\""), std::string::npos)
+      << "the start the old DC never recorded is in the status:\n" << state;
+  EXPECT_NE(state.find("id=\"rsc_monitor_10000\""), std::string::npos) << state;
+  EXPECT_GE(c.dc()->stats().reports_recorded, 2u);
+}
+
+TEST(CrmRuntimeSim, NewDcLearnsAStartTheOldDcNeverRecorded) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 4; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_dc_dies_mid_start(seed);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// ---- 2. clean shutdown ------------------------------------------------------
+
+const char* kWebService = R"(primitive webstore ocf:heartbeat:Filesystem \
+	params device="172.16.60.3:/webdata" directory="/var/www/html" fstype="nfs" \
+	op monitor interval=20s timeout=40s
+primitive webip ocf:heartbeat:IPaddr params ip=172.16.60.99 op monitor interval=30s timeout=20s
+primitive websrv ocf:heartbeat:apache op monitor interval=10s timeout=20s
+group webservice webstore webip websrv
+primitive power stonith:fence_simnet params pcmk_host_list="n1 n2 n3" op monitor interval=60s
+property stonith-enabled=true stonith-action=off
+rsc_defaults resource-stickiness=100
+op_defaults timeout=60s
+)";
+
+// The node running the web service (the DC, or not) shuts down cleanly: it
+// asks the DC, the service stops there (reverse group order) and starts on
+// another node (group order), the node leaves and is recorded down
+// (expected="down"), nobody fences it. Powered on again it rejoins as a
+// member and the service stays where it is.
+void run_clean_shutdown(std::uint64_t seed, bool dc_leaves) {
+  Cluster c(seed, 3);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  const int dc_i = c.index_of(c.dc());
+  const int home_i = dc_leaves ? dc_i : (dc_i + 1 + int(seed % 2)) % 3;
+  const std::string home = c.names[size_t(home_i)];
+  load(c, std::string(kWebService) + "location prefer-home webservice 50: " + home + "\n");
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(c.run_until([&] { return c.agents.running[home] == kGroup && c.settled(); }, 60s))
+      << ::testing::PrintToString(c.agents.events);
+  c.world.run_for(std::chrono::milliseconds(2000 + seed * 1237 % 5000));
+
+  const std::size_t mark = c.agents.events.size();
+  const double asked_at = c.seconds();
+  bool may_leave = false;
+  c.crm(home_i)->request_shutdown([&] { may_leave = true; });
+  ASSERT_TRUE(c.run_until([&] { return may_leave; }, 60s))
+      << "never allowed to leave; events: " << ::testing::PrintToString(events_since(c, mark));
+  EXPECT_TRUE(c.agents.running[home].empty()) << "its resources are stopped before it leaves";
+  std::vector<std::string> stops;
+  for (auto& e : events_since(c, mark))
+    if (e.rfind(home + " stop ", 0) == 0) stops.push_back(e.substr(home.size() + 6));
+  EXPECT_EQ(stops, (std::vector<std::string>{"websrv", "webip", "webstore"}));
+  c.world.halt(home_i);  // the node's stack exits (halabd: the event loop stops)
+
+  std::string taker;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (auto& n : c.names)
+          if (n != home && c.agents.running[n] == kGroup) taker = n;
+        return !taker.empty() && c.settled();
+      },
+      60s))
+      << ::testing::PrintToString(events_since(c, mark));
+  std::printf("seed %llu: %s (%s) shut down cleanly -> webservice running on %s after %.3f s simulated\n",
+              (unsigned long long)seed, home.c_str(), dc_leaves ? "DC" : "not DC", taker.c_str(),
+              c.seconds() - asked_at);
+  // In group order (since its last stop there: a membership that reforms in
+  // steps may leave a node alone and without quorum for a moment, which
+  // stops what it started).
+  std::size_t last_stop = mark;
+  for (std::size_t i = mark; i < c.agents.events.size(); ++i)
+    if (c.agents.events[i].rfind(taker + " stop ", 0) == 0) last_stop = i;
+  EXPECT_EQ(c.agents.starts_on(taker, last_stop), kGroupOrder) << ::testing::PrintToString(events_since(c, mark));
+  c.world.run_for(10s);
+  for (int i = 0; i < 3; ++i)
+    if (auto* crm = c.crm(i)) {
+      for (auto& h : crm->fencer().history().entries())
+        EXPECT_NE(h.target, home) << c.names[size_t(i)] << " fenced the node that shut down cleanly";
+    }
+  EXPECT_FALSE(c.world.is_up(home_i));
+  const std::string state = node_state_of(c.dc()->controller().cib(), home);
+  EXPECT_NE(state.find("in_ccm=\"false\" crmd=\"offline\" join=\"down\" expected=\"down\""), std::string::npos)
+      << "recorded cleanly down:\n" << state;
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+
+  // Back on: a member again, no shutdown attribute, the service stays.
+  const std::size_t back = c.agents.events.size();
+  c.world.power_on(home_i);
+  ASSERT_TRUE(c.run_until([&] { return c.crm(home_i) && c.crm(home_i)->controller().synced() && c.settled() &&
+                                        c.dc()->controller().view().members.size() == 3; },
+                          60s));
+  c.world.run_for(20s);
+  EXPECT_TRUE(c.settled());
+  const std::string again = node_state_of(c.dc()->controller().cib(), home);
+  EXPECT_NE(again.find("crmd=\"online\" join=\"member\" expected=\"member\""), std::string::npos) << again;
+  EXPECT_EQ(again.find("name=\"shutdown\""), std::string::npos) << again;
+  EXPECT_EQ(c.agents.running[taker], kGroup);
+  EXPECT_TRUE(c.agents.starts_on(home, back).empty());
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+}
+
+TEST(CrmRuntimeSim, NodeRunningTheServiceShutsDownCleanly) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_clean_shutdown(seed, false);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(CrmRuntimeSim, DcRunningTheServiceShutsDownCleanly) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_clean_shutdown(seed, true);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+}  // namespace
