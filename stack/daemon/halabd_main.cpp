@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -22,6 +23,7 @@
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
+#include "stack/daemon/crm_service.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
 #include "stack/totem/authkey_file.hpp"
@@ -193,7 +195,25 @@ int run(const Args& args, ReadyPipe& ready) {
     std::ofstream pid(args.state_dir + "/halabd.pid", std::ios::trunc);
     pid << ::getpid() << "\n";
   }
-  world.stop_on_signals({SIGTERM, SIGINT});
+  // SIGTERM / SIGINT: a clean shutdown through the cluster (the DC moves this
+  // node's resources away first, pacemaker's do_shutdown); a second signal
+  // stops at once.
+  boost::asio::signal_set signals(world.io(), SIGTERM, SIGINT);
+  int signals_seen = 0;
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      auto* crm = node ? node->find_service<daemon::CrmService>() : nullptr;
+      if (++signals_seen == 1 && crm) {
+        log.notice("signal {}: shutting down cleanly (a second signal stops at once)", sig);
+        crm->request_shutdown([&] { world.stop(); });
+      } else {
+        world.stop();
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
   ready.ok();
   world.run();
   log.notice("halabd shutting down{}", stopping ? " (cfgtool -H)" : "");
