@@ -125,6 +125,7 @@ CrmService::CrmService(Node& node, std::string state_dir)
       started_(env_.clock.now()),
       history_(cib::Cib::empty()),
       escalation_timer_(env_.clock),
+      recheck_timer_(env_.clock),
       rng_(env_.rng("crm")) {
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
@@ -241,6 +242,7 @@ void CrmService::maybe_schedule() {
   try {
     auto doc = scheduler::XmlDocument::parse_string(cib.to_xml(), "cib");
     auto cluster = scheduler::schedule(doc.root(), {.now = wall_seconds()});
+    arm_recheck(cluster->recheck_by);
     g = transition::parse_graph(scheduler::graph_xml(*cluster), "pe-input-" + std::to_string(next_transition_));
   } catch (const std::exception& e) {
     ++stats_.schedule_errors;
@@ -263,6 +265,10 @@ void CrmService::maybe_schedule() {
                         [this, graph](const GraphAction& a, const ActionResult& r, bool ok) {
                           log_.info("transition {}: {} {}", graph->transition_id, a.describe(),
                                     ok ? "done" : "failed");
+                          if (a.type == transition::ActionType::crm_event && a.operation == "stonith") {
+                            if (ok) fence_failures_.erase(a.on_node);
+                            else ++fence_failures_[a.on_node];
+                          }
                           // The node's executor forgets what the CIB forgets.
                           if (a.operation == "probe_again" && ok) send(pack({"F", a.on_node}));
                           record([graph, a, r](transition::StatusUpdate& u) { u.record(*graph, a, r); });
@@ -277,6 +283,18 @@ void CrmService::maybe_schedule() {
                           // Schedule again: a complete graph must leave nothing to do
                           // (the next schedule is then empty); a failed one is retried
                           // after a breath so a failing agent does not spin.
+                          if (t.outcome == transition::Outcome::failed) {
+                            const int max = std::max(1, to_int(crm_option("stonith-max-attempts")) > 0
+                                                            ? to_int(crm_option("stonith-max-attempts"))
+                                                            : 10);
+                            for (const auto& [target, n] : fence_failures_)
+                              if (n >= max) {
+                                ++stats_.fencing_given_up;
+                                log_.error("too many failures ({}) to fence {}: giving up until something changes",
+                                           n, target);
+                                return;
+                              }
+                          }
                           want_schedule_ = true;
                           kick(t.outcome == transition::Outcome::failed ? std::chrono::milliseconds(200)
                                                                         : core::Duration::zero());
@@ -460,6 +478,7 @@ void CrmService::on_view(const controller::View& v) {
     it = shutdowns_.erase(it);
     d(ActionResult::ok());
   }
+  for (const auto& name : present) fence_failures_.erase(name);  // it is back: fencing it may work again
   query_.reset();  // a query of the last view: the new view's DC asks again
   report_due_ = false;
   if (controller_->is_dc()) start_query();
@@ -634,17 +653,39 @@ void CrmService::request_shutdown(std::function<void()> leave) {
   if (shutdown_requested_) return;
   shutdown_requested_ = std::max(1LL, wall_seconds());
   core::Duration escalation = kDefaultEscalation;
-  if (xmlNode* cfg = controller_->cib().section("crm_config"))
-    for (xmlNode* set : cib::children(cfg, "cluster_property_set"))
-      for (xmlNode* nv : cib::children(set, "nvpair"))
-        if (cib::attr_or(nv, "name", "") == "shutdown-escalation") {
-          const long ms = scheduler::parse_interval_ms(cib::attr_or(nv, "value", ""));
-          if (ms > 0) escalation = std::chrono::milliseconds(ms);
-        }
+  if (const long ms = scheduler::parse_interval_ms(crm_option("shutdown-escalation")); ms > 0)
+    escalation = std::chrono::milliseconds(ms);
   log_.notice("shutting down: asking the DC to move this node's resources away (escalation after {} s)",
               std::chrono::duration_cast<std::chrono::seconds>(escalation).count());
   escalation_timer_.arm(escalation, [this] { leave_now("shutdown-escalation passed; leaving anyway"); });
   send_report();
+}
+
+std::string CrmService::crm_option(const std::string& name) const {
+  if (xmlNode* cfg = controller_->cib().section("crm_config"))
+    for (xmlNode* set : cib::children(cfg, "cluster_property_set"))
+      for (xmlNode* nv : cib::children(set, "nvpair"))
+        if (cib::attr_or(nv, "name", "") == name) return cib::attr_or(nv, "value", "");
+  return "";
+}
+
+void CrmService::arm_recheck(long long when) {
+  if (when <= 0) {
+    recheck_timer_.cancel();
+    return;
+  }
+  // A little after the second the failure expires in (the scheduler compares whole seconds).
+  const auto at = core::WallTime(std::chrono::seconds(when)) + std::chrono::milliseconds(100);
+  const auto delay = std::max(core::Duration::zero(),
+                              std::chrono::duration_cast<core::Duration>(at - env_.clock.wall_now()));
+  log_.info("a failure expires in {} ms: scheduling again then",
+            std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+  recheck_timer_.arm(delay, [this] {
+    ++stats_.rechecks;
+    want_schedule_ = true;
+    if (engine_.busy()) engine_.abort("a failure expired");
+    else kick();
+  });
 }
 
 void CrmService::leave_now(const std::string& why) {

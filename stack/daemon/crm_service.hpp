@@ -64,6 +64,7 @@ struct CrmStats {
   std::uint64_t remote_sent = 0, remote_run = 0, updates_sent = 0, updates_refused = 0, schedule_errors = 0;
   std::uint64_t recurring_reports = 0, bad_messages = 0;
   std::uint64_t queries = 0, reports_recorded = 0, reports_missing = 0;
+  std::uint64_t rechecks = 0, fencing_given_up = 0;
 };
 
 class CrmService final : public core::Service, private transition::ActionSink {
@@ -86,6 +87,11 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // after shutdown-escalation (crm_config, 20 min by default) without that.
   void request_shutdown(std::function<void()> leave);
   bool shutting_down() const { return shutdown_requested_ != 0; }
+  // Failed fencings of `target` counted towards stonith-max-attempts (DC).
+  int fence_failures(const std::string& target) const {
+    auto it = fence_failures_.find(target);
+    return it == fence_failures_.end() ? 0 : it->second;
+  }
   // This node's executor history (the <lrm> element it reports at joins).
   std::string history_xml() const;
 
@@ -123,6 +129,9 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void ingest_reports();
   bool reports_complete();
   void leave_now(const std::string& why);
+  // A cluster option (crm_config nvpair) of the local CIB, or "".
+  std::string crm_option(const std::string& name) const;
+  void arm_recheck(long long when);
   void flush_records();
   void fail_remote(const std::function<bool(const Remote&)>& which, const std::string& why);
   void send(const std::string& text);
@@ -175,6 +184,11 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::map<controller::NodeId, Report> reports_;  // received, not yet recorded
   std::set<controller::NodeId> reported_;         // recorded for this query
   std::map<std::string, transition::ActionDone> shutdowns_;  // do_shutdown actions awaiting the node's leave
+  // Failed fencings per target since its last success or its return
+  // (pacemaker's stonith-max-attempts): at the limit, a failed transition is
+  // not retried until something else changes.
+  std::map<std::string, int> fence_failures_;
+  core::Timer recheck_timer_;  // failure-timeout: schedule again when a failure expires
 
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   core::Rng rng_;

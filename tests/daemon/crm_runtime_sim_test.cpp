@@ -231,4 +231,118 @@ TEST(CrmRuntimeSim, DcRunningTheServiceShutsDownCleanly) {
   }
 }
 
+// ---- 3. failure-timeout and stonith-max-attempts -----------------------------
+
+// migration-threshold=1 and failure-timeout=60s: the resource dies on its
+// preferred node, moves away, and once its failure expires the DC schedules
+// again by itself (a timer at the expiry time: nothing else happens in the
+// cluster) and the resource comes back.
+void run_failure_timeout(std::uint64_t seed) {
+  Cluster c(seed, 2);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  load(c, "primitive rsc ocf:heartbeat:Dummy meta migration-threshold=1 failure-timeout=60s "
+          "op monitor interval=5s timeout=20s\n"
+          "location prefer-n1 rsc 100: n1\n"
+          "property stonith-enabled=false\n");
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(c.run_until([&] { return c.running("rsc") == std::vector<std::string>{"n1"} && c.settled(); }, 30s));
+  c.world.run_for(std::chrono::milliseconds(1000 + seed * 977 % 4000));
+
+  c.agents.running["n1"].erase("rsc");  // the service dies
+  ASSERT_TRUE(c.run_until([&] { return c.running("rsc") == std::vector<std::string>{"n2"}; }, 30s))
+      << ::testing::PrintToString(c.agents.events);
+  auto wall = [&] {  // the DC's wall clock, in seconds
+    return double(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      c.node(c.index_of(c.dc()))->env().clock.wall_now().time_since_epoch())
+                      .count()) /
+           1000.0;
+  };
+  // The failure as recorded (the monitor's last-rc-change, whole seconds).
+  long long failed_at = 0;
+  const std::string n1 = node_state_of(c.dc()->controller().cib(), "n1");
+  const std::string key = "name=\"last-failure-rsc#monitor_5000\" value=\"";
+  if (auto p = n1.find(key); p != std::string::npos) failed_at = std::atoll(n1.c_str() + p + key.size());
+  ASSERT_GT(failed_at, 0) << n1;
+  // Stays away while the failure counts.
+  while (wall() < double(failed_at) + 59.5) {
+    ASSERT_EQ(c.running("rsc"), std::vector<std::string>{"n2"}) << "moved back before the failure expired";
+    c.world.run_for(500ms);
+  }
+  ASSERT_TRUE(c.run_until([&] { return c.running("rsc") == std::vector<std::string>{"n1"} && c.settled(); }, 15s))
+      << "the expired failure did not bring the resource back";
+  std::printf("seed %llu: failure at %lld, back on n1 %.1f s after it (failure-timeout 60 s)\n",
+              (unsigned long long)seed, failed_at, wall() - double(failed_at));
+  EXPECT_LT(wall(), double(failed_at) + 66);
+  EXPECT_GE(c.dc()->stats().rechecks, 1u);
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+}
+
+TEST(CrmRuntimeSim, ExpiredFailureBringsTheResourceBack) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_failure_timeout(seed);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// stonith-max-attempts=3 with a power switch that always fails: the DC tries
+// to fence the crashed node three times, then gives up; a configuration
+// change makes it try once more; the node coming back ends it.
+void run_max_attempts(std::uint64_t seed) {
+  Cluster c(seed, 3, 300ms, /*fence_fails=*/true);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  load(c, "primitive power stonith:fence_simnet params pcmk_host_list=\"n1 n2 n3\" op monitor interval=60s\n"
+          "property stonith-enabled=true stonith-max-attempts=3\n");
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(c.run_until([&] { return c.settled(); }, 30s));
+  const int dc_i = c.index_of(c.dc());
+  const int lost_i = (dc_i + 1 + int(seed % 2)) % 3;
+  const std::string lost = c.names[size_t(lost_i)];
+  c.world.crash(lost_i);
+  ASSERT_TRUE(c.run_until([&] { return c.dc() && c.dc()->stats().fencing_given_up >= 1; }, 120s))
+      << "never gave up; failures " << (c.dc() ? c.dc()->fence_failures(lost) : -1);
+  auto* dc = c.dc();
+  EXPECT_EQ(dc->fence_failures(lost), 3);
+  const auto attempts = dc->fencer().history().entries().size();
+  c.world.run_for(60s);
+  EXPECT_EQ(dc->fence_failures(lost), 3) << "no retry while nothing changes";
+  EXPECT_EQ(dc->fencer().history().entries().size(), attempts);
+  EXPECT_TRUE(dc->idle());
+
+  // Something changes: one more try, then it gives up again.
+  std::string err;
+  ASSERT_TRUE(c.commit(
+      [](cib::Cib& cib) {
+        xmlNode* cfg = cib.ensure_section("crm_config");
+        xmlNode* set = cib::first_child(cfg, "cluster_property_set");
+        xmlNode* nv = cib::add_child(set, "nvpair");
+        cib::set_attr(nv, "id", "cib-bootstrap-options-cluster-name");
+        cib::set_attr(nv, "name", "cluster-name");
+        cib::set_attr(nv, "value", "lab");
+      },
+      -1, &err))
+      << err;
+  ASSERT_TRUE(c.run_until([&] { return dc->stats().fencing_given_up >= 2; }, 60s));
+  EXPECT_EQ(dc->fence_failures(lost), 4);
+  c.world.run_for(30s);
+  EXPECT_EQ(dc->fence_failures(lost), 4);
+
+  // The node comes back: the count is forgotten and the cluster settles.
+  c.world.power_on(lost_i);
+  ASSERT_TRUE(c.run_until([&] { return c.crm(lost_i) && c.crm(lost_i)->controller().synced() && c.settled() &&
+                                        c.dc()->controller().view().members.size() == 3; },
+                          60s));
+  EXPECT_EQ(c.dc()->fence_failures(lost), 0);
+}
+
+TEST(CrmRuntimeSim, StonithMaxAttemptsStopsRetryingUntilSomethingChanges) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_max_attempts(seed);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 }  // namespace

@@ -40,6 +40,7 @@ struct WebAgents {
   std::vector<std::string> double_active;
   simnet::World* world = nullptr;  // a powered-off node runs nothing
   core::Duration start_time = 300ms;
+  bool fence_fails = false;  // the power switch's off/reboot fail (set before add_to)
   void add_to(simnet::World& w) {
     for (const char* name : {"Filesystem", "IPaddr", "apache", "Dummy"}) {
       simnet::AgentModel m;
@@ -71,6 +72,11 @@ struct WebAgents {
     fence.default_action.duration = simnet::Dist::fixed(500ms);
     fence.actions["monitor"].duration = simnet::Dist::fixed(20ms);
     fence.actions["list"].duration = simnet::Dist::fixed(20ms);
+    if (fence_fails)
+      for (const char* a : {"off", "reboot"}) {
+        fence.actions[a].duration = simnet::Dist::fixed(500ms);
+        fence.actions[a].fail_probability = 1;
+      }
     w.define_agent(fence);
   }
   // The order `node` started the web service's resources in, from event `from`.
@@ -90,9 +96,10 @@ struct Cluster {
   int n = 2;
 
   // Two nodes: votequorum two_node. More: plain majority.
-  // `extra`: more scenario text for the halabd service line (" key=value ...").
-  explicit Cluster(std::uint64_t seed, int nodes = 2, core::Duration start_time = 300ms) : world(seed), n(nodes) {
+  explicit Cluster(std::uint64_t seed, int nodes = 2, core::Duration start_time = 300ms, bool fence_fails = false)
+      : world(seed), n(nodes) {
     agents.start_time = start_time;
+    agents.fence_fails = fence_fails;
     for (int i = 1; i <= n; ++i) names.push_back("n" + std::to_string(i));
     agents.world = &world;
     sc = simnet::parse_scenario("network lan 10.0.0.0/24\nnodes n1..n" + std::to_string(n) +
