@@ -126,6 +126,7 @@ CrmService::CrmService(Node& node, std::string state_dir)
       history_(cib::Cib::empty()),
       escalation_timer_(env_.clock),
       recheck_timer_(env_.clock),
+      stop_check_timer_(env_.clock),
       rng_(env_.rng("crm")) {
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
@@ -138,7 +139,10 @@ CrmService::CrmService(Node& node, std::string state_dir)
                                                          std::move(hooks));
   controller_->start();
   if (node.last_quorum()) controller_->on_quorum(*node.last_quorum());
-  quorum_listener_ = node.on_quorum([this](const quorum::QuorumNotification& q) { controller_->on_quorum(q); });
+  quorum_listener_ = node.on_quorum([this](const quorum::QuorumNotification& q) {
+    controller_->on_quorum(q);
+    update_watchdog();
+  });
   control_handler_ = node.add_control_handler([this](const Request& r) { return control(r); });
 }
 
@@ -172,6 +176,7 @@ void CrmService::send(const std::string& text) {
 // ---- the DC's trigger -------------------------------------------------------
 
 void CrmService::on_changed(const controller::ClusterChange& c) {
+  if (c.cib) update_watchdog();
   if (!c.is_dc) {
     if (engine_.busy()) {
       engine_.abort("this node is no longer DC");
@@ -234,6 +239,7 @@ void CrmService::maybe_schedule() {
     kick(kStartupGrace - since_start);
     return;
   }
+  if (write_have_watchdog()) return;  // the commit brings us back here
   want_schedule_ = false;
   cib::Cib cib = ctl.cib();
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
@@ -413,6 +419,11 @@ void CrmService::fence(const std::string& node, const std::string& action, const
   // for this fencing go again afterwards, so that probes of the stonith
   // resources on this node keep telling whether the executor started them.
   auto added = register_stonith_devices(controller_->cib());
+  // No device: fenced by its watchdog. A target still in the group is told
+  // to reset itself now (pacemaker's fencer does the same); one that is not
+  // does so on its own within the wait.
+  if (fencer_.devices().empty() && fencer_.watchdog_timeout() > core::Duration::zero() && action != "on")
+    send(pack({"W", node}));
   std::weak_ptr<int> alive = alive_;
   local_.fence(node, action, event, [this, alive, added, done = std::move(done)](ActionResult r) {
     if (alive.lock())
@@ -532,6 +543,16 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
         return;
       }
       leave_now("the DC moved its resources away");
+    } else if (kind == "W" && f->size() == 2) {  // node: the DC fences it through its watchdog
+      if ((*f)[1] != env_.node) return;
+      if (!watchdog_) {
+        log_.error("the DC fences this node through its watchdog, but it has none");
+        return;
+      }
+      log_.crit("the DC fences this node through its watchdog: resetting now");
+      if (self_fencing_) self_fencing_->shutdown();
+      self_fencing_.reset();
+      watchdog_->arm(std::chrono::milliseconds(1));
     } else if (kind == "F" && f->size() == 2) {  // node: forget the executor history (probe_again)
       if ((*f)[1] != env_.node) return;
       history_ = cib::Cib::empty();
@@ -592,6 +613,7 @@ std::string CrmService::history_xml() const {
 void CrmService::local_op_done() {
   HALAB_ASSERT(local_ops_ > 0);
   if (--local_ops_ == 0 && report_due_) send_report();
+  check_stopped();
 }
 
 void CrmService::send_report() {
@@ -688,9 +710,151 @@ void CrmService::arm_recheck(long long when) {
   });
 }
 
+// ---- watchdog self-fencing --------------------------------------------------
+
+void CrmService::set_watchdog(std::unique_ptr<fencer::Watchdog> watchdog) {
+  if (self_fencing_) self_fencing_->shutdown();
+  self_fencing_.reset();
+  watchdog_ = std::move(watchdog);
+  update_watchdog();
+  want_schedule_ = true;  // the DC may have have-watchdog to write
+  kick();
+}
+
+void CrmService::update_watchdog() {
+  const std::string v = crm_option("stonith-watchdog-timeout");
+  const long ms = v.empty() || v[0] == '-' ? 0 : scheduler::parse_interval_ms(v);
+  const core::Duration swt = std::chrono::milliseconds(std::max(0L, ms));
+  fencer_.set_watchdog_timeout(swt);  // what the survivors wait when fencing without a device
+  if (!watchdog_ || swt == core::Duration::zero()) {
+    if (self_fencing_) {
+      log_.notice("watchdog self-fencing off");
+      self_fencing_->shutdown();
+      self_fencing_.reset();
+    }
+    return;
+  }
+  const bool quorate = node_.last_quorum() && node_.last_quorum()->quorate;
+  if (!self_fencing_) {
+    // Armed once the node has quorum: a node that never had it runs nothing
+    // (and suicide at boot would only keep it from ever joining).
+    if (!quorate) return;
+    fencer::SelfFencingOptions o{.watchdog_timeout = swt / 2, .stonith_watchdog_timeout = swt};
+    std::weak_ptr<int> alive = alive_;
+    self_fencing_ = std::make_unique<fencer::SelfFencing>(env_, *watchdog_, o, [this, alive](std::function<void(bool)> d) {
+      if (alive.lock()) stop_for_self_fencing(std::move(d));
+    });
+    self_quorate_ = true;
+    self_fencing_->start();
+    return;
+  }
+  if (quorate == self_quorate_) return;
+  self_quorate_ = quorate;
+  if (!quorate) {
+    self_fencing_->quorum_lost();
+    return;
+  }
+  self_fencing_->quorum_regained();
+  // Quorum came back before the resources stopped (a membership that
+  // reformed in steps): nobody fences a member of the quorate partition, so
+  // feed again. (Were this node being fenced, the DC's self-fence request
+  // below resets it.)
+  stop_check_timer_.cancel();
+  if (auto d = std::move(stop_done_)) {
+    stop_done_ = nullptr;
+    d(true);
+  }
+}
+
+void CrmService::stop_for_self_fencing(std::function<void(bool)> done) {
+  const std::string policy = crm_option("no-quorum-policy");
+  if (policy == "suicide") {
+    // No feeding while without quorum: the watchdog resets the node unless
+    // quorum comes back first.
+    log_.crit("no-quorum-policy=suicide: the watchdog resets this node unless quorum comes back");
+    stop_done_ = std::move(done);
+    return;
+  }
+  if (policy == "ignore") {
+    done(true);
+    return;
+  }
+  // This partition's DC stops them (no-quorum-policy=stop, freeze keeps
+  // them and so is reset): wait for the executor's word.
+  stop_done_ = std::move(done);
+  check_stopped();
+}
+
+void CrmService::check_stopped() {
+  if (!stop_done_ || crm_option("no-quorum-policy") == "suicide") return;
+  if (local_ops_ == 0 && !resources_active()) {
+    stop_check_timer_.cancel();
+    auto d = std::move(stop_done_);
+    stop_done_ = nullptr;
+    d(true);
+    return;
+  }
+  if (!stop_check_timer_.armed()) stop_check_timer_.arm(std::chrono::milliseconds(100), [this] { check_stopped(); });
+}
+
+bool CrmService::resources_active() const {
+  xmlNode* status = history_.status();
+  for (xmlNode* ns : status ? cib::children(status, "node_state") : std::vector<xmlNode*>{}) {
+    xmlNode* lrs = cib::first_child(cib::first_child(ns, "lrm"), "lrm_resources");
+    for (xmlNode* r : lrs ? cib::children(lrs, "lrm_resource") : std::vector<xmlNode*>{}) {
+      if (cib::attr_or(r, "class", "") == "stonith") continue;  // a fence device runs no service
+      const std::string id = cib::attr_or(r, "id", "");
+      for (xmlNode* op : cib::children(r, "lrm_rsc_op")) {
+        if (cib::attr_or(op, "id", "") != id + "_last_0") continue;
+        const std::string operation = cib::attr_or(op, "operation", "");
+        const std::string rc = cib::attr_or(op, "rc-code", "");
+        const bool stopped = (operation == "stop" && rc == "0") || rc == "7";
+        if (!stopped) return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool CrmService::write_have_watchdog() {
+  auto& ctl = *controller_;
+  const std::string now = crm_option("have-watchdog");
+  const bool want = watchdog_ && self_fencing_;
+  if (have_watchdog_pending_ || !ctl.quorate() || want == (now == "true") || (!want && now.empty())) return false;
+  cib::Cib after = ctl.cib();
+  xmlNode* cfg = after.ensure_section("crm_config");
+  xmlNode* set = cib::first_child(cfg, "cluster_property_set");
+  if (!set) {
+    set = cib::add_child(cfg, "cluster_property_set");
+    cib::set_attr(set, "id", "cib-bootstrap-options");
+  }
+  xmlNode* nv = nullptr;
+  for (xmlNode* s : cib::children(cfg, "cluster_property_set"))
+    for (xmlNode* n : cib::children(s, "nvpair"))
+      if (cib::attr_or(n, "name", "") == "have-watchdog") nv = n;
+  if (!nv) {
+    nv = cib::add_child(set, "nvpair");
+    cib::set_attr(nv, "id", cib::attr_or(set, "id", "cib-bootstrap-options") + "-have-watchdog");
+    cib::set_attr(nv, "name", "have-watchdog");
+  }
+  cib::set_attr(nv, "value", want ? "true" : "false");
+  have_watchdog_pending_ = true;
+  std::weak_ptr<int> alive = alive_;
+  log_.notice("have-watchdog={}", want ? "true" : "false");
+  ctl.submit(controller::patch_request(ctl.cib(), after), [this, alive](const controller::UpdateResult& r) {
+    if (!alive.lock()) return;
+    have_watchdog_pending_ = false;
+    if (!r.ok()) log_.warning("could not write have-watchdog: {}", r.error);
+    want_schedule_ = true;
+    kick();
+  });
+  return true;
+}
+
 void CrmService::leave_now(const std::string& why) {
   escalation_timer_.cancel();
   if (!leave_) return;
+  if (self_fencing_) self_fencing_->shutdown();  // a clean exit: no reset
   log_.notice("leaving the cluster: {}", why);
   auto fn = std::move(leave_);
   leave_ = nullptr;

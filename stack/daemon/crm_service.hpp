@@ -51,6 +51,7 @@
 #include "stack/executor/executor.hpp"
 #include "stack/fencer/executor_bridge.hpp"
 #include "stack/fencer/fencer.hpp"
+#include "stack/fencer/watchdog.hpp"
 #include "stack/transition/engine.hpp"
 #include "stack/transition/local_sink.hpp"
 #include "stack/transition/status_update.hpp"
@@ -87,6 +88,15 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // after shutdown-escalation (crm_config, 20 min by default) without that.
   void request_shutdown(std::function<void()> leave);
   bool shutting_down() const { return shutdown_requested_ != 0; }
+  // Watchdog self-fencing (sbd's role, watchdog.hpp). With a watchdog and
+  // stonith-watchdog-timeout (S) set in the CIB, this node arms it (timeout
+  // S/2) once it has quorum and feeds it while it has quorum; when quorum is
+  // lost it stops feeding until its resources are stopped (its partition's
+  // DC stops them: no-quorum-policy=stop), and with no-quorum-policy=suicide
+  // it lets the watchdog reset the node. The DC writes have-watchdog=true,
+  // so the scheduler fences without a device: the fencer waits S.
+  void set_watchdog(std::unique_ptr<fencer::Watchdog> watchdog);
+  const fencer::SelfFencing* self_fencing() const { return self_fencing_.get(); }
   // Failed fencings of `target` counted towards stonith-max-attempts (DC).
   int fence_failures(const std::string& target) const {
     auto it = fence_failures_.find(target);
@@ -132,6 +142,11 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // A cluster option (crm_config nvpair) of the local CIB, or "".
   std::string crm_option(const std::string& name) const;
   void arm_recheck(long long when);
+  void update_watchdog();
+  void stop_for_self_fencing(std::function<void(bool)> done);
+  void check_stopped();
+  bool resources_active() const;
+  bool write_have_watchdog();
   void flush_records();
   void fail_remote(const std::function<bool(const Remote&)>& which, const std::string& why);
   void send(const std::string& text);
@@ -189,6 +204,12 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // not retried until something else changes.
   std::map<std::string, int> fence_failures_;
   core::Timer recheck_timer_;  // failure-timeout: schedule again when a failure expires
+  std::unique_ptr<fencer::Watchdog> watchdog_;
+  std::unique_ptr<fencer::SelfFencing> self_fencing_;
+  bool self_quorate_ = true;
+  std::function<void(bool)> stop_done_;  // self-fencing waits for this node's resources to stop
+  core::Timer stop_check_timer_;
+  bool have_watchdog_pending_ = false;
 
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   core::Rng rng_;

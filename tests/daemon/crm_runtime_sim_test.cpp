@@ -9,6 +9,7 @@
 #include <set>
 
 #include "stack/cib/xml.hpp"
+#include "stack/fencer/watchdog.hpp"
 #include "tests/daemon/crm_sim_harness.hpp"
 #include "tests/shell/shell_support.hpp"
 
@@ -27,11 +28,13 @@ std::uint64_t first_seed() {
 }
 
 // `crm configure load update` of `script` against the running cluster.
-void load(Cluster& c, const std::string& script) {
+// `force`: commit although crm's verification objects (no fence device: the
+// watchdog fences).
+void load(Cluster& c, const std::string& script, bool force = false) {
   test::MemoryHost host;
   host.use_agents = false;
   host.cib_xml = c.dc()->controller().cib().to_xml();
-  ASSERT_TRUE(test::run_load(host, script, false)) << host.err_text;
+  ASSERT_TRUE(test::run_load(host, script, force)) << host.err_text;
   const std::string xml = host.cib_xml;
   std::string err;
   ASSERT_TRUE(c.commit([&](cib::Cib& cib) { cib = cib::Cib::parse(xml, "crm"); }, -1, &err)) << err;
@@ -344,5 +347,142 @@ TEST(CrmRuntimeSim, StonithMaxAttemptsStopsRetryingUntilSomethingChanges) {
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
+
+// ---- 4. watchdog self-fencing without a fence device ------------------------
+
+// A modelled watchdog on node i: when it fires, the node is reset (crashed).
+void install_watchdog(Cluster& c, int i, std::vector<std::pair<int, double>>& resets) {
+  c.crm(i)->set_watchdog(std::make_unique<fencer::ModelledWatchdog>(c.node(i)->env().clock, [&c, i, &resets] {
+    resets.emplace_back(i, c.seconds());
+    c.world.at(c.world.now(), [&c, i] { c.world.crash(i); });
+  }));
+}
+
+// Three nodes, no fence device: stonith-watchdog-timeout=10s and a modelled
+// watchdog on every node (have-watchdog, as sbd gives pacemaker). The node
+// running the web service is cut off (2 | 1). Without quorum it stops the
+// service (no-quorum-policy=stop; its watchdog would reset it if the stop
+// did not finish in 5 s) or lets its watchdog reset it (suicide); the
+// majority's fencing of it succeeds only after 10 s, and only then does the
+// service start there. At no event are two copies active.
+void run_watchdog(std::uint64_t seed, const std::string& policy, double& takeover_s) {
+  Cluster c(seed, 3);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  std::vector<std::pair<int, double>> resets;
+  for (int i = 0; i < 3; ++i) install_watchdog(c, i, resets);
+  std::string script = kWebService;
+  script.erase(script.find("primitive power"), script.find("property") - script.find("primitive power"));
+  script.replace(script.find("stonith-action=off"), 18,
+                 "stonith-watchdog-timeout=10s no-quorum-policy=" + policy);
+  script += "location prefer-home webservice 50: n" + std::to_string(1 + seed % 3) + "\n";  // DC or not
+  load(c, script, /*force=*/true);
+  if (::testing::Test::HasFatalFailure()) return;
+  std::string home;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (auto& n : c.names)
+          if (c.agents.running[n] == kGroup) home = n;
+        return !home.empty() && c.settled();
+      },
+      60s))
+      << ::testing::PrintToString(c.agents.events);
+  EXPECT_NE(c.dc()->controller().cib().to_xml().find("name=\"have-watchdog\" value=\"true\""), std::string::npos)
+      << "the DC writes have-watchdog";
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(c.crm(i)->self_fencing() && c.crm(i)->self_fencing()->state() == fencer::SelfFencing::State::healthy)
+        << c.names[size_t(i)];
+  const int home_i = c.world.node_index(home);
+  std::vector<int> rest;
+  for (int i = 0; i < 3; ++i)
+    if (i != home_i) rest.push_back(i);
+  c.world.run_for(std::chrono::milliseconds(2000 + seed * 1237 % 5000));
+  EXPECT_TRUE(resets.empty()) << "fed while quorate";
+
+  const std::size_t mark = c.agents.events.size();
+  const double cut_at = c.seconds();
+  const int cut = c.world.partition({home_i}, rest, false);
+  std::string taker;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        for (int i : rest)
+          if (c.agents.running[c.names[size_t(i)]] == kGroup) taker = c.names[size_t(i)];
+        return !taker.empty();
+      },
+      60s))
+      << ::testing::PrintToString(events_since(c, mark));
+  takeover_s = c.seconds() - cut_at;
+  double first_start = 1e18, last_home_stop = -1;
+  for (std::size_t i = mark; i < c.agents.events.size(); ++i) {
+    if (c.agents.events[i].rfind(taker + " start ", 0) == 0) first_start = std::min(first_start, c.agents.event_times[i]);
+    if (c.agents.events[i].rfind(home + " stop ", 0) == 0) last_home_stop = c.agents.event_times[i];
+  }
+  double reset_at = -1;
+  for (auto& [i, t] : resets)
+    if (i == home_i) reset_at = t;
+  std::printf("seed %llu (%s): %s cut off at %.3f; %s at %.3f; webservice starts on %s at %.3f (%.3f s after the cut)\n",
+              (unsigned long long)seed, policy.c_str(), home.c_str(), cut_at,
+              policy == "suicide" ? "watchdog reset" : "its last stop", policy == "suicide" ? reset_at : last_home_stop,
+              taker.c_str(), first_start, takeover_s);
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+  EXPECT_GE(first_start - cut_at, 10.0) << "the majority waits stonith-watchdog-timeout before it starts anything";
+  if (policy == "suicide") {
+    ASSERT_GE(reset_at, 0) << "the cut-off node's watchdog reset it";
+    EXPECT_LT(reset_at, first_start);
+    EXPECT_FALSE(c.world.is_up(home_i));
+  } else {
+    EXPECT_TRUE(c.world.is_up(home_i)) << "it stopped its resources in time: no reset";
+    EXPECT_GE(last_home_stop, 0) << "without quorum it stops what it runs";
+    EXPECT_LT(last_home_stop, first_start);
+    EXPECT_TRUE(c.agents.running[home].empty());
+    ASSERT_TRUE(c.crm(home_i)->self_fencing());
+    EXPECT_EQ(c.crm(home_i)->self_fencing()->state(), fencer::SelfFencing::State::safe);
+  }
+  daemon::CrmService* majority_dc = nullptr;
+  for (int i : rest)
+    if (c.crm(i) && c.crm(i)->controller().is_dc()) majority_dc = c.crm(i);
+  ASSERT_TRUE(majority_dc);
+  auto& history = majority_dc->fencer().history().entries();
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().target, home);
+  EXPECT_EQ(history.back().delegate, "watchdog");
+
+  // Heal (and power the reset node on): it rejoins; the service stays.
+  c.world.heal_partition(cut);
+  const std::size_t back = c.agents.events.size();
+  if (!c.world.is_up(home_i)) {
+    c.agents.running[home].clear();
+    c.world.power_on(home_i);
+  }
+  ASSERT_TRUE(c.run_until([&] { return c.crm(home_i) && c.crm(home_i)->controller().synced() && c.settled() &&
+                                        c.dc()->controller().view().members.size() == 3; },
+                          60s));
+  if (!c.crm(home_i)->self_fencing()) install_watchdog(c, home_i, resets);
+  c.world.run_for(20s);
+  EXPECT_TRUE(c.settled());
+  EXPECT_EQ(c.agents.running[taker], kGroup);
+  EXPECT_TRUE(c.agents.starts_on(home, back).empty());
+  EXPECT_TRUE(c.agents.double_active.empty()) << ::testing::PrintToString(c.agents.double_active);
+  const std::size_t resets_before = resets.size();
+  c.world.run_for(10s);
+  EXPECT_EQ(resets.size(), resets_before) << "every watchdog fed again";
+}
+
+void run_watchdog_seeds(const std::string& policy) {
+  std::vector<double> times;
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 4; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    double t = 0;
+    run_watchdog(seed, policy, t);
+    if (::testing::Test::HasFatalFailure()) return;
+    times.push_back(t);
+  }
+  std::sort(times.begin(), times.end());
+  std::printf("watchdog self-fencing (%s): cut -> service on the majority: median %.3f s simulated\n",
+              policy.c_str(), (times[1] + times[2]) / 2);
+}
+
+TEST(CrmRuntimeSim, WatchdogSelfFencingNoQuorumPolicyStop) { run_watchdog_seeds("stop"); }
+TEST(CrmRuntimeSim, WatchdogSelfFencingNoQuorumPolicySuicide) { run_watchdog_seeds("suicide"); }
 
 }  // namespace

@@ -37,6 +37,7 @@ std::string instance_of(const core::ProcessSpec& spec) {
 struct WebAgents {
   std::map<std::string, std::set<std::string>> running;  // node -> resources
   std::vector<std::string> events;                       // "node start rsc"
+  std::vector<double> event_times;                       // simulated seconds of each event
   std::vector<std::string> double_active;
   simnet::World* world = nullptr;  // a powered-off node runs nothing
   core::Duration start_time = 300ms;
@@ -54,6 +55,7 @@ struct WebAgents {
         if (c.action == "start") {
           set.insert(rsc);
           events.push_back(c.node + " start " + rsc);
+          event_times.push_back(world ? double(world->now()) / 1e9 : 0);
           int copies = 0;
           for (auto& [node, s] : running)
             if (!world || world->is_up(world->node_index(node))) copies += int(s.count(rsc));
@@ -61,6 +63,7 @@ struct WebAgents {
         } else if (c.action == "stop") {
           set.erase(rsc);
           events.push_back(c.node + " stop " + rsc);
+          event_times.push_back(world ? double(world->now()) / 1e9 : 0);
         } else if (c.action == "monitor") {
           r.exit_code = set.count(rsc) ? 0 : 7;
         }
