@@ -1,5 +1,6 @@
 #include "stack/daemon/crm_service.hpp"
 
+#include "stack/cib/patchset.hpp"
 #include "stack/cib/xml.hpp"
 #include "stack/controller/request.hpp"
 #include "stack/core/error.hpp"
@@ -553,9 +554,22 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       if (self_fencing_) self_fencing_->shutdown();
       self_fencing_.reset();
       watchdog_->arm(std::chrono::milliseconds(1));
-    } else if (kind == "F" && f->size() == 2) {  // node: forget the executor history (probe_again)
+    } else if (kind == "K" && f->size() == 1) {  // an administrator changed the CIB
+      if (!controller_->is_dc()) return;
+      want_schedule_ = true;
+      if (engine_.busy()) engine_.abort("the CIB was changed by an administrator");
+      else kick();
+    } else if (kind == "F" && (f->size() == 2 || f->size() == 3)) {  // node [rsc]: forget executor history
       if ((*f)[1] != env_.node) return;
-      history_ = cib::Cib::empty();
+      if (f->size() == 2) {  // probe_again: everything
+        history_ = cib::Cib::empty();
+        return;
+      }
+      xmlNode* status = history_.status();
+      for (xmlNode* ns : status ? cib::children(status, "node_state") : std::vector<xmlNode*>{})
+        if (xmlNode* lrs = cib::first_child(cib::first_child(ns, "lrm"), "lrm_resources"))
+          for (xmlNode* r : cib::children(lrs, "lrm_resource"))
+            if (cib::attr_or(r, "id", "") == (*f)[2]) cib::remove_node(r);
     } else if (kind == "M" && f->size() == 3) {  // a recurring result changed: action, result
       if (!controller_->is_dc()) return;
       int tid = 0;
@@ -866,7 +880,77 @@ void CrmService::leave_now(const std::string& why) {
 
 // ---- control socket ---------------------------------------------------------
 
+namespace {
+
+// (node uname, resource) whose whole history `after` no longer has: an
+// administrator's cleanup, which the nodes' executors must forget too.
+std::vector<std::pair<std::string, std::string>> erased_histories(const cib::Cib& before, const cib::Cib& after) {
+  auto histories = [](const cib::Cib& c) {
+    std::set<std::pair<std::string, std::string>> out;
+    xmlNode* status = c.status();
+    for (xmlNode* ns : status ? cib::children(status, "node_state") : std::vector<xmlNode*>{})
+      if (xmlNode* lrs = cib::first_child(cib::first_child(ns, "lrm"), "lrm_resources"))
+        for (xmlNode* r : cib::children(lrs, "lrm_resource"))
+          out.emplace(cib::attr_or(ns, "uname", ""), cib::attr_or(r, "id", ""));
+    return out;
+  };
+  const auto now = histories(after);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& h : histories(before))
+    if (!now.count(h)) out.push_back(h);
+  return out;
+}
+
+}  // namespace
+
 std::optional<Response> CrmService::control(const Request& r) {
+  if (r.verb == "cib-patch") {
+    // A v2 patchset against the CIB the client read: applied by the DC only
+    // while the CIB is still at its source version. Answered at once with a
+    // ticket; `cib-result TICKET` tells the outcome.
+    if (r.args.size() != 1) return Response::fail("CS_ERR_INVALID_PARAM", "cib-patch wants one patchset\n");
+    std::vector<std::pair<std::string, std::string>> forget;
+    try {
+      cib::Cib after = controller_->cib();
+      auto p = cib::parse_patch(r.args[0], "cib-patch");
+      cib::apply(after, p.get(), true);
+      forget = erased_histories(controller_->cib(), after);
+    } catch (const core::Error&) {
+      // The DC decides (and says why it refuses); this node may lag behind.
+    }
+    const std::uint64_t ticket = ++next_ticket_;
+    patches_[ticket] = {};
+    while (patches_.size() > 256) patches_.erase(patches_.begin());
+    std::weak_ptr<int> alive = alive_;
+    controller_->submit(controller::Request{controller::RequestOp::apply_patch, "", r.args[0]},
+                        [this, alive, ticket, forget](const controller::UpdateResult& u) {
+                          if (!alive.lock()) return;
+                          if (auto it = patches_.find(ticket); it != patches_.end()) it->second = {true, u};
+                          if (!u.ok()) return;
+                          for (const auto& [n, rsc] : forget) send(pack({"F", n, rsc}));
+                          // A status change (cleanup, refresh) is no configuration
+                          // change: tell the DC to schedule anyway.
+                          send(pack({"K"}));
+                        });
+    Response out;
+    out.headers["Ticket"] = std::to_string(ticket);
+    return out;
+  }
+  if (r.verb == "cib-result") {
+    if (r.args.size() != 1) return Response::fail("CS_ERR_INVALID_PARAM", "cib-result wants a ticket\n");
+    auto it = patches_.find(std::strtoull(r.args[0].c_str(), nullptr, 10));
+    if (it == patches_.end()) return Response::fail("CS_ERR_NOT_EXIST", "no such ticket: " + r.args[0] + "\n");
+    Response out;
+    if (!it->second.done) {
+      out.headers["State"] = "pending";
+      return out;
+    }
+    const auto& u = it->second.result;
+    out.headers["State"] = u.ok() ? "ok" : controller::to_string(u.code);
+    out.headers["Cib-Version"] = u.version.str();
+    out.body = u.error;
+    return out;
+  }
   if (r.verb != "cib-query") return std::nullopt;
   Response out;
   const auto& ctl = *controller_;

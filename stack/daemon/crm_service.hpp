@@ -211,6 +211,15 @@ class CrmService final : public core::Service, private transition::ActionSink {
   core::Timer stop_check_timer_;
   bool have_watchdog_pending_ = false;
 
+  // Control verbs cib-patch / cib-result: administrators' updates (crm node,
+  // crm resource, crm configure against the live cluster), answered by ticket.
+  struct PatchResult {
+    bool done = false;
+    controller::UpdateResult result;
+  };
+  std::uint64_t next_ticket_ = 0;
+  std::map<std::uint64_t, PatchResult> patches_;
+
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   core::Rng rng_;
   CrmStats stats_;
