@@ -11,9 +11,10 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
+#include "stack/cib/patchset.hpp"
 #include "stack/cib/xml.hpp"
-#include "stack/controller/request.hpp"
 #include "stack/daemon/control_client.hpp"
 #include "stack/core/error.hpp"
 
@@ -299,10 +300,12 @@ bool DirStorage::remove(std::string_view name, core::Sync) {
   return fs::remove(fs::path(dir_) / std::string(name), ec);
 }
 
-CrmHost::CrmHost() {
+CrmHost::CrmHost(std::string state_dir) : state_dir_(std::move(state_dir)) {
+  if (state_dir_.empty()) {
+    std::vector<std::string> none;
+    state_dir_ = daemon::take_state_dir(none);
+  }
   if (const char* f = std::getenv("CIB_file")) cib_file_ = f;
-  std::vector<std::string> none;
-  state_dir_ = daemon::take_state_dir(none);
   std::string sd = std::getenv("CIB_shadow_dir") ? std::getenv("CIB_shadow_dir") : "/var/lib/halab/cib-shadow";
   shadows_ = std::make_unique<DirStorage>(sd);
 }
@@ -323,43 +326,51 @@ bool locate_print(const std::string& rsc);
 // views of the CIB file (the DC's CIB once halabd routes them).
 bool CrmHost::cluster_view(const std::string& what, const std::vector<std::string>& args) {
   std::fflush(stdout);
-  if (what == "status") return mon_print(args, true);
-  if (what == "list") return mon_print({"-r"}, true);
+  std::vector<std::string> with_dir = args;
+  if (cib_file_.empty()) with_dir.insert(with_dir.end(), {"--state-dir", state_dir_});
+  if (what == "status") return mon_print(with_dir, true);
+  if (what == "list") return mon_print(cib_file_.empty() ? std::vector<std::string>{"-r", "--state-dir", state_dir_}
+                                                          : std::vector<std::string>{"-r"},
+                                        true);
   bool ok = true;
   for (auto& r : args) ok = locate_print(r) && ok;
   return ok;
 }
 
-cib::Cib live_cib(const std::string& state_dir) {
+namespace {
+
+cib::Cib query_live(const std::string& state_dir) {
   auto r = daemon::ctl_call(state_dir, {"cib-query", {}});
-  if (!r.response)
-    throw core::Error("no CIB: no halabd answers on " + state_dir + " (" + r.error +
-                      "); set CIB_file=PATH to work on a file");
+  if (!r.response) throw core::Error("Connection to cluster failed: " + r.error);
   if (!r.response->ok()) throw core::Error("cib-query: " + r.response->error + ": " + r.response->body);
-  return cib::Cib::parse(r.response->body, "the running cluster's CIB");
+  return cib::Cib::parse(r.response->body, "cib-query");
 }
 
-std::string live_cib_update(const std::string& state_dir, const std::string& op, const std::string& section,
-                            const std::string& xml, std::string* version) {
-  daemon::Request req{"cib-update", {op, section}};
-  std::string line;
-  std::istringstream in(xml);
-  while (std::getline(in, line)) req.args.push_back(line);
-  auto r = daemon::ctl_call(state_dir, req, 130'000);
-  if (!r.response) return "no halabd answers on " + state_dir + " (" + r.error + ")";
-  if (!r.response->ok()) {
-    std::string why = r.response->body;
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return why.empty() ? r.response->error : why;
+// Sends `patch` to halabd (cib-patch) and waits for the DC's verdict: "" when
+// applied, else the reason.
+std::string commit_live(const std::string& state_dir, const std::string& patch) {
+  auto r = daemon::ctl_call(state_dir, {"cib-patch", {patch}});
+  if (!r.response) throw core::Error("Connection to cluster failed: " + r.error);
+  if (!r.response->ok()) throw core::Error("cib-patch: " + r.response->error + ": " + r.response->body);
+  const std::string ticket = r.response->headers["Ticket"];
+  for (int i = 0; i < 600; ++i) {  // 30 s
+    auto q = daemon::ctl_call(state_dir, {"cib-result", {ticket}});
+    if (!q.response) throw core::Error("Connection to cluster failed: " + q.error);
+    if (!q.response->ok()) throw core::Error("cib-result: " + q.response->error + ": " + q.response->body);
+    const std::string state = q.response->headers["State"];
+    if (state == "ok") return "";
+    if (state != "pending") return state + ": " + q.response->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (version) *version = r.response->headers["Cib-Version"];
-  return "";
+  throw core::Error("the cluster did not answer the update within 30 s (its outcome is unknown)");
 }
+
+}  // namespace
 
 cib::Cib CrmHost::read_cib() {
   if (cib_file_.empty()) {
-    live_read_ = live_cib(state_dir_);
-    return *live_read_;
+    live_base_ = query_live(state_dir_);
+    return *live_base_;
   }
   std::ifstream f(cib_file_);
   if (!f) throw core::Error("cannot read CIB_file " + cib_file_);
@@ -370,34 +381,38 @@ cib::Cib CrmHost::read_cib() {
 
 void CrmHost::write_cib(const cib::Cib& cib) {
   if (!cib_file_.empty()) return write_file_atomically(cib_file_, cib.to_xml());
-  if (!live_read_) throw core::Error("no CIB read from the cluster to commit against");
-  // A patch from what was read to what the shell made. The cluster applies
-  // it only at the version it was made against; when only the status moved
-  // on meanwhile (the DC records results all the time), the same
-  // configuration change is made again on the fresh CIB. A configuration
-  // changed by someone else is refused, as crmsh does.
-  cib::Cib base = *live_read_;
-  cib::Cib want = cib;
+  // The live cluster: the change as a patch against the CIB we read, applied
+  // by the DC only at that version. The status section moves on its own
+  // (results, monitors): when only num_updates moved, the same change is
+  // made again on the newer CIB; a configuration changed by someone else
+  // meanwhile is an error, as crmsh reports it.
+  cib::Cib base = live_base_ ? *live_base_ : query_live(state_dir_);
+  cib::Cib wanted = cib;
   for (int attempt = 0;; ++attempt) {
-    auto patch = controller::patch_request(base, want);
-    const std::string why = live_cib_update(state_dir_, "patch", "", patch.xml);
-    if (why.empty()) {
-      live_read_ = want;
+    auto diff = cib::diff(base, wanted);
+    if (cib::patch_is_empty(diff.get())) return;
+    // One line (the control protocol's arguments hold none): newlines can
+    // only be in text, where a character reference means the same.
+    std::string patch;
+    for (char ch : cib::serialize(xmlDocGetRootElement(diff.get()), false))
+      patch += ch == '\n' ? std::string("&#10;") : std::string(1, ch);
+    const std::string refused = commit_live(state_dir_, patch);
+    if (refused.empty()) {
+      live_base_.reset();
       return;
     }
-    cib::Cib fresh = live_cib(state_dir_);
-    const auto a = base.version(), b = fresh.version();
-    if (attempt >= 20 || a.admin_epoch != b.admin_epoch || a.epoch != b.epoch)
-      throw core::Error("the cluster refused the update: " + why);
-    // The wanted CIB on the fresh one: the shell's configuration, the
-    // cluster's status and header attributes.
-    cib::Cib next = fresh;
-    xmlNode* cfg = next.configuration();
-    xmlNode* mine = cib::copy_node(want.configuration(), next.doc());
-    xmlReplaceNode(cfg, mine);
-    xmlFreeNode(cfg);
-    base = std::move(fresh);
-    want = std::move(next);
+    cib::Cib now = query_live(state_dir_);
+    const auto b = base.version(), n = now.version();
+    if (n == b || attempt >= 5) throw core::Error("the cluster refused the update: " + refused);
+    if (n.admin_epoch != b.admin_epoch || n.epoch != b.epoch)
+      throw core::Error("the cluster's configuration changed meanwhile (" + b.str() + " -> " + n.str() +
+                        "); nothing was written: try again");
+    cib::Cib rebased = now;
+    cib::apply(rebased, cib::parse_patch(patch, "crm").get(), false);
+    for (const char* v : {"admin_epoch", "epoch", "num_updates"})  // the DC numbers the result
+      cib::set_attr(rebased.root(), v, cib::attr_or(now.root(), v, "0"));
+    base = std::move(now);
+    wanted = std::move(rebased);
   }
 }
 

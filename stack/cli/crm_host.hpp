@@ -1,10 +1,10 @@
 #pragma once
+#include <optional>
 // The real-world side of `halab crm` / `halab ra`: the CIB file named by
 // CIB_file, files, $EDITOR, installed agents, and the shadow directory.
 // CLI code at the top of the stack, so it uses the OS directly.
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "stack/shell/session.hpp"
@@ -43,20 +43,11 @@ class DirStorage : public core::Storage {
 // Atomic durable replacement of `path` (temp file, fsync, rename, dir fsync).
 void write_file_atomically(const std::string& path, const std::string& data);
 
-// A CIB update to the running cluster through halabd's control socket
-// (`cib-update`): op replace|create|modify|delete|patch, as cibadmin's.
-// Returns "" once the cluster acknowledged it (durable on every member),
-// else why not. `version` gets the CIB version it produced.
-std::string live_cib_update(const std::string& state_dir, const std::string& op, const std::string& section,
-                            const std::string& xml, std::string* version = nullptr);
-// The running cluster's CIB (this node's copy); throws core::Error.
-cib::Cib live_cib(const std::string& state_dir);
-
-// Without CIB_file, `halab crm` reads the running cluster's CIB from halabd
-// (--state-dir / HALAB_STATE_DIR) and commits as a patch against what it read.
 class CrmHost : public shell::ShellHost {
  public:
-  CrmHost();
+  // `state_dir`: where halabd's control socket is, for the live cluster
+  // (used when CIB_file is not set).
+  explicit CrmHost(std::string state_dir = "");
   void out(std::string_view text) override;
   void err(std::string_view text) override;
   cib::Cib read_cib() override;
@@ -71,7 +62,7 @@ class CrmHost : public shell::ShellHost {
  private:
   std::string cib_file_;
   std::string state_dir_;
-  std::optional<cib::Cib> live_read_;  // the running cluster's CIB as read_cib() last gave it
+  std::optional<cib::Cib> live_base_;  // the live CIB as read_cib() last returned it
   InstalledAgents agents_;
   std::unique_ptr<DirStorage> shadows_;
 };

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
+#include "stack/daemon/crm_service.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
 #include "stack/fencer/real/watchdogs.hpp"
@@ -180,7 +182,6 @@ int run(const Args& args, ReadyPipe& ready) {
   }
 
   daemon::NodeOptions no;
-  no.watchdog = watchdog.get();
   no.conf = conf;
   no.conf_text = loaded.text;
   no.key = key;
@@ -191,6 +192,8 @@ int run(const Args& args, ReadyPipe& ready) {
              addrs[0].to_string(), args.config, args.state_dir);
   node = std::make_unique<daemon::Node>(env, no);
   daemon::add_hosted_services(*node);
+  if (watchdog)
+    if (auto* crm = node->find_service<daemon::CrmService>()) crm->set_watchdog(std::move(watchdog));
   hooks.reload = [&]() -> daemon::Response {
     try {
       auto fresh = load_config(args.config);
@@ -224,7 +227,25 @@ int run(const Args& args, ReadyPipe& ready) {
       log.warning("cannot run with real-time priority (SCHED_RR): {}; a loaded machine may delay the token",
                   std::strerror(errno));
   }
-  world.stop_on_signals({SIGTERM, SIGINT});
+  // SIGTERM / SIGINT: a clean shutdown through the cluster (the DC moves this
+  // node's resources away first, pacemaker's do_shutdown); a second signal
+  // stops at once.
+  boost::asio::signal_set signals(world.io(), SIGTERM, SIGINT);
+  int signals_seen = 0;
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      auto* crm = node ? node->find_service<daemon::CrmService>() : nullptr;
+      if (++signals_seen == 1 && crm) {
+        log.notice("signal {}: shutting down cleanly (a second signal stops at once)", sig);
+        crm->request_shutdown([&] { world.stop(); });
+      } else {
+        world.stop();
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
   ready.ok();
   world.run();
   log.notice("halabd shutting down{}", stopping ? " (cfgtool -H)" : "");

@@ -27,7 +27,6 @@
 #include "stack/core/env.hpp"
 #include "stack/cpg/cpg.hpp"
 #include "stack/daemon/control_protocol.hpp"
-#include "stack/fencer/watchdog.hpp"
 #include "stack/quorum/device.hpp"
 #include "stack/quorum/quorum_disk.hpp"
 #include "stack/quorum/votequorum.hpp"
@@ -49,10 +48,6 @@ struct NodeOptions {
   // The node's state directory (absolute; the root of env.storage), for the
   // executor's agents (HA_RSCTMP). Empty: /var/lib/halab/<node name>.
   std::string state_dir;
-  // The watchdog for self-fencing (stonith-watchdog-timeout), owned by the
-  // caller, unarmed: halabd's process-level watchdog, or none. Must outlive
-  // the Node.
-  fencer::Watchdog* watchdog = nullptr;
 };
 
 // Why `opt` cannot make a node, or "" (no local address, node id 0,
@@ -77,7 +72,6 @@ class Node : public core::Service {
   core::Env& env() { return env_; }
   const config::CorosyncConf& conf() const { return opt_.conf; }
   std::string state_dir() const { return opt_.state_dir.empty() ? "/var/lib/halab/" + env_.node : opt_.state_dir; }
-  fencer::Watchdog* watchdog() const { return opt_.watchdog; }
 
   totem::Srp& srp() { return totem_->srp(); }
   const totem::Srp& srp() const { return totem_->srp(); }

@@ -89,12 +89,13 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.enable_startup_probes = is_true(get("enable-startup-probes", "true"));
   o.stop_all_resources = is_true(get("stop-all-resources", "false"));
   o.no_quorum_policy = get("no-quorum-policy", "stop");
+  // The DC writes have-watchdog when nodes self-fence through a watchdog
+  // (sbd's role): fencing is then possible without a fence device (the
+  // fencer waits stonith-watchdog-timeout), as pacemaker treats it.
+  if (is_true(get("have-watchdog", "false"))) c.have_fence_device = true;
   o.placement_strategy = get("placement-strategy", "default");
   o.stonith_action = get("stonith-action", "reboot");
   if (o.stonith_action == "poweroff") o.stonith_action = "off";
-  // The controller sets have-watchdog when nodes can fence themselves
-  // (sbd, halabd's watchdog): fencing then needs no device, as pacemaker's.
-  if (is_true(get("have-watchdog", "false"))) c.have_fence_device = true;
   // Legacy default-resource-stickiness property still counts when rsc_defaults lacks it.
   auto legacy_stickiness = props.find("default-resource-stickiness");
 

@@ -321,7 +321,7 @@ void watchdog_scenario(const std::string& no_quorum_policy, WatchdogRun& out) {
   ASSERT_EQ(where.size(), 1u) << logs(lab);
   out.lone = where[0];
   for (int i = 1; i <= 3; ++i)
-    EXPECT_NE(lab.log(i).find("watchdog self-fencing on: process-level watchdog"), std::string::npos)
+    EXPECT_NE(lab.log(i).find("process-level watchdog armed, timeout 2.000s"), std::string::npos)
         << "node" << i << "\n"
         << lab.log(i);
 
