@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -87,14 +88,20 @@ double median(std::vector<double> v) {
   return v.empty() ? NAN : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// A run that cannot go on: thrown, so the lab's destructor stops the daemons
+// and removes the namespaces (std::exit would leave them running).
+struct Failed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 [[noreturn]] void die(const std::string& what, const NetnsLab& lab) {
-  std::fprintf(stderr, "crm_failover_netns: %s\n%s", what.c_str(), lab.describe().c_str());
+  std::string msg = what + "\n" + lab.describe();
   for (int i = 1; i <= lab.nodes(); ++i) {
     std::string l = lab.log(i);
     if (l.size() > 3000) l = l.substr(l.size() - 3000);
-    std::fprintf(stderr, "---- node%d ----\n%s", i, l.c_str());
+    msg += "---- node" + std::to_string(i) + " ----\n" + l;
   }
-  std::exit(1);
+  throw Failed(msg);
 }
 
 std::string config(const std::string& fence_status) {
@@ -247,7 +254,13 @@ int main(int argc, char** argv) {
               "failover");
   for (const Setting& s : kSettings) {
     if (!only.empty() && only != s.name) continue;
-    const Figures f = run_setting(s, runs, soak);
+    Figures f;
+    try {
+      f = run_setting(s, runs, soak);
+    } catch (const Failed& e) {
+      std::fprintf(stderr, "crm_failover_netns (%s): %s", s.name, e.what());
+      return 1;
+    }
     std::vector<double> pf;
     double pform = NAN;
     const bool have_peer = pacemaker && run_pacemaker(s, runs, pf, pform);

@@ -122,12 +122,16 @@ dummy_anywhere() { [ "$(where)" != 0 ]; }
 
 for i in 1 2 3; do start_node $i; done
 wait_until 90 online3 1 || die "pacemaker did not form (see $D)"
-in_node 1 crm_attribute -t crm_config -n stonith-enabled -v true >/dev/null || die "crm_attribute"
-in_node 1 crm_attribute -t crm_config -n stonith-action -v off >/dev/null
-in_node 1 crm_attribute -t rsc_defaults -n resource-stickiness -v 100 >/dev/null
+# The CIB may refuse writes for a moment after the DC is elected: retry.
+retry() { local k; for k in $(seq 20); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
+retry in_node 1 crm_attribute -t crm_config -n stonith-enabled -v true || die "crm_attribute"
+retry in_node 1 crm_attribute -t crm_config -n stonith-action -v off
+retry in_node 1 crm_attribute -t rsc_defaults -n resource-stickiness -v 100
 printf on > "$D/fence.status"
-in_node 1 cibadmin -C -o resources -X "<primitive id=\"fence\" class=\"stonith\" type=\"fence_dummy\"><instance_attributes id=\"fence-ia\"><nvpair id=\"fence-type\" name=\"type\" value=\"file\"/><nvpair id=\"fence-sf\" name=\"status_file\" value=\"$D/fence.status\"/><nvpair id=\"fence-hl\" name=\"pcmk_host_list\" value=\"node1 node2 node3\"/></instance_attributes><operations><op id=\"fence-mon\" name=\"monitor\" interval=\"60s\" timeout=\"20s\"/></operations></primitive>" || die "cibadmin fence"
-in_node 1 cibadmin -C -o resources -X '<primitive id="dummy" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="dummy-mon" name="monitor" interval="1s" timeout="20s"/></operations></primitive>' || die "cibadmin dummy"
+# Created, or there already (an attempt that failed late may have written it).
+create() { in_node 1 cibadmin -C -o resources -X "$2" || in_node 1 cibadmin -Q -o resources | grep -q "id=\"$1\""; }
+retry create fence "<primitive id=\"fence\" class=\"stonith\" type=\"fence_dummy\"><instance_attributes id=\"fence-ia\"><nvpair id=\"fence-type\" name=\"type\" value=\"file\"/><nvpair id=\"fence-sf\" name=\"status_file\" value=\"$D/fence.status\"/><nvpair id=\"fence-hl\" name=\"pcmk_host_list\" value=\"node1 node2 node3\"/></instance_attributes><operations><op id=\"fence-mon\" name=\"monitor\" interval=\"60s\" timeout=\"20s\"/></operations></primitive>" || die "cibadmin fence"
+retry create dummy '<primitive id="dummy" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="dummy-mon" name="monitor" interval="1s" timeout="20s"/></operations></primitive>' || die "cibadmin dummy"
 wait_until 60 dummy_anywhere || die "the Dummy did not start (see $D)"
 
 for r in $(seq "$RUNS"); do
