@@ -335,30 +335,89 @@ int run_cpgtool(std::span<char*> argv) {
   return show(*r);
 }
 
-// cibadmin's query of the running cluster's CIB (this node's copy: reads
-// are local, as in pacemaker). Only -Q / --query so far.
+// cibadmin against the running cluster: -Q prints this node's copy (reads
+// are local, as in pacemaker); -R/-C/-M/-D/-P (replace, create, modify,
+// delete, patch) send the XML (-X TEXT, -x FILE, or stdin with -p) with
+// -o SECTION through the control socket and return once the cluster
+// committed it on every member (or say why not).
 int run_cibadmin(std::span<char*> argv) {
   auto args = to_vector(argv);
   const auto dir = take_state_dir(args);
-  bool query = false;
-  for (const auto& a : args) {
-    if (a == "-Q" || a == "--query") {
-      query = true;
+  const char* usage =
+      "usage: halab cibadmin [--state-dir DIR] -Q|--query\n"
+      "       halab cibadmin [--state-dir DIR] -R|-C|-M|-D|-P [-o SECTION] (-X XML | -x FILE | -p)\n"
+      "  query or update the running cluster's CIB (replace, create, modify, delete, patch)\n";
+  std::string op, section, xml;
+  bool have_xml = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 < args.size()) return args[++i];
+      std::fprintf(stderr, "halab cibadmin: %s needs a value\n", a.c_str());
+      return std::nullopt;
+    };
+    if (a == "-Q" || a == "--query") op = "query";
+    else if (a == "-R" || a == "--replace") op = "replace";
+    else if (a == "-C" || a == "--create") op = "create";
+    else if (a == "-M" || a == "--modify") op = "modify";
+    else if (a == "-D" || a == "--delete") op = "delete";
+    else if (a == "-P" || a == "--patch") op = "patch";
+    else if (a == "-o" || a == "--scope") {
+      auto v = value();
+      if (!v) return 1;
+      section = *v;
+    } else if (a == "-X" || a == "--xml-text") {
+      auto v = value();
+      if (!v) return 1;
+      xml = *v, have_xml = true;
+    } else if (a == "-x" || a == "--xml-file") {
+      auto v = value();
+      if (!v) return 1;
+      std::ifstream f(*v);
+      if (!f) return std::fprintf(stderr, "halab cibadmin: cannot read %s\n", v->c_str()), 1;
+      std::stringstream ss;
+      ss << f.rdbuf();
+      xml = ss.str(), have_xml = true;
+    } else if (a == "-p" || a == "--xml-pipe") {
+      std::stringstream ss;
+      ss << std::cin.rdbuf();
+      xml = ss.str(), have_xml = true;
     } else if (a == "-h" || a == "--help") {
-      std::fputs("usage: halab cibadmin -Q|--query [--state-dir DIR]\n  print the running cluster's CIB\n", stdout);
+      std::fputs(usage, stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "halab cibadmin: unknown option '%s' (only -Q/--query is supported)\n", a.c_str());
+      std::fprintf(stderr, "halab cibadmin: unknown option '%s'\n%s", a.c_str(), usage);
       return 1;
     }
   }
-  if (!query) {
-    std::fputs("halab cibadmin: say what to do: -Q (query)\n", stderr);
+  if (op.empty()) {
+    std::fprintf(stderr, "halab cibadmin: say what to do: -Q, -R, -C, -M, -D or -P\n%s", usage);
     return 1;
   }
-  auto r = call(dir, {"cib-query", {}}, "Could not connect to the CIB manager: Transport endpoint is not connected");
-  if (!r) return 102;  // cibadmin's exit status when it cannot connect
-  return show(*r);
+  if (op == "query") {
+    auto r = call(dir, {"cib-query", {}}, "Could not connect to the CIB manager: Transport endpoint is not connected");
+    if (!r) return 102;  // cibadmin's exit status when it cannot connect
+    return show(*r);
+  }
+  if (!have_xml) {
+    std::fprintf(stderr, "halab cibadmin: %s needs the XML: -X TEXT, -x FILE or -p\n", op.c_str());
+    return 1;
+  }
+  daemon::Request req{"cib-update", {op, section}};
+  std::string line;
+  std::istringstream in(xml);
+  while (std::getline(in, line)) req.args.push_back(line);
+  auto r = ctl_call(dir, req, 130'000);
+  if (!r.response) {
+    std::fprintf(stderr, "Could not connect to the CIB manager: Transport endpoint is not connected\n(%s)\n",
+                 r.error.c_str());
+    return 102;
+  }
+  if (!r.response->ok()) {
+    std::fprintf(stderr, "Call cib_%s failed: %s", op.c_str(), r.response->body.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace halab::cli

@@ -18,8 +18,10 @@ namespace halab::cli {
 namespace {
 
 const char* kUsage =
-    "usage: halab crm [-F] [-f FILE] [LEVEL COMMAND ...]\n"
-    "  crmsh's shell. With CIB_file=PATH in the environment it works on that CIB file.\n"
+    "usage: halab crm [-F] [-f FILE] [--state-dir DIR] [LEVEL COMMAND ...]\n"
+    "  crmsh's shell. With CIB_file=PATH in the environment it works on that CIB file;\n"
+    "  otherwise on the running cluster, through halabd's control socket in DIR\n"
+    "  (--state-dir, $HALAB_STATE_DIR, else /var/lib/halab)\n"
     "  -F, --force     commit even when verify reports errors\n"
     "  -f, --file FILE run the commands in FILE\n"
     "  without arguments: commands from stdin (a session; EOF commits), or a prompt on a terminal\n";
@@ -33,7 +35,7 @@ std::string quote_arg(const std::string& a) {
 
 int run_shell(std::span<char*> args, bool ra_only) {
   shell::SessionOptions opts;
-  std::string file;
+  std::string file, state_dir;
   std::vector<std::string> words;
   if (ra_only) words.push_back("ra");
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -51,6 +53,10 @@ int run_shell(std::span<char*> args, bool ra_only) {
       file = args[++i];
     } else if (a.rfind("--file=", 0) == 0) {
       file = a.substr(7);
+    } else if (a == "--state-dir" && i + 1 < args.size()) {
+      state_dir = args[++i];
+    } else if (a.rfind("--state-dir=", 0) == 0) {
+      state_dir = a.substr(12);
     } else if (a == "-D" || a == "-o" || a == "-H") {
       ++i;  // display / option / history settings: accepted, no effect
     } else if (a == "-d" || a == "-R" || a == "-w" || a == "--wait" || a == "-n" || a == "-y") {
@@ -61,7 +67,7 @@ int run_shell(std::span<char*> args, bool ra_only) {
       words.push_back(a);
     }
   }
-  CrmHost host;
+  CrmHost host(state_dir);
   cib::SchemaValidator schema;
   shell::Session session(host, schema, opts);
   bool ok = true;

@@ -11,8 +11,11 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
+#include "stack/cib/patchset.hpp"
 #include "stack/cib/xml.hpp"
+#include "stack/daemon/control_client.hpp"
 #include "stack/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -297,7 +300,11 @@ bool DirStorage::remove(std::string_view name, core::Sync) {
   return fs::remove(fs::path(dir_) / std::string(name), ec);
 }
 
-CrmHost::CrmHost() {
+CrmHost::CrmHost(std::string state_dir) : state_dir_(std::move(state_dir)) {
+  if (state_dir_.empty()) {
+    std::vector<std::string> none;
+    state_dir_ = daemon::take_state_dir(none);
+  }
   if (const char* f = std::getenv("CIB_file")) cib_file_ = f;
   std::string sd = std::getenv("CIB_shadow_dir") ? std::getenv("CIB_shadow_dir") : "/var/lib/halab/cib-shadow";
   shadows_ = std::make_unique<DirStorage>(sd);
@@ -319,16 +326,52 @@ bool locate_print(const std::string& rsc);
 // views of the CIB file (the DC's CIB once halabd routes them).
 bool CrmHost::cluster_view(const std::string& what, const std::vector<std::string>& args) {
   std::fflush(stdout);
-  if (what == "status") return mon_print(args, true);
-  if (what == "list") return mon_print({"-r"}, true);
+  std::vector<std::string> with_dir = args;
+  if (cib_file_.empty()) with_dir.insert(with_dir.end(), {"--state-dir", state_dir_});
+  if (what == "status") return mon_print(with_dir, true);
+  if (what == "list") return mon_print(cib_file_.empty() ? std::vector<std::string>{"-r", "--state-dir", state_dir_}
+                                                          : std::vector<std::string>{"-r"},
+                                        true);
   bool ok = true;
   for (auto& r : args) ok = locate_print(r) && ok;
   return ok;
 }
 
+namespace {
+
+cib::Cib query_live(const std::string& state_dir) {
+  auto r = daemon::ctl_call(state_dir, {"cib-query", {}});
+  if (!r.response) throw core::Error("Connection to cluster failed: " + r.error);
+  if (!r.response->ok()) throw core::Error("cib-query: " + r.response->error + ": " + r.response->body);
+  return cib::Cib::parse(r.response->body, "cib-query");
+}
+
+// Sends `patch` to halabd (cib-patch) and waits for the DC's verdict: "" when
+// applied, else the reason.
+std::string commit_live(const std::string& state_dir, const std::string& patch) {
+  auto r = daemon::ctl_call(state_dir, {"cib-patch", {patch}});
+  if (!r.response) throw core::Error("Connection to cluster failed: " + r.error);
+  if (!r.response->ok()) throw core::Error("cib-patch: " + r.response->error + ": " + r.response->body);
+  const std::string ticket = r.response->headers["Ticket"];
+  for (int i = 0; i < 600; ++i) {  // 30 s
+    auto q = daemon::ctl_call(state_dir, {"cib-result", {ticket}});
+    if (!q.response) throw core::Error("Connection to cluster failed: " + q.error);
+    if (!q.response->ok()) throw core::Error("cib-result: " + q.response->error + ": " + q.response->body);
+    const std::string state = q.response->headers["State"];
+    if (state == "ok") return "";
+    if (state != "pending") return state + ": " + q.response->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw core::Error("the cluster did not answer the update within 30 s (its outcome is unknown)");
+}
+
+}  // namespace
+
 cib::Cib CrmHost::read_cib() {
-  if (cib_file_.empty())
-    throw core::Error("no CIB: set CIB_file=PATH (the live cluster comes with halabd's controller)");
+  if (cib_file_.empty()) {
+    live_base_ = query_live(state_dir_);
+    return *live_base_;
+  }
   std::ifstream f(cib_file_);
   if (!f) throw core::Error("cannot read CIB_file " + cib_file_);
   std::stringstream ss;
@@ -337,8 +380,40 @@ cib::Cib CrmHost::read_cib() {
 }
 
 void CrmHost::write_cib(const cib::Cib& cib) {
-  if (cib_file_.empty()) throw core::Error("no CIB: set CIB_file=PATH");
-  write_file_atomically(cib_file_, cib.to_xml());
+  if (!cib_file_.empty()) return write_file_atomically(cib_file_, cib.to_xml());
+  // The live cluster: the change as a patch against the CIB we read, applied
+  // by the DC only at that version. The status section moves on its own
+  // (results, monitors): when only num_updates moved, the same change is
+  // made again on the newer CIB; a configuration changed by someone else
+  // meanwhile is an error, as crmsh reports it.
+  cib::Cib base = live_base_ ? *live_base_ : query_live(state_dir_);
+  cib::Cib wanted = cib;
+  for (int attempt = 0;; ++attempt) {
+    auto diff = cib::diff(base, wanted);
+    if (cib::patch_is_empty(diff.get())) return;
+    // One line (the control protocol's arguments hold none): newlines can
+    // only be in text, where a character reference means the same.
+    std::string patch;
+    for (char ch : cib::serialize(xmlDocGetRootElement(diff.get()), false))
+      patch += ch == '\n' ? std::string("&#10;") : std::string(1, ch);
+    const std::string refused = commit_live(state_dir_, patch);
+    if (refused.empty()) {
+      live_base_.reset();
+      return;
+    }
+    cib::Cib now = query_live(state_dir_);
+    const auto b = base.version(), n = now.version();
+    if (n == b || attempt >= 5) throw core::Error("the cluster refused the update: " + refused);
+    if (n.admin_epoch != b.admin_epoch || n.epoch != b.epoch)
+      throw core::Error("the cluster's configuration changed meanwhile (" + b.str() + " -> " + n.str() +
+                        "); nothing was written: try again");
+    cib::Cib rebased = now;
+    cib::apply(rebased, cib::parse_patch(patch, "crm").get(), false);
+    for (const char* v : {"admin_epoch", "epoch", "num_updates"})  // the DC numbers the result
+      cib::set_attr(rebased.root(), v, cib::attr_or(now.root(), v, "0"));
+    base = std::move(now);
+    wanted = std::move(rebased);
+  }
 }
 
 std::optional<std::string> CrmHost::read_file(const std::string& path) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 // The real-world side of `halab crm` / `halab ra`: the CIB file named by
 // CIB_file, files, $EDITOR, installed agents, and the shadow directory.
 // CLI code at the top of the stack, so it uses the OS directly.
@@ -44,7 +45,9 @@ void write_file_atomically(const std::string& path, const std::string& data);
 
 class CrmHost : public shell::ShellHost {
  public:
-  CrmHost();
+  // `state_dir`: where halabd's control socket is, for the live cluster
+  // (used when CIB_file is not set).
+  explicit CrmHost(std::string state_dir = "");
   void out(std::string_view text) override;
   void err(std::string_view text) override;
   cib::Cib read_cib() override;
@@ -58,6 +61,8 @@ class CrmHost : public shell::ShellHost {
 
  private:
   std::string cib_file_;
+  std::string state_dir_;
+  std::optional<cib::Cib> live_base_;  // the live CIB as read_cib() last returned it
   InstalledAgents agents_;
   std::unique_ptr<DirStorage> shadows_;
 };

@@ -72,10 +72,17 @@ struct Session : std::enable_shared_from_this<Session> {
       std::string error;
       auto req = decode_request(self->in, &error);
       if (!req) return self->answer(Response::fail("CS_ERR_INVALID_PARAM", "bad request: " + error + "\n"));
-      self->answer(self->shared->handler(*req));
+      // The request is in: from now on the answer may take the cluster's time.
+      self->timer.expires_after(std::chrono::seconds(120));
+      self->timer.async_wait([self](const boost::system::error_code& ec) {
+        if (!ec) self->answer(Response::fail("CS_ERR_TIMEOUT", "no answer within 120 s\n"));
+      });
+      self->shared->handler(*req, [self](Response r) { self->answer(r); });
     });
   }
   void answer(const Response& r) {
+    if (answered) return;
+    answered = true;
     out = encode_response(r);
     asio::async_write(socket, asio::buffer(out), [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
       boost::system::error_code ignored;
@@ -91,6 +98,7 @@ struct Session : std::enable_shared_from_this<Session> {
   std::shared_ptr<Shared> shared;
   std::array<char, 4096> chunk{};
   std::string in, out;
+  bool answered = false;
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 // The control socket's server side: daemon plumbing, not stack logic. A unix
 // stream socket at <state-dir>/halabd.sock (mode 0600), served on the
 // daemon's io_context; one request per connection (control_protocol.hpp),
-// answered by a handler that runs on the event loop like everything else.
+// answered by a handler that runs on the event loop like everything else
+// (now or, for requests that wait on the cluster, later: up to 120 s).
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
@@ -18,7 +19,10 @@ bool socket_answers(const std::string& path);
 
 class ControlServer {
  public:
-  using Handler = std::function<Response(const Request&)>;
+  // The handler answers through `reply`, at once or later (a CIB update
+  // answers once the cluster has committed it); exactly once.
+  using Reply = std::function<void(Response)>;
+  using Handler = std::function<void(const Request&, Reply reply)>;
   // Throws core::Error when the socket cannot be created (naming the path),
   // or when a live daemon already answers on it. A stale socket file is
   // replaced.

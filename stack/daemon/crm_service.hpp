@@ -18,6 +18,24 @@
 // as the controller: the group's messages carry one leading byte, 0 for the
 // controller, 1 for this driver (SplitChannel in crm_service.cpp).
 //
+// At every view change the DC asks each member for its executor state
+// (Query -> Report, as pacemaker's DC re-reads every node's LRM at join): a
+// node keeps the history of every operation it ran (recorded as the DC
+// would) and answers once its own operations in flight are done; the DC
+// replaces that node's lrm section with it, and schedules only after every
+// member answered (or kReportWait passed). So a result the old DC never
+// recorded (it died first) is not lost, and the new DC does not start a
+// resource that already runs.
+//
+// Clean shutdown (pacemaker's do_shutdown): request_shutdown() marks this
+// node as leaving; its report then carries the `shutdown` node attribute,
+// which the DC writes; the scheduler moves the node's resources away and
+// orders do_shutdown after their stops; the DC records expected="down" and
+// tells the node to go (message S), and the node calls the `leave` callback
+// given to request_shutdown (halabd stops its event loop, simnet halts the
+// node). The DC itself goes the same way. The do_shutdown action completes
+// when the node has left the group.
+//
 // Status updates are sent one batch at a time (a v2 patch against the CIB the
 // DC has delivered); the next schedule waits until every result is in the
 // CIB, so the scheduler never repeats an action whose result is in flight.
@@ -33,6 +51,7 @@
 #include "stack/executor/executor.hpp"
 #include "stack/fencer/executor_bridge.hpp"
 #include "stack/fencer/fencer.hpp"
+#include "stack/fencer/watchdog.hpp"
 #include "stack/transition/engine.hpp"
 #include "stack/transition/local_sink.hpp"
 #include "stack/transition/status_update.hpp"
@@ -45,6 +64,8 @@ struct CrmStats {
   std::uint64_t transitions = 0, complete = 0, aborted = 0, failed = 0, empty_schedules = 0;
   std::uint64_t remote_sent = 0, remote_run = 0, updates_sent = 0, updates_refused = 0, schedule_errors = 0;
   std::uint64_t recurring_reports = 0, bad_messages = 0;
+  std::uint64_t queries = 0, reports_recorded = 0, reports_missing = 0;
+  std::uint64_t rechecks = 0, fencing_given_up = 0;
 };
 
 class CrmService final : public core::Service, private transition::ActionSink {
@@ -61,6 +82,28 @@ class CrmService final : public core::Service, private transition::ActionSink {
   const CrmStats& stats() const { return stats_; }
   // Nothing scheduled, running, or waiting to be recorded (DC view).
   bool idle() const;
+
+  // Clean shutdown: ask the DC to move this node's resources away; `leave`
+  // runs once the DC allows the node to go (its resources are stopped), or
+  // after shutdown-escalation (crm_config, 20 min by default) without that.
+  void request_shutdown(std::function<void()> leave);
+  bool shutting_down() const { return shutdown_requested_ != 0; }
+  // Watchdog self-fencing (sbd's role, watchdog.hpp). With a watchdog and
+  // stonith-watchdog-timeout (S) set in the CIB, this node arms it (timeout
+  // S/2) once it has quorum and feeds it while it has quorum; when quorum is
+  // lost it stops feeding until its resources are stopped (its partition's
+  // DC stops them: no-quorum-policy=stop), and with no-quorum-policy=suicide
+  // it lets the watchdog reset the node. The DC writes have-watchdog=true,
+  // so the scheduler fences without a device: the fencer waits S.
+  void set_watchdog(std::unique_ptr<fencer::Watchdog> watchdog);
+  const fencer::SelfFencing* self_fencing() const { return self_fencing_.get(); }
+  // Failed fencings of `target` counted towards stonith-max-attempts (DC).
+  int fence_failures(const std::string& target) const {
+    auto it = fence_failures_.find(target);
+    return it == fence_failures_.end() ? 0 : it->second;
+  }
+  // This node's executor history (the <lrm> element it reports at joins).
+  std::string history_xml() const;
 
  private:
   struct Remote {
@@ -85,12 +128,31 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void maybe_schedule();
   // Registers the CIB's stonith primitives the fencer lacks; returns their ids.
   std::vector<std::string> register_stonith_devices(const cib::Cib& cib);
-  void record(std::function<void(transition::StatusUpdate&)> change);
+  void record(std::function<void(transition::StatusUpdate&)> change, std::function<void()> committed = {});
+  // Executor history (this node).
+  void remember(const transition::GraphAction& a, int transition_id, const std::string& dc_id,
+                const transition::ActionResult& r);
+  void local_op_done();
+  void send_report();
+  // DC: the executor-state query of the current view.
+  void start_query();
+  void ingest_reports();
+  bool reports_complete();
+  void leave_now(const std::string& why);
+  // A cluster option (crm_config nvpair) of the local CIB, or "".
+  std::string crm_option(const std::string& name) const;
+  void arm_recheck(long long when);
+  void update_watchdog();
+  void stop_for_self_fencing(std::function<void(bool)> done);
+  void check_stopped();
+  bool resources_active() const;
+  bool write_have_watchdog();
   void flush_records();
   void fail_remote(const std::function<bool(const Remote&)>& which, const std::string& why);
   void send(const std::string& text);
   long long wall_seconds() const;
   std::optional<Response> control(const Request& r);
+  bool control_async(const Request& r, const Node::Reply& reply);
 
   Node& node_;
   core::Env& env_;
@@ -103,7 +165,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   transition::LocalSink local_;
   transition::TransitionEngine engine_;
   std::unique_ptr<controller::Controller> controller_;
-  ListenerId quorum_listener_ = 0, control_handler_ = 0;
+  ListenerId quorum_listener_ = 0, control_handler_ = 0, async_handler_ = 0;
 
   // DC driver.
   bool want_schedule_ = false;
@@ -113,12 +175,55 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::map<std::pair<int, int>, Remote> remote_;  // (transition, action) -> waiting DC-side
   std::deque<std::function<void(transition::StatusUpdate&)>> records_;
   std::vector<std::function<void(transition::StatusUpdate&)>> in_flight_records_;
+  std::vector<std::function<void()>> records_committed_, in_flight_committed_;
   bool update_in_flight_ = false;
   int update_attempts_ = 0;
   core::Timer kick_timer_;
   core::Instant started_;
+  bool seen_whole_cluster_ = false;  // every nodelist node was in one view since start
   std::optional<core::Instant> unknown_since_;  // quorum unknown (see maybe_schedule) since
+  // Executor history of this node, and the query it answers.
+  cib::Cib history_;
+  int local_ops_ = 0;  // operations running here that the history lacks
+  std::optional<std::pair<controller::Member, std::uint64_t>> query_;  // the DC's latest query
+  bool report_due_ = false;  // answer query_ once local_ops_ is 0
+  long long shutdown_requested_ = 0;  // when (wall seconds); 0: not leaving
+  std::function<void()> leave_;
+  core::Timer escalation_timer_;
+
+  // DC: the current query and what it learnt.
+  struct Report {
+    std::string uname, lrm;
+    long long shutdown = 0;
+  };
+  std::uint64_t query_id_ = 0, queries_ = 0;
+  core::Instant query_started_{};
+  std::map<controller::NodeId, Report> reports_;  // received, not yet recorded
+  std::set<controller::NodeId> reported_;         // recorded for this query
+  std::map<std::string, transition::ActionDone> shutdowns_;  // do_shutdown actions awaiting the node's leave
+  // Failed fencings per target since its last success or its return
+  // (pacemaker's stonith-max-attempts): at the limit, a failed transition is
+  // not retried until something else changes.
+  std::map<std::string, int> fence_failures_;
+  core::Timer recheck_timer_;  // failure-timeout: schedule again when a failure expires
+  std::unique_ptr<fencer::Watchdog> watchdog_;
+  std::unique_ptr<fencer::SelfFencing> self_fencing_;
+  bool self_quorate_ = true;
+  std::function<void(bool)> stop_done_;  // self-fencing waits for this node's resources to stop
+  core::Timer stop_check_timer_;
+  bool have_watchdog_pending_ = false;
+
+  // Control verbs cib-patch / cib-result: administrators' updates (crm node,
+  // crm resource, crm configure against the live cluster), answered by ticket.
+  struct PatchResult {
+    bool done = false;
+    controller::UpdateResult result;
+  };
+  std::uint64_t next_ticket_ = 0;
+  std::map<std::uint64_t, PatchResult> patches_;
+
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  core::Rng rng_;
   CrmStats stats_;
 };
 

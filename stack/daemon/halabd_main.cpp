@@ -4,6 +4,7 @@
 //
 //   halabd [--config FILE] [--state-dir DIR] [--nodeid N] [--foreground]
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -25,8 +27,10 @@
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
+#include "stack/daemon/crm_service.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
+#include "stack/fencer/real/watchdogs.hpp"
 #include "stack/totem/authkey_file.hpp"
 
 using namespace halab;
@@ -37,6 +41,8 @@ struct Args {
   std::string config = "/etc/halab/corosync.conf";
   std::string state_dir = "/var/lib/halab";
   bool foreground = false;
+  bool realtime = true;
+  std::string watchdog = "process";
   std::optional<std::uint32_t> nodeid;  // which nodelist entry is this node, when several are local
 };
 
@@ -49,7 +55,10 @@ void usage(std::FILE* out) {
                "  --nodeid N        this node is the nodelist entry with node id N (needed when\n"
                "                    several entries are addresses of this host, e.g. 127.0.0.x;\n"
                "                    totem.interface.bindnetaddr set to the address also says it)\n"
-               "  --foreground, -f  do not daemonize\n");
+               "  --foreground, -f  do not daemonize\n"
+               "  --no-realtime, -p do not run with real-time priority (SCHED_RR), as corosync -p\n"
+               "  --watchdog WD     self-fencing watchdog when the CIB sets stonith-watchdog-timeout:\n"
+               "                    process (default: a guard process that kills halabd) or none\n");
 }
 
 std::string read_file(const std::string& path) {
@@ -153,19 +162,31 @@ int run(const Args& args, ReadyPipe& ready) {
 
   // The control socket first: "already running" must win over "cannot bind".
   std::unique_ptr<daemon::Node> node;
-  daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r) {
-    if (!node) return daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n");
+  daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r, const daemon::ControlServer::Reply& reply) {
+    if (!node) return reply(daemon::Response::fail("CS_ERR_TRY_AGAIN", "halabd is starting\n"));
     try {
-      return daemon::handle_request(*node, r, hooks);
+      if (node->handle_async_request(r, reply)) return;
+      reply(daemon::handle_request(*node, r, hooks));
     } catch (const std::exception& e) {
       // A request must never take the node down; say what failed instead.
       log.error("control request '{}' failed: {}", r.verb, e.what());
-      return daemon::Response::fail("CS_ERR_LIBRARY", std::string(e.what()) + "\n");
+      reply(daemon::Response::fail("CS_ERR_LIBRARY", std::string(e.what()) + "\n"));
     }
   });
   server.set_after_response([&] {
     if (stopping) world.stop();
   });
+
+  // The self-fencing watchdog, unarmed until the CIB sets
+  // stonith-watchdog-timeout (CrmService arms it).
+  std::unique_ptr<fencer::Watchdog> watchdog;
+  if (args.watchdog == "process") {
+    watchdog = std::make_unique<fencer::real::ProcessWatchdog>();
+  } else if (args.watchdog != "none") {
+    // A device starts counting when opened and cannot be re-armed after
+    // its magic close; halabd does not drive one yet.
+    throw core::Error("--watchdog " + args.watchdog + ": only 'process' and 'none' are supported");
+  }
 
   daemon::NodeOptions no;
   no.conf = conf;
@@ -178,6 +199,8 @@ int run(const Args& args, ReadyPipe& ready) {
              addrs[0].to_string(), args.config, args.state_dir);
   node = std::make_unique<daemon::Node>(env, no);
   daemon::add_hosted_services(*node);
+  if (watchdog)
+    if (auto* crm = node->find_service<daemon::CrmService>()) crm->set_watchdog(std::move(watchdog));
   hooks.reload = [&]() -> daemon::Response {
     try {
       auto fresh = load_config(args.config);
@@ -200,7 +223,36 @@ int run(const Args& args, ReadyPipe& ready) {
     std::ofstream pid(args.state_dir + "/halabd.pid", std::ios::trunc);
     pid << ::getpid() << "\n";
   }
-  world.stop_on_signals({SIGTERM, SIGINT});
+  // Totem's token must be passed on time even on a CPU-loaded machine, or a
+  // busy moment looks like a failed node (a false membership change).
+  // corosync runs SCHED_RR at the highest priority for the same reason.
+  // Agents and other children go back to normal scheduling at fork.
+  if (args.realtime) {
+    sched_param sp{};
+    sp.sched_priority = ::sched_get_priority_max(SCHED_RR);
+    if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &sp) != 0)
+      log.warning("cannot run with real-time priority (SCHED_RR): {}; a loaded machine may delay the token",
+                  std::strerror(errno));
+  }
+  // SIGTERM / SIGINT: a clean shutdown through the cluster (the DC moves this
+  // node's resources away first, pacemaker's do_shutdown); a second signal
+  // stops at once.
+  boost::asio::signal_set signals(world.io(), SIGTERM, SIGINT);
+  int signals_seen = 0;
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      auto* crm = node ? node->find_service<daemon::CrmService>() : nullptr;
+      if (++signals_seen == 1 && crm) {
+        log.notice("signal {}: shutting down cleanly (a second signal stops at once)", sig);
+        crm->request_shutdown([&] { world.stop(); });
+      } else {
+        world.stop();
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
   ready.ok();
   world.run();
   log.notice("halabd shutting down{}", stopping ? " (cfgtool -H)" : "");
@@ -238,6 +290,9 @@ int main(int argc, char** argv) {
       }
       args.nodeid = std::uint32_t(id);
     } else if (a == "--foreground" || a == "-f") args.foreground = true;
+    else if (a == "--no-realtime" || a == "-p") args.realtime = false;
+    else if (a == "--watchdog") args.watchdog = value("--watchdog");
+    else if (a.rfind("--watchdog=", 0) == 0) args.watchdog = a.substr(11);
     else if (a == "--help" || a == "-h") return usage(stdout), 0;
     else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
     else {

@@ -206,7 +206,23 @@ ListenerId Node::add_control_handler(ControlHandler fn) {
   return id;
 }
 
-void Node::remove_control_handler(ListenerId id) { control_handlers_.erase(id); }
+void Node::remove_control_handler(ListenerId id) {
+  control_handlers_.erase(id);
+  async_control_handlers_.erase(id);
+}
+
+ListenerId Node::add_async_control_handler(AsyncControlHandler fn) {
+  const auto id = next_listener_++;
+  async_control_handlers_[id] = std::move(fn);
+  return id;
+}
+
+bool Node::handle_async_request(const Request& r, const Reply& reply) {
+  auto handlers = async_control_handlers_;
+  for (auto& [id, fn] : handlers)
+    if (async_control_handlers_.count(id) && fn(r, reply)) return true;
+  return false;
+}
 
 std::optional<Response> Node::handle_hosted_request(const Request& r) {
   auto handlers = control_handlers_;

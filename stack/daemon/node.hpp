@@ -119,6 +119,14 @@ class Node : public core::Service {
   ListenerId add_control_handler(ControlHandler fn);
   void remove_control_handler(ListenerId id);
   std::optional<Response> handle_hosted_request(const Request& r);
+  // Requests answered later (a CIB update waits for the cluster's commit):
+  // a handler returns false for requests it does not know, else it owns the
+  // request and calls `reply` exactly once, now or later. halabd tries these
+  // before the synchronous verbs.
+  using Reply = std::function<void(Response)>;
+  using AsyncControlHandler = std::function<bool(const Request&, const Reply&)>;
+  ListenerId add_async_control_handler(AsyncControlHandler fn);
+  bool handle_async_request(const Request& r, const Reply& reply);
 
   // The nodelist's name for `id`, else its ring0_addr, else the id.
   std::string node_name(NodeId id) const;
@@ -151,6 +159,7 @@ class Node : public core::Service {
   std::map<ListenerId, QuorumListener> quorum_listeners_;
   std::map<ListenerId, MembershipListener> membership_listeners_;
   std::map<ListenerId, ControlHandler> control_handlers_;
+  std::map<ListenerId, AsyncControlHandler> async_control_handlers_;
   std::vector<std::unique_ptr<core::Service>> services_;
 };
 

@@ -80,6 +80,9 @@ class Fencer {
   Fencer(const Fencer&) = delete;
   Fencer& operator=(const Fencer&) = delete;
 
+  // stonith-watchdog-timeout as the CIB says it now (zero: off).
+  void set_watchdog_timeout(core::Duration d) { options_.watchdog_timeout = d; }
+  core::Duration watchdog_timeout() const { return options_.watchdog_timeout; }
   void register_device(DeviceConfig device);  // replaces a device of the same id
   bool remove_device(const std::string& id);
   const std::map<std::string, DeviceConfig>& devices() const { return devices_; }

@@ -312,6 +312,13 @@ struct ClusterOptions {
 struct Cluster {
   ClusterOptions options;
   long long now = 0;  // seconds since the epoch, for rules and failure-timeout
+  // The earliest time (seconds since the epoch, after `now`) at which a
+  // failure counted now expires (failure-timeout): the controller schedules
+  // again then, as pacemaker's recheck. 0: none.
+  long long recheck_by = 0;
+  void recheck_at(long long t) {
+    if (t > now && (recheck_by == 0 || t < recheck_by)) recheck_by = t;
+  }
   std::string dc_uuid;
   std::vector<std::unique_ptr<Node>> nodes;
   std::vector<std::unique_ptr<Resource>> all_resources;

@@ -103,6 +103,10 @@ void unpack_config(Cluster& c, const XmlElement& cib) {
   o.enable_startup_probes = is_true(get("enable-startup-probes", "true"));
   o.stop_all_resources = is_true(get("stop-all-resources", "false"));
   o.no_quorum_policy = get("no-quorum-policy", "stop");
+  // The DC writes have-watchdog when nodes self-fence through a watchdog
+  // (sbd's role): fencing is then possible without a fence device (the
+  // fencer waits stonith-watchdog-timeout), as pacemaker treats it.
+  if (is_true(get("have-watchdog", "false"))) c.have_fence_device = true;
   o.placement_strategy = get("placement-strategy", "default");
   o.shutdown_lock = is_true(get("shutdown-lock", "false"));
   o.shutdown_lock_limit_s = std::max(0L, parse_interval_ms(get("shutdown-lock-limit", "0")) / 1000);

@@ -226,6 +226,8 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           r->expired_on.insert(n->index);
           continue;
         }
+        if (!ok && r->failure_timeout_s > 0 && op.last_rc_change > 0 && c.now > 0)
+          c.recheck_at(op.last_rc_change + r->failure_timeout_s);
         ++counted;
         bool pretended = false;
         // on-fail=ignore: pacemaker pretends the failed operation succeeded
@@ -429,6 +431,7 @@ void unpack_history(Cluster& c, const XmlElement& cib) {
           const std::string lf = n->attr("last-failure-" + rest);
           const long long when = std::atoll(lf.c_str());
           if (when > 0 && c.now >= when + r->failure_timeout_s) continue;
+          if (when > 0) c.recheck_at(when + r->failure_timeout_s);
         }
         r->failcount[n->index] = add_scores(r->failcount[n->index], parse_score_or(v, 0));
       }

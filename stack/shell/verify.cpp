@@ -40,6 +40,13 @@ std::vector<Issue> verify_cib(const Cib& cib, SchemaValidator& schema, AgentCata
       for (xmlNode* nv : children(set, "nvpair"))
         if (attr_or(nv, "name", "") == "stonith-enabled") stonith_enabled = !is_false(attr_or(nv, "value", ""));
   bool have_stonith = false;
+  // Nodes that fence themselves (sbd; the controller sets have-watchdog).
+  if (xmlNode* cc = cib.section("crm_config"))
+    for (xmlNode* set : children(cc, "cluster_property_set"))
+      for (xmlNode* nv : children(set, "nvpair"))
+        if (attr_or(nv, "name", "") == "have-watchdog" && !is_false(attr_or(nv, "value", "false")) &&
+            attr_or(nv, "value", "") != "")
+          have_stonith = true;
   for (auto* p : prims)
     if (attr_or(p, "class", "") == "stonith") have_stonith = true;
   if (!prims.empty() && stonith_enabled && !have_stonith) {

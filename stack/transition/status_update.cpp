@@ -97,7 +97,7 @@ xmlNode* attributes_set(xmlNode* state, bool create) {
   return ia;
 }
 
-void set_attribute(xmlNode* state, const std::string& name, const std::string& value) {
+void set_node_attribute(xmlNode* state, const std::string& name, const std::string& value) {
   xmlNode* ia = attributes_set(state, true);
   for (xmlNode* nv : cib::children(ia, "nvpair"))
     if (cib::attr_or(nv, "name", "") == name) return cib::set_attr(nv, "value", value);
@@ -258,6 +258,37 @@ void StatusUpdate::node_down(const std::string& node_uuid, const std::string& un
   changes_.push_back(std::move(c));
 }
 
+void StatusUpdate::set_node_field(const std::string& node_uuid, const std::string& uname, const std::string& name,
+                                  const std::string& value) {
+  StatusChange c;
+  c.kind = StatusChange::Kind::set_node_field;
+  c.node_uuid = node_uuid;
+  c.node_uname = uname;
+  c.name = name;
+  c.value = value;
+  changes_.push_back(std::move(c));
+}
+
+void StatusUpdate::set_attribute(const std::string& node_uuid, const std::string& uname, const std::string& name,
+                                 const std::string& value) {
+  StatusChange c;
+  c.kind = StatusChange::Kind::set_attribute;
+  c.node_uuid = node_uuid;
+  c.node_uname = uname;
+  c.name = name;
+  c.value = value;
+  changes_.push_back(std::move(c));
+}
+
+void StatusUpdate::replace_lrm(const std::string& node_uuid, const std::string& uname, std::string lrm_xml) {
+  StatusChange c;
+  c.kind = StatusChange::Kind::replace_lrm;
+  c.node_uuid = node_uuid;
+  c.node_uname = uname;
+  c.value = std::move(lrm_xml);
+  changes_.push_back(std::move(c));
+}
+
 void StatusUpdate::apply(cib::Cib& cib) const {
   xmlNode* status = cib.status();
   if (!status) status = cib::add_child(cib.root(), "status");
@@ -289,8 +320,8 @@ void StatusUpdate::apply(cib::Cib& cib) const {
         break;
       }
       case StatusChange::Kind::set_failcount: {
-        set_attribute(state, c.name, c.value == "value++" ? plus_one(attribute(state, c.name)) : c.value);
-        set_attribute(state, c.extra, c.op_id);
+        set_node_attribute(state, c.name, c.value == "value++" ? plus_one(attribute(state, c.name)) : c.value);
+        set_node_attribute(state, c.extra, c.op_id);
         break;
       }
       case StatusChange::Kind::clear_attrs: {
@@ -308,6 +339,30 @@ void StatusUpdate::apply(cib::Cib& cib) const {
         if (xmlNode* lrm = cib::first_child(state, "lrm"))
           if (xmlNode* lrs = cib::first_child(lrm, "lrm_resources"))
             for (xmlNode* r : cib::children(lrs, "lrm_resource")) cib::remove_node(r);
+        break;
+      }
+      case StatusChange::Kind::set_node_field:
+        cib::set_attr(state, c.name, c.value);
+        break;
+      case StatusChange::Kind::set_attribute: {
+        if (!c.value.empty()) {
+          set_node_attribute(state, c.name, c.value);
+        } else if (xmlNode* ia = attributes_set(state, false)) {
+          for (xmlNode* nv : cib::children(ia, "nvpair"))
+            if (cib::attr_or(nv, "name", "") == c.name) cib::remove_node(nv);
+        }
+        break;
+      }
+      case StatusChange::Kind::replace_lrm: {
+        auto doc = cib::parse_xml(c.value, "lrm of " + c.node_uname);  // throws core::Error on bad XML
+        xmlNode* fresh = cib::copy_node(xmlDocGetRootElement(doc.get()), cib.doc());
+        cib::set_attr(fresh, "id", cib::attr_or(state, "id", ""));
+        if (xmlNode* lrm = cib::first_child(state, "lrm")) {
+          xmlReplaceNode(lrm, fresh);
+          xmlFreeNode(lrm);
+        } else {
+          xmlAddChild(state, fresh);
+        }
         break;
       }
       case StatusChange::Kind::node_down: {

@@ -37,6 +37,9 @@ struct StatusChange {
     clear_attrs,      // remove transient attributes whose name starts with one of `prefixes`
     node_down,        // node_state offline; with `erase`, lrm and transient_attributes removed
     erase_history,    // the node's lrm history goes (probe_again: everything is probed again)
+    set_node_field,   // node_state attribute `name` = value (expected="down" for a clean shutdown)
+    set_attribute,    // transient attribute `name` = value; an empty value removes it
+    replace_lrm,      // the node's lrm becomes `value` (an <lrm> element: what its executor reports)
   };
   Kind kind = Kind::upsert_op;
   std::string node_uuid, node_uname;
@@ -65,6 +68,15 @@ class StatusUpdate {
   void record(const Graph& graph, const GraphAction& action, const ActionResult& result);
   // A node left (clean shutdown, or seen down by membership).
   void node_down(const std::string& node_uuid, const std::string& uname, bool erase_state);
+  // node_state's own attribute (`expected`, ...).
+  void set_node_field(const std::string& node_uuid, const std::string& uname, const std::string& name,
+                      const std::string& value);
+  // A transient node attribute (`shutdown`, ...); "" removes it.
+  void set_attribute(const std::string& node_uuid, const std::string& uname, const std::string& name,
+                     const std::string& value);
+  // The node's whole resource history, as its executor knows it (the join's
+  // re-query, as pacemaker's DC does): `lrm_xml` is an <lrm> element.
+  void replace_lrm(const std::string& node_uuid, const std::string& uname, std::string lrm_xml);
 
   bool empty() const { return changes_.empty(); }
   const std::vector<StatusChange>& changes() const { return changes_; }

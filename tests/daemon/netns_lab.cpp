@@ -158,10 +158,11 @@ void NetnsLab::write_config(int node) {
   const bool crypto = opt_.crypto && opt_.daemon == "halabd";
   t += crypto ? "  crypto_cipher: aes256\n  crypto_hash: sha256\n" : "  crypto_cipher: none\n  crypto_hash: none\n";
   if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
+  t += opt_.totem_extra;
   t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
-  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n}\n";
+  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n" + std::string(std::getenv("HALAB_LAB_DEBUG") ? "  logger_subsys {\n    subsys: CRM\n    debug: on\n  }\n" : "") + "}\n";
   t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
     t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +

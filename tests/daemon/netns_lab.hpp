@@ -23,6 +23,7 @@ struct NetnsLabOptions {
   int nodes = 3;
   std::string transport = "udpu";  // udp (multicast) | udpu | broadcast
   int token_ms = 0;                // 0: corosync's default
+  std::string totem_extra;         // lines added inside totem { } (e.g. "  token_coefficient: 0\n")
   std::string halabd;              // path of the halabd binary
   std::string quorum_extra;        // lines added inside quorum { } (e.g. "  two_node: 1\n")
   std::string extra_sections;      // sections appended to corosync.conf (later layers' settings)
@@ -80,6 +81,7 @@ class NetnsLab {
   int port() const { return port_; }
   std::string dir() const { return dir_; }
   std::string config_path(int node) const;
+  pid_t pid(int node) const { return pids_[std::size_t(node)]; }
 
  private:
   void cleanup();
