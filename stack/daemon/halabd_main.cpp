@@ -24,7 +24,6 @@
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
 #include "stack/daemon/crm_service.hpp"
-#include "stack/fencer/real/watchdogs.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
 #include "stack/totem/authkey_file.hpp"
@@ -37,18 +36,14 @@ struct Args {
   std::string config = "/etc/halab/corosync.conf";
   std::string state_dir = "/var/lib/halab";
   bool foreground = false;
-  std::string watchdog;  // "", a device path, "process" or "auto"
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: halabd [--config FILE] [--state-dir DIR] [--watchdog DEV|process|auto] [--foreground]\n"
+               "usage: halabd [--config FILE] [--state-dir DIR] [--foreground]\n"
                "  --config FILE     corosync.conf to run (default /etc/halab/corosync.conf)\n"
                "  --state-dir DIR   state directory, control socket DIR/halabd.sock\n"
                "                    (default $HALAB_STATE_DIR, else /var/lib/halab)\n"
-               "  --watchdog W      self-fencing watchdog (sbd's role, used when the CIB sets\n"
-               "                    stonith-watchdog-timeout): a device such as /dev/watchdog,\n"
-               "                    process (a guard process that kills halabd), or auto\n"
                "  --foreground, -f  do not daemonize\n");
 }
 
@@ -178,22 +173,6 @@ int run(const Args& args, ReadyPipe& ready) {
              addrs[0].to_string(), args.config, args.state_dir);
   node = std::make_unique<daemon::Node>(env, no);
   daemon::add_hosted_services(*node);
-  if (!args.watchdog.empty()) {
-    std::unique_ptr<fencer::Watchdog> w;
-    std::string why;
-    if (args.watchdog == "process") {
-      w = std::make_unique<fencer::real::ProcessWatchdog>();
-      why = "process-level watchdog";
-    } else if (args.watchdog == "auto") {
-      w = fencer::real::best_watchdog(why);
-    } else {
-      w = fencer::real::DeviceWatchdog::open(args.watchdog, why);
-      if (!w) throw core::Error("--watchdog " + args.watchdog + ": " + why);
-      why = "watchdog device " + args.watchdog;
-    }
-    log.notice("self-fencing watchdog: {}", why);
-    if (auto* crm = node->find_service<daemon::CrmService>()) crm->set_watchdog(std::move(w));
-  }
   hooks.reload = [&]() -> daemon::Response {
     try {
       auto fresh = load_config(args.config);
@@ -262,8 +241,6 @@ int main(int argc, char** argv) {
     else if (a == "--state-dir") args.state_dir = value("--state-dir");
     else if (a.rfind("--state-dir=", 0) == 0) args.state_dir = a.substr(12);
     else if (a == "--foreground" || a == "-f") args.foreground = true;
-    else if (a == "--watchdog") args.watchdog = value("--watchdog");
-    else if (a.rfind("--watchdog=", 0) == 0) args.watchdog = a.substr(11);
     else if (a == "--help" || a == "-h") return usage(stdout), 0;
     else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
     else {
