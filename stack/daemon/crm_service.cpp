@@ -129,6 +129,7 @@ CrmService::CrmService(Node& node, std::string state_dir)
       recheck_timer_(env_.clock),
       stop_check_timer_(env_.clock),
       rng_(env_.rng("crm")) {
+  incarnation_ = std::to_string(rng_.next() ^ std::uint64_t(env_.clock.wall_now().time_since_epoch().count()));
   cpg_channel_ = std::make_unique<controller::CpgChannel>(env_.clock, env_.logger, node.cpg(), kGroup,
                                                           node.new_local_pid(), node.node_id());
   channel_ = std::make_unique<SplitChannel>(
@@ -180,7 +181,10 @@ void CrmService::send(const std::string& text) {
 // ---- the DC's trigger -------------------------------------------------------
 
 void CrmService::on_changed(const controller::ClusterChange& c) {
-  if (c.cib) update_watchdog();
+  if (c.cib) {
+    update_watchdog();
+    prune_failures();
+  }
   if (!c.is_dc) {
     if (engine_.busy()) {
       engine_.abort("this node is no longer DC");
@@ -414,7 +418,7 @@ void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, 
     const std::string dc = std::to_string(node_.node_id());
     return local_.execute_rsc_op(node, op, [this, alive, op, tid, dc, done = std::move(done)](ActionResult r) {
       if (alive.lock()) {
-        remember(op, tid, dc, r);
+        remember(op, tid, dc, r, incarnation_);
         local_op_done();
       }
       done(std::move(r));
@@ -422,7 +426,7 @@ void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, 
   }
   remote_[{tid, op.id}] = Remote{node, std::move(done)};
   ++stats_.remote_sent;
-  send(pack({"A", node, std::to_string(node_.node_id()), transition::encode_action(op, tid)}));
+  send(pack({"A", node, std::to_string(node_.node_id()), transition::encode_action(op, tid), incarnation_}));
 }
 
 void CrmService::fence(const std::string& node, const std::string& action, const GraphAction& event,
@@ -518,17 +522,17 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
   }
   const auto& kind = (*f)[0];
   try {
-    if (kind == "A" && f->size() == 4) {  // target, dc node id, action
+    if (kind == "A" && f->size() == 5) {  // target, dc node id, action, dc incarnation
       if ((*f)[1] != env_.node) return;
       int tid = 0;
       GraphAction a = transition::decode_action((*f)[3], "action from " + from.str(), tid);
-      const std::string dc = (*f)[2];
+      const std::string dc = (*f)[2], dc_inc = (*f)[4];
       ++stats_.remote_run;
       ++local_ops_;
       std::weak_ptr<int> alive = alive_;
-      local_.execute_rsc_op(env_.node, a, [this, alive, dc, tid, a](ActionResult r) {
+      local_.execute_rsc_op(env_.node, a, [this, alive, dc, dc_inc, tid, a](ActionResult r) {
         if (!alive.lock()) return;
-        remember(a, tid, dc, r);
+        remember(a, tid, dc, r, dc_inc);
         send(pack({"R", dc, std::to_string(tid), std::to_string(a.id), transition::encode_result(r)}));
         local_op_done();
       });
@@ -539,16 +543,27 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       auto done = std::move(it->second.done);
       remote_.erase(it);
       done(transition::decode_result((*f)[4], "result from " + from.str()));
-    } else if (kind == "Q" && f->size() == 3) {  // dc node id, query id: the DC asks for our executor state
+    } else if (kind == "Q" && f->size() == 4) {  // dc node id, query id, dc incarnation: our executor state?
       if (controller_->dc() != from) return;
       query_ = {from, std::stoull((*f)[2])};
+      dc_incarnation_ = (*f)[3];
       send_report();
-    } else if (kind == "L" && f->size() == 7) {  // dc, query, node id, uname, shutdown, lrm
+    } else if (kind == "L" && f->size() == 8) {  // dc, query, node id, uname, shutdown, lrm, failures
       if (!controller_->is_dc() || (*f)[1] != std::to_string(node_.node_id()) ||
           (*f)[2] != std::to_string(query_id_))
         return;
       const auto id = controller::NodeId(std::stoul((*f)[3]));
-      reports_[id] = Report{(*f)[4], (*f)[6], std::stoll((*f)[5])};
+      Report rep{(*f)[4], (*f)[6], std::stoll((*f)[5]), {}};
+      auto fails = unpack((*f)[7]);
+      for (const auto& one : fails ? *fails : std::vector<std::string>{}) {
+        auto parts = unpack(one);
+        if (!parts || parts->size() != 3) continue;
+        if ((*parts)[2] == incarnation_) continue;  // sent to this DC: recorded (or being recorded) here
+        int tid = 0;
+        rep.failures.emplace_back(transition::decode_action((*parts)[0], "failure from " + from.str(), tid),
+                                  transition::decode_result((*parts)[1], "failure from " + from.str()));
+      }
+      reports_[id] = std::move(rep);
       ingest_reports();
     } else if (kind == "S" && f->size() == 2) {  // node: the DC lets it go
       if ((*f)[1] != env_.node) return;
@@ -576,6 +591,7 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
       if ((*f)[1] != env_.node) return;
       if (f->size() == 2) {  // probe_again: everything
         history_ = cib::Cib::empty();
+        failures_.clear();
         return;
       }
       xmlNode* status = history_.status();
@@ -583,6 +599,7 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
         if (xmlNode* lrs = cib::first_child(cib::first_child(ns, "lrm"), "lrm_resources"))
           for (xmlNode* r : cib::children(lrs, "lrm_resource"))
             if (cib::attr_or(r, "id", "") == (*f)[2]) cib::remove_node(r);
+      std::erase_if(failures_, [&](const Failure& x) { return x.rsc == (*f)[2]; });
     } else if (kind == "M" && f->size() == 3) {  // a recurring result changed: action, result
       if (!controller_->is_dc()) return;
       int tid = 0;
@@ -600,7 +617,8 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
 
 void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
   if (a.on_node == env_.node || a.on_node.empty())
-    remember(a, 0, std::to_string(controller_->dc() ? controller_->dc()->node : node_.node_id()), r);
+    remember(a, 0, std::to_string(controller_->dc() ? controller_->dc()->node : node_.node_id()), r,
+             controller_->is_dc() ? incarnation_ : dc_incarnation_);
   if (!controller_->is_dc()) {
     // Tell the DC: it records the result and reacts.
     send(pack({"M", transition::encode_action(a, graph_ ? graph_->transition_id : 0), transition::encode_result(r)}));
@@ -617,12 +635,19 @@ void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
 
 // ---- executor state at joins -------------------------------------------------
 
-void CrmService::remember(const GraphAction& a, int transition_id, const std::string& dc_id, const ActionResult& r) {
+void CrmService::remember(const GraphAction& a, int transition_id, const std::string& dc_id, const ActionResult& r,
+                          const std::string& dc_incarnation) {
   if (a.type != transition::ActionType::rsc_op) return;
   transition::Graph g;
   g.transition_id = transition_id;
   transition::StatusUpdate u({.te_uuid = "halab-" + dc_id, .now = wall_seconds()});
   u.record(g, a, r);
+  if (!transition::result_ok(a, r) && r.call_id > 0) {
+    failures_.push_back({a.rsc_id, r.call_id,
+                         pack({transition::encode_action(a, transition_id), transition::encode_result(r),
+                               dc_incarnation})});
+    while (failures_.size() > 64) failures_.pop_front();
+  }
   try {
     u.apply(history_);
   } catch (const std::exception& e) {
@@ -651,7 +676,12 @@ void CrmService::send_report() {
   }
   report_due_ = false;
   send(pack({"L", std::to_string(query_->first.node), std::to_string(query_->second),
-             std::to_string(node_.node_id()), env_.node, std::to_string(shutdown_requested_), history_xml()}));
+             std::to_string(node_.node_id()), env_.node, std::to_string(shutdown_requested_), history_xml(),
+             [&] {
+               std::vector<std::string> v;
+               for (const auto& f : failures_) v.push_back(f.packed);
+               return pack(v);
+             }()}));
 }
 
 void CrmService::start_query() {
@@ -661,7 +691,29 @@ void CrmService::start_query() {
   reported_.clear();
   query_started_ = env_.clock.now();
   ++stats_.queries;
-  send(pack({"Q", std::to_string(node_.node_id()), std::to_string(query_id_)}));
+  send(pack({"Q", std::to_string(node_.node_id()), std::to_string(query_id_), incarnation_}));
+}
+
+namespace {
+
+// Whether `cib` holds the result of executor call `call_id` of `rsc` on `uname`.
+bool recorded(const cib::Cib& cib, const std::string& uname, const std::string& rsc, int call_id) {
+  xmlNode* status = cib.status();
+  for (xmlNode* ns : status ? cib::children(status, "node_state") : std::vector<xmlNode*>{}) {
+    if (cib::attr_or(ns, "uname", "") != uname) continue;
+    xmlNode* lrs = cib::first_child(cib::first_child(ns, "lrm"), "lrm_resources");
+    for (xmlNode* r : lrs ? cib::children(lrs, "lrm_resource") : std::vector<xmlNode*>{})
+      if (cib::attr_or(r, "id", "") == rsc)
+        for (xmlNode* op : cib::children(r, "lrm_rsc_op"))
+          if (cib::attr_or(op, "call-id", "") == std::to_string(call_id)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void CrmService::prune_failures() {
+  std::erase_if(failures_, [&](const Failure& f) { return recorded(controller_->cib(), env_.node, f.rsc, f.call_id); });
 }
 
 void CrmService::ingest_reports() {
@@ -670,9 +722,22 @@ void CrmService::ingest_reports() {
   for (auto& [id, rep] : reports_) {
     const std::string uuid = std::to_string(id), uname = rep.uname, lrm = rep.lrm;
     const std::string shutdown = rep.shutdown ? std::to_string(rep.shutdown) : "";
-    record([uuid, uname, lrm, shutdown](transition::StatusUpdate& u) {
+    // Failures the CIB does not have (no op of that call id): their results
+    // never reached a DC, so their fail counts are counted now.
+    std::vector<transition::StatusChange> counts;
+    for (const auto& [a, r] : rep.failures) {
+      if (recorded(ctl.cib(), uname, a.rsc_id, r.call_id)) continue;
+      transition::StatusUpdate one({.now = wall_seconds()});
+      one.record(transition::Graph{}, a, r);
+      for (const auto& c : one.changes())
+        if (c.kind == transition::StatusChange::Kind::set_failcount) counts.push_back(c);
+      log_.notice("{} on {} failed under the previous DC, which did not record it: counted now", a.describe(),
+                  uname);
+    }
+    record([uuid, uname, lrm, shutdown, counts](transition::StatusUpdate& u) {
       u.replace_lrm(uuid, uname, lrm);
       u.set_attribute(uuid, uname, "shutdown", shutdown);
+      for (const auto& c : counts) u.add(c);
     });
     if (rep.shutdown) log_.notice("{} asks to shut down", uname);
     reported_.insert(id);

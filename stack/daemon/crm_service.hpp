@@ -130,8 +130,10 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::vector<std::string> register_stonith_devices(const cib::Cib& cib);
   void record(std::function<void(transition::StatusUpdate&)> change, std::function<void()> committed = {});
   // Executor history (this node).
+  // `dc_incarnation`: the DC the result went to (a new DC counts the
+  // failures of other DCs the CIB lacks).
   void remember(const transition::GraphAction& a, int transition_id, const std::string& dc_id,
-                const transition::ActionResult& r);
+                const transition::ActionResult& r, const std::string& dc_incarnation);
   void local_op_done();
   void send_report();
   // DC: the executor-state query of the current view.
@@ -185,6 +187,18 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // Executor history of this node, and the query it answers.
   cib::Cib history_;
   int local_ops_ = 0;  // operations running here that the history lacks
+  // This node's recent failed operations (encoded action and result): a new
+  // DC counts those the CIB lacks (their fail counts died with the old DC).
+  // Dropped once the CIB holds them (the DC recorded them).
+  struct Failure {
+    std::string rsc;
+    int call_id = 0;
+    std::string packed;
+  };
+  std::deque<Failure> failures_;
+  std::string incarnation_;      // this CrmService's, random: tells DCs apart across restarts
+  std::string dc_incarnation_;   // the current DC's (from its query)
+  void prune_failures();
   std::optional<std::pair<controller::Member, std::uint64_t>> query_;  // the DC's latest query
   bool report_due_ = false;  // answer query_ once local_ops_ is 0
   long long shutdown_requested_ = 0;  // when (wall seconds); 0: not leaving
@@ -195,6 +209,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   struct Report {
     std::string uname, lrm;
     long long shutdown = 0;
+    std::vector<std::pair<transition::GraphAction, transition::ActionResult>> failures;
   };
   std::uint64_t query_id_ = 0, queries_ = 0;
   core::Instant query_started_{};

@@ -78,6 +78,8 @@ class StatusUpdate {
   // re-query, as pacemaker's DC does): `lrm_xml` is an <lrm> element.
   void replace_lrm(const std::string& node_uuid, const std::string& uname, std::string lrm_xml);
 
+  // A change made elsewhere (the fail counts of another update).
+  void add(StatusChange c) { changes_.push_back(std::move(c)); }
   bool empty() const { return changes_.empty(); }
   const std::vector<StatusChange>& changes() const { return changes_; }
   void clear() { changes_.clear(); }

@@ -126,6 +126,50 @@ TEST(CrmRuntimeSim, NewDcLearnsAStartTheOldDcNeverRecorded) {
   }
 }
 
+// The same with a start that fails: the old DC dies before recording the
+// failure, so its fail count (INFINITY: start-failure-is-fatal) is not in the
+// CIB. The new DC learns the failure from Y's report and counts it, so the
+// resource goes to X without a second attempt on Y.
+void run_dc_dies_mid_failing_start(std::uint64_t seed) {
+  Cluster c(seed, 3, 1500ms);
+  start_cluster(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  const int dc_i = c.index_of(c.dc());
+  const int x_i = (dc_i + 1) % 3, y_i = (dc_i + 2) % 3;
+  const std::string dc = c.names[size_t(dc_i)], x = c.names[size_t(x_i)], y = c.names[size_t(y_i)];
+  c.agents.fail_start_on = {y};
+  load(c, "primitive rsc ocf:heartbeat:Dummy op monitor interval=10s timeout=20s\n"
+          "location avoid-dc rsc -inf: " + dc + "\n"
+          "location prefer-y rsc 10: " + y + "\n"
+          "property stonith-enabled=false\n");
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(c.run_until([&] { return c.crm(y_i)->executor().queued("rsc") > 0 &&
+                                        c.crm(y_i)->history_xml().find("rsc_last_0") != std::string::npos; },
+                          20s));
+  const std::size_t mark = c.agents.events.size();
+  c.world.crash(dc_i);
+  c.agents.running[dc].clear();
+  ASSERT_TRUE(c.run_until([&] { return c.dc() && c.dc()->controller().view().members.size() == 2 && c.settled() &&
+                                        c.running("rsc") == std::vector<std::string>{x}; },
+                          60s))
+      << ::testing::PrintToString(events_since(c, mark));
+  int attempts_on_y = 0;
+  for (auto& e : events_since(c, mark))
+    if (e.rfind(y + " start", 0) == 0) ++attempts_on_y;
+  EXPECT_EQ(attempts_on_y, 1) << "the failed start (under the old DC) only: " << ::testing::PrintToString(events_since(c, mark));
+  const std::string state = node_state_of(c.dc()->controller().cib(), y);
+  EXPECT_NE(state.find("name=\"fail-count-rsc#start_0\" value=\"INFINITY\""), std::string::npos) << state;
+  EXPECT_TRUE(c.agents.double_active.empty());
+}
+
+TEST(CrmRuntimeSim, NewDcCountsAFailureTheOldDcNeverRecorded) {
+  for (std::uint64_t seed = first_seed(); seed < first_seed() + 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    run_dc_dies_mid_failing_start(seed);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 // ---- 2. clean shutdown ------------------------------------------------------
 
 const char* kWebService = R"(primitive webstore ocf:heartbeat:Filesystem \

@@ -42,6 +42,7 @@ struct WebAgents {
   simnet::World* world = nullptr;  // a powered-off node runs nothing
   core::Duration start_time = 300ms;
   bool fence_fails = false;  // the power switch's off/reboot fail (set before add_to)
+  std::set<std::string> fail_start_on;  // nodes where every start fails
   void add_to(simnet::World& w) {
     for (const char* name : {"Filesystem", "IPaddr", "apache", "Dummy"}) {
       simnet::AgentModel m;
@@ -52,7 +53,11 @@ struct WebAgents {
       m.behaviour = [this](const simnet::AgentCall& c, core::ProcessResult& r) {
         const std::string rsc = instance_of(*c.spec);
         auto& set = running[c.node];
-        if (c.action == "start") {
+        if (c.action == "start" && fail_start_on.count(c.node)) {
+          r.exit_code = 1;  // OCF_ERR_GENERIC: the resource does not run
+          events.push_back(c.node + " start-failed " + rsc);
+          event_times.push_back(world ? double(world->now()) / 1e9 : 0);
+        } else if (c.action == "start") {
           set.insert(rsc);
           events.push_back(c.node + " start " + rsc);
           event_times.push_back(world ? double(world->now()) / 1e9 : 0);
