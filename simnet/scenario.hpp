@@ -137,6 +137,19 @@ struct Scenario {
   std::vector<Audit> audits;
   std::vector<Cts> cts;
 
+  // Blocks kept as written, for the services that read them (halabd):
+  // `configure { ... }` in crmsh syntax (the CIB every node starts with),
+  // `totem { ... }` and `quorum { ... }` in corosync.conf syntax. `lines`
+  // holds each inner line with its line number in the file.
+  struct TextBlock {
+    int line = 0;  // of the opening statement; 0 when absent
+    std::vector<std::pair<int, std::string>> lines;
+    bool present() const { return line > 0; }
+    // The inner text with blank lines in front, so line N of it is line N of the file.
+    std::string aligned_text() const;
+  };
+  TextBlock configure, totem, quorum;
+
   int node_index(const std::string& name) const;
 };
 

@@ -124,6 +124,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   result.seed = opt.seed ? *opt.seed : sc.seed.value_or(1);
   result.schedule = fault_schedule(sc, result.seed);
   std::vector<AdminHandler> admin_handlers;
+  ResourceLimits limits;  // outlives the audits (they keep a reference)
   World world(result.seed);
   if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
   world.set_log_level(sc.log_level);
@@ -159,7 +160,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
       for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
       throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
     }
-    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers};
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits};
     if (ctx.nodes.empty())
       for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
     ServiceFactory f = it->second(ctx);
@@ -323,7 +324,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   });
   std::unique_ptr<AuditHub> hub;
   if (!sc.audits.empty() || opt.listener) {
-    hub = std::make_unique<AuditHub>(world, make_audits(sc), opt);
+    hub = std::make_unique<AuditHub>(world, make_audits(sc, limits), opt);
     world.trace().set_listener(hub.get());
   }
   world.start();

@@ -1,5 +1,10 @@
 #include "stack/cli/sim_services.hpp"
 
+#include <set>
+
+#include "stack/cib/store.hpp"
+#include "stack/cli/sim_configure.hpp"
+
 #include "stack/config/corosync_conf.hpp"
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/node.hpp"
@@ -101,19 +106,94 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
   }
   if (device == "ping" && ping_host.empty()) ctx.fail("halabd: device=ping needs ping_host=ADDRESS");
 
-  std::string text = "totem {\n  version: 2\n  cluster_name: simnet\n";
-  text += std::string("  transport: ") + (transport == "udpu" ? "udpu" : "udp") + "\n";
-  if (crypto == "on") text += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
-  text += totem_extra;
-  text += "  interface {\n    ringnumber: 0\n    mcastport: " + port + "\n";
-  if (transport == "udp") text += "    mcastaddr: " + mcastaddr + "\n";
-  if (transport == "broadcast") text += "    broadcast: yes\n";
-  text += "  }\n}\nlogging {\n  to_stderr: no\n  to_syslog: no\n}\nquorum {\n  provider: corosync_votequorum\n";
-  text += quorum_extra;
-  if (device == "ping")
-    text += "  device {\n    model: ping\n    votes: 1\n    ping {\n      host: " + ping_host + "\n    }\n  }\n";
-  if (device == "disk") text += "  device {\n    model: disk\n    votes: 1\n  }\n";
-  text += "}\nnodelist {\n";
+  // corosync.conf from the parameters, with the scenario's `totem { }` and
+  // `quorum { }` blocks inside those sections (a key the block sets replaces
+  // the generated one). `origin` maps each line of the text to the
+  // scenario's, so a parse error names the scenario line.
+  const auto& sc = ctx.scenario;
+  std::string text;
+  std::vector<int> origin{0};  // origin[line] (1-based)
+  auto emit = [&](const std::string& line, int from = 0) {
+    text += line + "\n";
+    origin.push_back(from);
+  };
+  auto block_keys = [](const simnet::Scenario::TextBlock& b) {
+    std::set<std::string> keys;
+    int depth = 0;
+    for (auto& [n, l] : b.lines) {
+      const std::string code = l.substr(0, l.find('#'));
+      const auto first = code.find_first_not_of(" \t");
+      if (depth == 0 && first != std::string::npos) {
+        const auto end = code.find_first_of(": \t{", first);
+        keys.insert(code.substr(first, end == std::string::npos ? std::string::npos : end - first));
+      }
+      for (char c : code) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+    }
+    return keys;
+  };
+  const auto tkeys = block_keys(sc.totem), qkeys = block_keys(sc.quorum);
+  auto item = [&](const std::set<std::string>& keys, const std::string& line) {
+    const auto colon = line.find(':');
+    const auto first = line.find_first_not_of(' ');
+    if (!keys.count(line.substr(first, colon - first))) emit(line);
+  };
+  emit("totem {");
+  item(tkeys, "  version: 2");
+  item(tkeys, "  cluster_name: simnet");
+  item(tkeys, std::string("  transport: ") + (transport == "udpu" ? "udpu" : "udp"));
+  if (crypto == "on") {
+    item(tkeys, "  crypto_cipher: aes256");
+    item(tkeys, "  crypto_hash: sha256");
+  } else {
+    item(tkeys, "  crypto_cipher: none");
+    item(tkeys, "  crypto_hash: none");
+  }
+  for (std::size_t p = 0; p < totem_extra.size();) {
+    const auto nl = totem_extra.find('\n', p);
+    item(tkeys, totem_extra.substr(p, nl - p));
+    p = nl + 1;
+  }
+  if (!tkeys.count("interface")) {
+    emit("  interface {");
+    emit("    ringnumber: 0");
+    emit("    mcastport: " + port);
+    if (transport == "udp") emit("    mcastaddr: " + mcastaddr);
+    if (transport == "broadcast") emit("    broadcast: yes");
+    emit("  }");
+  }
+  for (auto& [n, l] : sc.totem.lines) emit(l, n);
+  emit("}");
+  emit("logging {");
+  emit("  to_stderr: no");
+  emit("  to_syslog: no");
+  emit("}");
+  emit("quorum {");
+  item(qkeys, "  provider: corosync_votequorum");
+  for (std::size_t p = 0; p < quorum_extra.size();) {
+    const auto nl = quorum_extra.find('\n', p);
+    item(qkeys, quorum_extra.substr(p, nl - p));
+    p = nl + 1;
+  }
+  if (!qkeys.count("device")) {
+    if (device == "ping") {
+      emit("  device {");
+      emit("    model: ping");
+      emit("    votes: 1");
+      emit("    ping {");
+      emit("      host: " + ping_host);
+      emit("    }");
+      emit("  }");
+    }
+    if (device == "disk") {
+      emit("  device {");
+      emit("    model: disk");
+      emit("    votes: 1");
+      emit("  }");
+    }
+  }
+  for (auto& [n, l] : sc.quorum.lines) emit(l, n);
+  emit("}");
+  emit("nodelist {");
   std::map<std::string, core::Ipv4> addr;
   std::uint32_t id = 0;
   for (const auto& n : ctx.nodes) {
@@ -121,17 +201,37 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     auto it = ctx.addresses.find(n);
     if (it == ctx.addresses.end()) ctx.fail("halabd: node " + n + " has no address on the first network");
     addr[n] = it->second;
-    text += "  node {\n    ring0_addr: " + it->second.to_string() + "\n    nodeid: " + std::to_string(id) +
-            "\n    name: " + n + "\n  }\n";
+    emit("  node {");
+    emit("    ring0_addr: " + it->second.to_string());
+    emit("    nodeid: " + std::to_string(id));
+    emit("    name: " + n);
+    emit("  }");
   }
-  text += "}\n";
-  auto parsed = config::parse_corosync_conf(text, "halabd(" + ctx.scenario.file + ")");
-  if (!parsed.ok()) ctx.fail("halabd: the generated corosync.conf is not valid:\n" + parsed.report());
+  emit("}");
+  auto parsed = config::parse_corosync_conf(text, "halabd(" + sc.file + ")");
+  if (!parsed.ok()) {
+    for (auto& d : parsed.diagnostics)
+      if (d.severity == config::Diagnostic::Severity::error && d.line > 0 && std::size_t(d.line) < origin.size() &&
+          origin[std::size_t(d.line)] > 0)
+        throw simnet::ScenarioError(sc.file, origin[std::size_t(d.line)],
+                                    (d.key.empty() ? "" : d.key + ": ") + d.message);
+    ctx.fail("halabd: the corosync.conf made from the scenario is not valid:\n" + parsed.report());
+  }
+  const bool has_crypto = parsed.conf.totem.crypto_cipher != config::Cipher::none || parsed.conf.totem.crypto_hash != config::Hash::none;
+
+  // The CIB every node starts with: the `configure` block through crmsh's
+  // `configure load update` (stack/shell), stored before the node's first boot.
+  std::shared_ptr<const std::string> initial_cib;
+  if (sc.configure.present()) {
+    auto compiled = compile_configure(sc);
+    if (ctx.resource_limits) *ctx.resource_limits = compiled.limits;
+    initial_cib = std::make_shared<const std::string>(std::move(compiled.cib_xml));
+  }
 
   daemon::NodeOptions base;
   base.conf = parsed.conf;
   base.conf_text = text;
-  if (crypto == "on") base.key = core::Bytes(256, 0x5c);  // every simulated node shares it
+  if (has_crypto) base.key = core::Bytes(256, 0x5c);  // every simulated node shares it
   auto disk = device == "disk" ? std::make_shared<quorum::MemorySharedDisk>() : nullptr;
   for (const auto& [n, a] : addr) {
     auto o = base;
@@ -139,7 +239,11 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, a));
     if (auto e = daemon::check_node_options(o); !e.empty()) ctx.fail("halabd: node " + n + ": " + e);
   }
-  return [base, addr, disk](core::Env& env) -> std::unique_ptr<core::Service> {
+  return [base, addr, disk, initial_cib](core::Env& env) -> std::unique_ptr<core::Service> {
+    if (initial_cib) {  // what an administrator puts in place before the first start
+      cib::CibStore store(env.storage, "cib");
+      if (!env.storage.read(store.path("cib.xml"))) store.save(cib::Cib::parse(*initial_cib, "configure"));
+    }
     auto o = base;
     o.local_addrs = {addr.at(env.node)};
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, o.local_addrs[0]));
