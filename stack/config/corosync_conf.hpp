@@ -72,6 +72,9 @@ struct TotemConf {
   std::optional<core::Duration> token_retransmit;  // default: token / (retransmits_before_loss + 0.2)
   int token_retransmits_before_loss_const = 4;
   std::optional<core::Duration> consensus;  // default: 1.2 * effective token
+  // How long an idle ring's representative holds the token (corosync's
+  // `hold`); default: token_retransmit * 0.8 - 10 ms, as corosync computes it.
+  std::optional<core::Duration> hold;
   core::Duration join = std::chrono::milliseconds(50);
   core::Duration merge = std::chrono::milliseconds(200);
   int fail_recv_const = 2500;
@@ -154,6 +157,7 @@ struct CorosyncConf {
   core::Duration effective_token() const;
   core::Duration effective_token_retransmit() const;
   core::Duration effective_consensus() const;
+  core::Duration effective_hold() const;
 };
 
 struct ParseResult {

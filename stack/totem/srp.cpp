@@ -34,7 +34,7 @@ SrpOptions srp_options(const config::CorosyncConf& conf, NodeId node_id) {
   o.join = conf.totem.join;
   o.consensus = conf.effective_consensus();
   o.merge = conf.totem.merge;
-  o.hold = std::min<core::Duration>(std::chrono::milliseconds(180), o.token_retransmit / 2);
+  o.hold = conf.effective_hold();
   o.window_size = conf.totem.window_size;
   o.max_messages = conf.totem.max_messages;
   return o;
@@ -189,6 +189,7 @@ void Srp::on_token(TokenMsg t) {
     enter_operational();  // the store below is now the new ring's
   } else if (!recovering && is_rep()) {
     t.install = false;  // it has been all the way round
+    arm_merge_detect();
   }
   const bool operational = state_ == SrpState::operational;
   RingStore& s = operational ? store_ : next_store_;
@@ -344,6 +345,13 @@ void Srp::on_merge_detect(const MergeDetectMsg& m) {
 void Srp::start_merge_detect() {
   if (state_ != SrpState::operational || !is_rep()) return;
   send_all(MergeDetectMsg{ring_, opt_.node_id});
+}
+
+// As corosync does: the representative's merge-detect timer is started when
+// the token reaches it (unless one is pending), so an idle ring announces
+// itself once per rotation at most, `merge` after the token's visit.
+void Srp::arm_merge_detect() {
+  if (merge_timer_.armed()) return;
   merge_timer_.arm(opt_.merge, [this] { start_merge_detect(); });
 }
 

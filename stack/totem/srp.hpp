@@ -134,6 +134,7 @@ class Srp {
   void send_token();
   void on_token_loss();
   void start_merge_detect();
+  void arm_merge_detect();
 
   // Helpers.
   void send_unicast(NodeId to, const Message& m);
