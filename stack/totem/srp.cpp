@@ -328,10 +328,17 @@ void Srp::send_token() {
 
 void Srp::on_token_loss() {
   ++stats_.token_losses;
-  if (state_ == SrpState::operational)
+  if (state_ == SrpState::operational) {
     log_.notice("A processor failed, forming new configuration: token timed out in ring {}", ring_.to_string());
-  else
+    if (cb_.token_lost) {
+      std::vector<NodeId> others;
+      for (NodeId m : members_)
+        if (m != opt_.node_id) others.push_back(m);
+      cb_.token_lost(others);
+    }
+  } else {
     log_.notice("token lost in {} while forming ring {}", to_string(state_), commit_.ring.to_string());
+  }
   enter_gather("token loss");
 }
 
