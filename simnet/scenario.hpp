@@ -114,12 +114,13 @@ struct Scenario {
     int line = 0;
   };
   struct Expect {
-    enum class Kind { reach, no_reach, log, no_log, availability, state };
+    enum class Kind { reach, no_reach, log, no_log, availability, state, resource };
     Kind kind = Kind::reach;
     std::vector<std::string> from, to;  // reach / no_reach; log: from = nodes ("any" = every node)
     bool both = false;
     core::Duration t1{}, t2{-1};  // window; t2 < 0: the end of the run. state: t1 is the instant
-    std::string text;              // log: substring; state: up|down|paused
+    std::string text;              // log: substring; state: up|down|paused; resource: its state
+    std::string rsc;               // resource: the instance
     double threshold = 0;          // availability
     bool at_least = true;          // availability: >= (else <=)
     std::string source;            // the statement as written

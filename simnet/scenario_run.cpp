@@ -344,6 +344,10 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
     } else if (x.kind == Scenario::Expect::Kind::state) {
       const int i = idx(x.from[0]);
       world.at(at(x.t1), [s, &world, i] { s->state = !world.is_up(i) ? "down" : world.is_paused(i) ? "paused" : "up"; });
+    } else if (x.kind == Scenario::Expect::Kind::resource) {
+      const int i = idx(x.from[0]);
+      const std::string rsc = x.rsc;
+      world.at(at(x.t1), [s, &world, i, rsc] { s->state = to_string(world.resource_state(rsc, i)); });
     }
   }
 
@@ -447,6 +451,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
         break;
       }
       case EK::state:
+      case EK::resource:
         r.ok = snaps[e].state == x.text;
         r.detail = "was " + (snaps[e].state.empty() ? std::string("?") : snaps[e].state);
         break;

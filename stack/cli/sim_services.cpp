@@ -1,8 +1,12 @@
 #include "stack/cli/sim_services.hpp"
 
 #include <set>
+#include <sstream>
 
 #include "stack/cib/store.hpp"
+#include "stack/cib/xml.hpp"
+#include "stack/controller/request.hpp"
+#include "stack/daemon/crm_service.hpp"
 #include "stack/cli/sim_configure.hpp"
 
 #include "stack/config/corosync_conf.hpp"
@@ -50,6 +54,71 @@ simnet::ServiceFactory make_heartbeat(const simnet::ServiceContext& ctx) {
   if (cfg.transport == heartbeat::Config::Transport::broadcast)
     cfg.broadcast = ctx.scenario.networks.front().subnet.broadcast();
   return [cfg](core::Env& env) { return std::make_unique<heartbeat::Heartbeat>(env, cfg); };
+}
+
+// The scenario's administrative actions on halabd, done as crmsh does them:
+// a CIB update through a live node's controller (it reaches the DC).
+// `standby N` / `online N`: the node attribute standby=on/off;
+// `maintenance on|off`: the property maintenance-mode. wipe-cib stays a
+// record (the CIB of a stopped node is wiped by its next start's sync).
+simnet::AdminHandler crm_admin_handler(std::vector<std::string> nodes) {
+  return [nodes](simnet::World& world, const simnet::Scenario::Fault& f) {
+    std::istringstream words(f.text);
+    std::string verb, arg;
+    words >> verb >> arg;
+    if (verb != "standby" && verb != "online" && verb != "maintenance") return false;
+    daemon::CrmService* crm = nullptr;
+    for (auto& n : nodes) {
+      const int i = world.node_index(n);
+      if (i < 0 || !world.is_up(i)) continue;
+      auto* node = dynamic_cast<daemon::Node*>(world.service(i));
+      if (auto* c = node ? node->find_service<daemon::CrmService>() : nullptr; c && c->controller().synced()) {
+        crm = c;
+        break;
+      }
+    }
+    if (!crm) return true;  // nobody to tell: the action is recorded and lost, as on a dead cluster
+    const cib::Cib before = crm->controller().cib();
+    cib::Cib after = before;
+    auto nvpair = [](xmlNode* set, const std::string& set_id, const std::string& name, const std::string& value) {
+      for (xmlNode* nv : cib::children(set, "nvpair"))
+        if (cib::attr_or(nv, "name", "") == name) {
+          cib::set_attr(nv, "value", value);
+          return;
+        }
+      xmlNode* nv = cib::add_child(set, "nvpair");
+      cib::set_attr(nv, "id", set_id + "-" + name);
+      cib::set_attr(nv, "name", name);
+      cib::set_attr(nv, "value", value);
+    };
+    if (verb == "maintenance") {
+      xmlNode* cfg = after.ensure_section("crm_config");
+      xmlNode* set = nullptr;
+      for (xmlNode* c : cib::children(cfg, "cluster_property_set"))
+        if (!set) set = c;
+      if (!set) {
+        set = cib::add_child(cfg, "cluster_property_set");
+        cib::set_attr(set, "id", "cib-bootstrap-options");
+      }
+      nvpair(set, cib::attr_or(set, "id", "cib-bootstrap-options"), "maintenance-mode", arg == "on" ? "true" : "false");
+    } else {
+      xmlNode* target = nullptr;
+      if (xmlNode* ns = after.section("nodes"))
+        for (xmlNode* n : cib::children(ns, "node"))
+          if (cib::attr_or(n, "uname", "") == arg) target = n;
+      if (!target) return true;  // never joined: crmsh would refuse too
+      xmlNode* set = cib::first_child(target, "instance_attributes");
+      const std::string set_id = "nodes-" + cib::attr_or(target, "id", arg);
+      if (!set) {
+        set = cib::add_child(target, "instance_attributes");
+        cib::set_attr(set, "id", set_id);
+      }
+      nvpair(set, cib::attr_or(set, "id", set_id), "standby", verb == "standby" ? "on" : "off");
+    }
+    after.bump_epoch();
+    crm->controller().submit(controller::patch_request(before, after), [](const controller::UpdateResult&) {});
+    return true;
+  };
 }
 
 // `service halabd KEY=VALUE...`: the Node (Totem, votequorum, cmap) on every
@@ -239,6 +308,7 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, a));
     if (auto e = daemon::check_node_options(o); !e.empty()) ctx.fail("halabd: node " + n + ": " + e);
   }
+  if (ctx.admin_handlers) ctx.admin_handlers->push_back(crm_admin_handler(ctx.nodes));
   return [base, addr, disk, initial_cib](core::Env& env) -> std::unique_ptr<core::Service> {
     if (initial_cib) {  // what an administrator puts in place before the first start
       cib::CibStore store(env.storage, "cib");
