@@ -103,7 +103,9 @@ TEST(SimnetDeterminism, WritingTheJsonTraceDoesNotChangeTheHash) {
 
 TEST(SimnetDeterminism, EmbeddedScenariosHoldTheirExpectations) {
   for (auto& [name, text] : embedded_scenarios()) {
-    const Scenario sc = parse_scenario(text, name + ".scn");
+    Scenario sc = parse_scenario(text, name + ".scn");
+    // The main job's year (webservice-year) runs in scripts/run; here its first hours.
+    if (sc.duration > std::chrono::hours(6)) sc.duration = std::chrono::hours(6);
     const RunResult r = run_scenario(sc, cli::sim_services(), {});
     EXPECT_FALSE(r.expects.empty() && r.audits.empty()) << name;  // each checks something
     for (auto& e : r.expects) EXPECT_TRUE(e.ok) << name << ": " << e.expect->source << ": " << e.detail;
