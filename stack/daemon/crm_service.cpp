@@ -449,8 +449,12 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
 
 void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
   // A monitor that no longer finds what it expects (emitted where it ran).
-  if (a.on_node == env_.node && r.rc != a.target_rc() && !(a.target_rc() == 0 && r.rc == 8))
-    events_.info("failure-detected node={} rsc={} rc={}", a.on_node, a.rsc_id, r.rc);
+  // (The local sink may report one change twice in the same instant: once is enough.)
+  if (a.on_node == env_.node && r.rc != a.target_rc() && !(a.target_rc() == 0 && r.rc == 8)) {
+    const auto key = std::make_pair(a.rsc_id + " " + std::to_string(r.rc), env_.clock.now());
+    if (key != last_failure_event_) events_.info("failure-detected node={} rsc={} rc={}", a.on_node, a.rsc_id, r.rc);
+    last_failure_event_ = key;
+  }
   if (!controller_->is_dc()) {
     // Tell the DC: it records the result and reacts.
     send(pack({"M", transition::encode_action(a, graph_ ? graph_->transition_id : 0), transition::encode_result(r)}));
