@@ -4,6 +4,7 @@
 # measured in the same run:
 #   - bench/chaos5-halabd.scn: five nodes, a group, a clone and a promotable
 #     clone, random node and link failures (goal: >= 10,000x real time on one core);
+#   - the same five nodes without failures for a day (the idle cost of the stack);
 #   - webservice-year cut to 30 days: the main job's two-node web service.
 # Usage: bench/lab_speed.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
@@ -26,5 +27,7 @@ measure() {  # NAME FILE
             name, s, wall, cpu, s/wall, (cpu>0?s/cpu:0), hash}'
 }
 measure chaos5-halabd bench/chaos5-halabd.scn
+grep -v '^failures' bench/chaos5-halabd.scn | sed 's/^duration .*/duration 1d/' > "$tmp/calm5.scn"
+measure calm5-halabd-1d "$tmp/calm5.scn"
 sed 's/^duration 365d/duration 30d/' scenarios/webservice-year.scn > "$tmp/ws30.scn"
 measure webservice-30d "$tmp/ws30.scn"
