@@ -274,7 +274,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   const auto rsc = resource_figures(runs);
   if (!rsc.empty()) {
     h += "<h2>Per resource</h2>\n<table id=\"resources\"><tr><th>resource</th><th>reference A (any node up, "
-         "instant failover)</th><th>measured A</th><th>95% CI</th><th>nines</th><th>downtime/year</th>"
+         "instant failover, long run)</th><th>measured A</th><th>95% CI</th><th>nines</th><th>downtime/year</th>"
          "<th>outages</th><th>mean outage</th></tr>\n";
     for (auto& f : rsc)
       h += "<tr><td>" + esc(f.name) + "</td><td>" + (f.analytic < 0 ? "–" : pct(f.analytic)) + "</td><td>" +
@@ -283,8 +283,10 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
            "</td><td>" + fmt("%.2fh", downtime_hours_per_year(f.measured)) + "</td><td>" +
            std::to_string(f.failures) + "</td><td>" + (f.mttr_s > 0 ? fmt("%.1fs", f.mttr_s) : "–") + "</td></tr>\n";
     h += "</table>\n<p>A resource is up while an instance of it is active (or promoted) on some node; the run's "
-         "start until it first runs counts as down. The reference value assumes it may run on any node and moves "
-         "at once; the failover time (below) and placement constraints make the measured value lower.</p>\n";
+         "start until it first runs counts as down. The reference value is the long-run availability of a resource "
+         "that may run on any node and moves at once; failover time (below) and placement constraints pull the real "
+         "one down, while one run may lie above it when the rare overlapping node outages it counts did not "
+         "happen.</p>\n";
   }
   h += "<h2>Distributions</h2>\n";
   for (auto& f : nodes) {
