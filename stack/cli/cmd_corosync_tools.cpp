@@ -1,7 +1,14 @@
 // halab cfgtool / quorumtool / cmapctl: corosync-cfgtool, corosync-quorumtool
 // and corosync-cmapctl's options and output, talking to halabd's control
 // socket (docs/halabd.md).
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <span>
@@ -39,6 +46,54 @@ std::optional<daemon::Response> call(const std::string& dir, daemon::Request req
 int show(const daemon::Response& r) {
   std::fputs(r.body.c_str(), r.ok() ? stdout : stderr);
   return r.ok() ? 0 : 1;
+}
+
+volatile std::sig_atomic_t g_track_stop = 0;
+void on_track_signal(int) { g_track_stop = 1; }
+
+// corosync-cmapctl -t KEY / -T PREFIX: prints changes as they come until
+// "q" on stdin, SIGINT/SIGTERM, or `timeout_s` (halab's --timeout; 0 = none).
+// The daemon buffers the changes (cmap-track-*), the tool polls every 100 ms.
+int track(const std::string& dir, const std::string& key, bool prefix, double timeout_s, const char* no_daemon) {
+  auto r = call(dir, {"cmap-track-start", {key, prefix ? "prefix" : "key"}}, no_daemon);
+  if (!r) return 1;
+  if (!r->ok()) return show(*r);
+  const std::string id = r->headers["Track-Id"];
+  struct sigaction sa {};
+  sa.sa_handler = on_track_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  std::printf("Type \"q\" to finish\n");
+  std::fflush(stdout);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  bool stdin_open = true;
+  std::string typed;
+  int rc = 0;
+  while (!g_track_stop) {
+    if (timeout_s > 0 && std::chrono::steady_clock::now() >= end) break;
+    pollfd p{0, POLLIN, 0};
+    if (::poll(&p, stdin_open ? 1 : 0, 100) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+      char buf[256];
+      const ssize_t n = ::read(0, buf, sizeof buf);
+      if (n <= 0) stdin_open = false;  // no terminal: run until a signal or --timeout
+      else typed.append(buf, std::size_t(n));
+      if (typed.find('q') != std::string::npos) break;
+      if (typed.size() > 4096) typed.clear();
+    }
+    auto polled = ctl_call(dir, {"cmap-track-poll", {id}});
+    if (!polled.response || !polled.response->ok()) {
+      std::fprintf(stderr, "Tracking ended: %s\n",
+                   polled.response ? polled.response->body.c_str() : polled.error.c_str());
+      rc = 1;
+      break;
+    }
+    std::fputs(polled.response->body.c_str(), stdout);
+    if (auto d = polled.response->headers["Dropped"]; !d.empty() && d != "0")
+      std::printf("(%s changes dropped: halabd's buffer for this session was full)\n", d.c_str());
+    std::fflush(stdout);
+  }
+  ctl_call(dir, {"cmap-track-stop", {id}});
+  return rc;
 }
 
 const char* kCfgNoDaemon = "Could not initialize corosync configuration API error CS_ERR_LIBRARY";
@@ -166,30 +221,50 @@ int run_cmapctl(std::span<char*> argv) {
   auto usage = [](std::FILE* f) {
     std::fprintf(f,
                  "usage: halab cmapctl [--state-dir DIR] [-b] [-q] [-g key...] [-s key type value] [-d key...]\n"
-                 "                     [-D prefix...] [prefix...]\n"
+                 "                     [-D prefix...] [-t key | -T prefix [--timeout SECONDS]] [prefix...]\n"
                  "  (no option)  print every key, or the keys under each PREFIX\n"
                  "  -g KEY       print one key   (-q: its value only)\n"
                  "  -s KEY TYPE VALUE   set a key; TYPE is [i|u][8|16|32|64], flt, dbl, str or bin\n"
                  "                      (bin: VALUE is a file name, - for stdin)\n"
                  "  -d KEY       delete a key;  -D PREFIX: delete every key under it\n"
+                 "  -t KEY       track changes of a key;  -T PREFIX: of every key under it\n"
+                 "               (until \"q\", SIGINT or --timeout SECONDS)\n"
                  "  -b           accepted for corosync's sake: binary values always print in hex\n");
   };
-  enum class Mode { list, get, set, del, del_prefix } mode = Mode::list;
+  enum class Mode { list, get, set, del, del_prefix, track, track_prefix } mode = Mode::list;
   bool quiet = false;
+  double timeout_s = 0;
   std::vector<std::string> params;
-  for (const auto& a : args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
     if (a == "-b") continue;
+    if (a == "--timeout" || a.rfind("--timeout=", 0) == 0) {
+      const std::string v = a == "--timeout" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(10);
+      char* e = nullptr;
+      timeout_s = std::strtod(v.c_str(), &e);
+      if (v.empty() || *e || timeout_s <= 0) {
+        std::fprintf(stderr, "halab cmapctl: --timeout: '%s' is not a number of seconds\n", v.c_str());
+        return 1;
+      }
+      continue;
+    }
     if (a == "-q") quiet = true;
     else if (a == "-g") mode = Mode::get;
     else if (a == "-s") mode = Mode::set;
     else if (a == "-d") mode = Mode::del;
     else if (a == "-D") mode = Mode::del_prefix;
+    else if (a == "-t") mode = Mode::track;
+    else if (a == "-T") mode = Mode::track_prefix;
     else if (a == "-h" || a == "--help") return usage(stdout), 0;
     else if (!a.empty() && a[0] == '-') return usage(stderr), 1;
     else params.push_back(a);
   }
   int rc = 0;
   switch (mode) {
+    case Mode::track:
+    case Mode::track_prefix:
+      if (params.size() != 1) return usage(stderr), 1;
+      return track(dir, params[0], mode == Mode::track_prefix, timeout_s, no_daemon);
     case Mode::list: {
       if (params.empty()) params.push_back("");
       for (const auto& p : params) {

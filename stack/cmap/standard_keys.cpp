@@ -28,6 +28,8 @@ void load_config(Cmap& map, const config::CorosyncConf& conf, std::uint32_t loca
   map.set("totem.max_messages", std::uint32_t(t.max_messages));
   map.set("totem.window_size", std::uint32_t(t.window_size));
   map.set("totem.netmtu", std::uint32_t(t.netmtu));
+  if (t.config_version != 0) map.set("totem.config_version", std::uint64_t(t.config_version));
+  map.set("totem.ip_version", t.ip_version);
   map.set("totem.transport", std::string(config::to_string(t.transport)));
   map.set("totem.crypto_cipher", std::string(config::to_string(t.crypto_cipher)));
   map.set("totem.crypto_hash", std::string(config::to_string(t.crypto_hash)));

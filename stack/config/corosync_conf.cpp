@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <functional>
 #include <set>
+#include <sstream>
 
 namespace halab::config {
 
@@ -169,6 +171,26 @@ void walk(Reader& r, const ConfSection& s, const std::string& path, const std::m
   }
 }
 
+// lowest | highest | positive node ids separated by blanks or commas.
+bool valid_tie_breaker(std::string_view v) {
+  if (v == "lowest" || v == "highest") return true;
+  bool any = false;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    if (v[i] == ' ' || v[i] == '\t' || v[i] == ',') {
+      ++i;
+      continue;
+    }
+    std::uint32_t id = 0;
+    auto [p, ec] = std::from_chars(v.data() + i, v.data() + v.size(), id);
+    if (ec != std::errc() || id == 0) return false;
+    i = std::size_t(p - v.data());
+    if (i < v.size() && v[i] != ' ' && v[i] != '\t' && v[i] != ',') return false;
+    any = true;
+  }
+  return any;
+}
+
 void read_interface(Reader& r, const ConfSection& s, const std::string& path, TotemConf& t) {
   InterfaceConf i;
   i.line = s.line;
@@ -196,6 +218,14 @@ void read_totem(Reader& r, const ConfSection& s, const std::string& path, TotemC
       core::Duration v{};
       if (r.millis(it, p, 1, 3'600'000, v)) d = v;
     };
+  };
+  auto knet_only = [&r](const ConfItem& it, const std::string& p) {
+    r.warning(it.line, p, "a knet transport setting; halab's udp/udpu transports ignore it");
+  };
+  auto rrp_gone = [&r](const ConfItem& it, const std::string& p) {
+    r.warning(it.line, p, "corosync 2's redundant ring setting, gone in corosync 3 (ignored): halab sends on both "
+                          "rings and marks one FAULTY after 10 checks of token_retransmit that miss peers the other "
+                          "ring hears, active again after 3 good ones");
   };
   walk(r, s, path,
        {{"version",
@@ -241,7 +271,56 @@ void read_totem(Reader& r, const ConfSection& s, const std::string& path, TotemC
         {"secauth",
          [&](auto& it, auto& p) {
            r.warning(it.line, p, "secauth is obsolete; use crypto_cipher and crypto_hash");
-         }}},
+         }},
+        {"token_warning", [&](auto& it, auto& p) { r.integer(it, p, 0, 100, t.token_warning); }},
+        {"send_join",
+         [&](auto& it, auto& p) {
+           if (r.millis(it, p, 0, 3'600'000, t.send_join) && t.send_join.count() > 0)
+             r.warning(it.line, p, "not honoured: halab sends join messages at once (send_join matters for rings of "
+                                   "32 nodes or more)");
+         }},
+        {"downcheck",
+         [&](auto& it, auto& p) {
+           if (r.millis(it, p, 1, 3'600'000, t.downcheck))
+             r.warning(it.line, p, "no effect: halab does not watch network interfaces going down and up");
+         }},
+        {"miss_count_const",
+         [&](auto& it, auto& p) {
+           if (r.integer(it, p, 1, 1'000'000, t.miss_count_const))
+             r.warning(it.line, p, "not honoured: halab asks for a missing message on the first token that shows it "
+                                   "missing");
+         }},
+        {"heartbeat_failures_allowed",
+         [&](auto& it, auto& p) {
+           if (r.integer(it, p, 0, 1'000'000, t.heartbeat_failures_allowed) && t.heartbeat_failures_allowed > 0)
+             r.warning(it.line, p, "not honoured: halab has no heartbeat mechanism; token loss detects failures");
+         }},
+        {"max_network_delay", [&](auto& it, auto& p) { r.millis(it, p, 1, 3'600'000, t.max_network_delay); }},
+        {"block_unlisted_ips", [&](auto& it, auto& p) { r.boolean(it, p, t.block_unlisted_ips); }},
+        {"cancel_token_hold_on_retransmit",
+         [&](auto& it, auto& p) { r.boolean(it, p, t.cancel_token_hold_on_retransmit); }},
+        {"clear_node_high_bit", [&](auto& it, auto& p) { r.boolean(it, p, t.clear_node_high_bit); }},
+        {"config_version",
+         [&](auto& it, auto& p) { r.integer(it, p, 0, std::numeric_limits<long long>::max(), t.config_version); }},
+        {"ip_version",
+         [&](auto& it, auto& p) {
+           if (it.value == "ipv6")
+             r.error(it.line, p, "ipv6 is not supported: halab speaks IPv4 (use ipv4, ipv4-6 or ipv6-4)");
+           else if (it.value == "ipv4" || it.value == "ipv4-6" || it.value == "ipv6-4")
+             t.ip_version = it.value;
+           else
+             r.error(it.line, p, "'" + it.value + "' is not one of ipv4|ipv6|ipv4-6|ipv6-4");
+         }},
+        // Known to corosync 3 but only for its knet transport.
+        {"knet_ping_interval", knet_only}, {"knet_ping_timeout", knet_only}, {"knet_ping_precision", knet_only},
+        {"knet_pong_count", knet_only}, {"knet_transport", knet_only}, {"knet_compression_model", knet_only},
+        {"knet_compression_threshold", knet_only}, {"knet_compression_level", knet_only},
+        {"knet_pmtud_interval", knet_only}, {"knet_mtu", knet_only}, {"link_mode", knet_only},
+        {"crypto_model", knet_only}, {"key", knet_only},
+        // corosync 2's redundant ring protocol: gone in corosync 3.
+        {"rrp_mode", rrp_gone}, {"rrp_problem_count_timeout", rrp_gone}, {"rrp_problem_count_threshold", rrp_gone},
+        {"rrp_problem_count_mcast_threshold", rrp_gone}, {"rrp_token_expired_timeout", rrp_gone},
+        {"rrp_autorecovery_check_timeout", rrp_gone}},
        {{"interface", [&](auto& sub, auto& p) { read_interface(r, sub, p, t); }}});
 }
 
@@ -343,7 +422,13 @@ void read_quorum(Reader& r, const ConfSection& s, const std::string& path, Quoru
         {"last_man_standing", flag(q.last_man_standing)},
         {"last_man_standing_window",
          [&](auto& it, auto& p) { r.millis(it, p, 1, 3'600'000, q.last_man_standing_window); }},
-        {"auto_tie_breaker", flag(q.auto_tie_breaker)}},
+        {"auto_tie_breaker", flag(q.auto_tie_breaker)},
+        {"auto_tie_breaker_node",
+         [&](auto& it, auto& p) {
+           if (valid_tie_breaker(it.value)) q.auto_tie_breaker_node = it.value;
+           else
+             r.error(it.line, p, "'" + it.value + "' is not lowest, highest or a list of node ids (1 3 5)");
+         }}},
        {{"device", [&](auto& sub, auto& p) { read_device(r, sub, p, q); }}});
 }
 
@@ -462,6 +547,24 @@ void cross_check(Reader& r, const ConfSection& root, CorosyncConf& c) {
   if (!c.quorum.provider.empty() && !c.quorum.expected_votes && c.nodelist.empty())
     r.error(line_of(root, "quorum", "provider"), "quorum.expected_votes",
             "votequorum needs expected_votes or a nodelist");
+  if (const int line = line_of(root, "quorum", "auto_tie_breaker_node"); line > 0) {
+    const auto& atb = c.quorum.auto_tie_breaker_node;
+    if (!c.quorum.auto_tie_breaker)
+      r.warning(line, "quorum.auto_tie_breaker_node", "has no effect without auto_tie_breaker: 1");
+    if (atb != "lowest" && atb != "highest" && !c.nodelist.empty()) {
+      std::set<std::uint32_t> ids;
+      for (const auto& n : c.nodelist)
+        if (n.nodeid) ids.insert(*n.nodeid);
+      std::string v = atb;
+      for (char& ch : v)
+        if (ch == ',' || ch == '\t') ch = ' ';
+      std::istringstream in(v);
+      std::uint32_t id;
+      while (in >> id)
+        if (!ids.count(id))
+          r.warning(line, "quorum.auto_tie_breaker_node", "node " + std::to_string(id) + " is not in the nodelist");
+    }
+  }
 }
 
 }  // namespace

@@ -77,8 +77,19 @@ struct TotemConf {
   std::optional<core::Duration> hold;
   core::Duration join = std::chrono::milliseconds(50);
   core::Duration merge = std::chrono::milliseconds(200);
-  int fail_recv_const = 2500;
-  int seqno_unchanged_const = 30;
+  int fail_recv_const = 2500;       // honoured: rotations short of messages before a new ring forms
+  int seqno_unchanged_const = 30;   // parsed; halab's representative holds an idle token at once
+  int token_warning = 75;           // percent of token without a token before a warning; 0: off
+  core::Duration send_join{};       // parsed; halab sends joins at once (corosync: for rings of 32+ nodes)
+  core::Duration downcheck = std::chrono::milliseconds(1000);  // parsed; halab does not watch interfaces
+  int miss_count_const = 5;         // parsed; halab asks for a missing message at the first token showing it
+  int heartbeat_failures_allowed = 0;  // parsed; the heartbeat mechanism is not implemented (0 = off)
+  core::Duration max_network_delay = std::chrono::milliseconds(50);  // parsed (heartbeat only)
+  bool block_unlisted_ips = true;   // honoured by udpu: datagrams from outside the nodelist are dropped
+  bool cancel_token_hold_on_retransmit = false;  // halab never holds a token with retransmissions pending
+  bool clear_node_high_bit = false;  // honoured: node ids taken from addresses lose bit 31
+  std::uint64_t config_version = 0;
+  std::string ip_version = "ipv6-4";  // ipv4 | ipv4-6 | ipv6-4 (halab resolves IPv4 only); ipv6 is refused
   int max_messages = 17;
   int window_size = 50;
   int netmtu = 1500;
@@ -129,6 +140,8 @@ struct QuorumConf {
   bool last_man_standing = false;
   core::Duration last_man_standing_window = std::chrono::milliseconds(10000);
   bool auto_tie_breaker = false;
+  // lowest | highest | node ids separated by blanks (quorum/options.hpp says how it is used)
+  std::string auto_tie_breaker_node = "lowest";
   std::optional<QuorumDeviceConf> device;
 };
 

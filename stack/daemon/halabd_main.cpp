@@ -2,17 +2,20 @@
 // Totem, votequorum, cmap); the CIB, controller, executor and fencer join it
 // through Node::add_service as they land. See docs/halabd.md.
 //
-//   halabd [--config FILE] [--state-dir DIR] [--foreground]
+//   halabd [--config FILE] [--state-dir DIR] [--nodeid N] [--foreground]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -34,14 +37,18 @@ struct Args {
   std::string config = "/etc/halab/corosync.conf";
   std::string state_dir = "/var/lib/halab";
   bool foreground = false;
+  std::optional<std::uint32_t> nodeid;  // which nodelist entry is this node, when several are local
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: halabd [--config FILE] [--state-dir DIR] [--foreground]\n"
+               "usage: halabd [--config FILE] [--state-dir DIR] [--nodeid N] [--foreground]\n"
                "  --config FILE     corosync.conf to run (default /etc/halab/corosync.conf)\n"
                "  --state-dir DIR   state directory, control socket DIR/halabd.sock\n"
                "                    (default $HALAB_STATE_DIR, else /var/lib/halab)\n"
+               "  --nodeid N        this node is the nodelist entry with node id N (needed when\n"
+               "                    several entries are addresses of this host, e.g. 127.0.0.x;\n"
+               "                    totem.interface.bindnetaddr set to the address also says it)\n"
                "  --foreground, -f  do not daemonize\n");
 }
 
@@ -128,7 +135,7 @@ int run(const Args& args, ReadyPipe& ready) {
   if (conf.totem.crypto_cipher != config::Cipher::none || conf.totem.crypto_hash != config::Hash::none)
     key = totem::read_authkey_file(key_path(conf, args.config));
 
-  const auto addrs = daemon::find_local_addresses(conf, daemon::local_interfaces());
+  const auto addrs = daemon::find_local_addresses(conf, daemon::local_interfaces(), args.nodeid);
   std::filesystem::create_directories(args.state_dir);
   ::chmod(args.state_dir.c_str(), 0700);
 
@@ -220,7 +227,17 @@ int main(int argc, char** argv) {
     else if (a.rfind("--config=", 0) == 0) args.config = a.substr(9);
     else if (a == "--state-dir") args.state_dir = value("--state-dir");
     else if (a.rfind("--state-dir=", 0) == 0) args.state_dir = a.substr(12);
-    else if (a == "--foreground" || a == "-f") args.foreground = true;
+    else if (a == "--nodeid" || a.rfind("--nodeid=", 0) == 0) {
+      const std::string v = a == "--nodeid" ? value("--nodeid") : a.substr(9);
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long id = std::strtoull(v.c_str(), &end, 0);
+      if (v.empty() || *end || errno || id == 0 || id > 0xffffffffULL || v[0] == '-') {
+        std::fprintf(stderr, "halabd: --nodeid: '%s' is not a node id (1..4294967295)\n", v.c_str());
+        return 2;
+      }
+      args.nodeid = std::uint32_t(id);
+    } else if (a == "--foreground" || a == "-f") args.foreground = true;
     else if (a == "--help" || a == "-h") return usage(stdout), 0;
     else if (a == "--version" || a == "-v") return std::printf("halabd %s\n", HALAB_VERSION), 0;
     else {

@@ -9,6 +9,7 @@
 #include <bit>
 
 #include "stack/core/error.hpp"
+#include "stack/totem/totem_service.hpp"
 
 namespace halab::daemon {
 
@@ -61,19 +62,50 @@ std::string resolve_nodelist(config::CorosyncConf& conf, const std::string& file
 }
 
 std::vector<core::Ipv4> find_local_addresses(const config::CorosyncConf& conf,
-                                             const std::vector<LocalInterface>& ifaces) {
+                                             const std::vector<LocalInterface>& ifaces,
+                                             std::optional<std::uint32_t> nodeid) {
   auto is_local = [&](core::Ipv4 a) {
-    for (const auto& i : ifaces)
+    for (const auto& i : ifaces) {
       if (i.addr == a) return true;
+      // Every address of a loopback interface's network is local on Linux
+      // (`local 127.0.0.0/8 dev lo` in the local routing table).
+      if (i.addr.is_loopback() && a.is_loopback() && core::Subnet{i.addr, i.prefix}.contains(a)) return true;
+    }
     return false;
   };
+  auto addresses_of = [](const config::NodeConf& n) {
+    std::vector<core::Ipv4> out{*core::Ipv4::parse(n.ring0_addr)};
+    if (auto a1 = core::Ipv4::parse(n.ring1_addr)) out.push_back(*a1);
+    return out;
+  };
+  auto id_of = [&](const config::NodeConf& n) { return totem::node_id_for(conf, *core::Ipv4::parse(n.ring0_addr)); };
   if (!conf.nodelist.empty()) {
-    for (const auto& n : conf.nodelist) {
-      auto a0 = core::Ipv4::parse(n.ring0_addr);
-      if (!a0 || !is_local(*a0)) continue;
-      std::vector<core::Ipv4> out{*a0};
-      if (auto a1 = core::Ipv4::parse(n.ring1_addr)) out.push_back(*a1);
-      return out;
+    std::vector<const config::NodeConf*> local;
+    for (const auto& n : conf.nodelist)
+      if (auto a0 = core::Ipv4::parse(n.ring0_addr); a0 && is_local(*a0)) local.push_back(&n);
+    if (nodeid) {
+      for (const auto& n : conf.nodelist) {
+        if (!core::Ipv4::parse(n.ring0_addr) || id_of(n) != *nodeid) continue;
+        if (!is_local(*core::Ipv4::parse(n.ring0_addr)))
+          throw core::Error("--nodeid " + std::to_string(*nodeid) + ": its ring0_addr " + n.ring0_addr +
+                            " is not an address of this host");
+        return addresses_of(n);
+      }
+      throw core::Error("--nodeid " + std::to_string(*nodeid) + ": no such node in the nodelist");
+    }
+    if (local.size() == 1) return addresses_of(*local[0]);
+    if (local.size() > 1) {
+      const auto& rings = conf.totem.interfaces;
+      for (const auto& ring : rings) {
+        if (ring.ringnumber != 0 || !ring.bindnetaddr) continue;
+        for (const auto* n : local)
+          if (*core::Ipv4::parse(n->ring0_addr) == *ring.bindnetaddr) return addresses_of(*n);
+      }
+      std::string which;
+      for (const auto* n : local)
+        which += (which.empty() ? "" : ", ") + n->ring0_addr + " (node " + std::to_string(id_of(*n)) + ")";
+      throw core::Error("several nodelist entries hold addresses of this host: " + which +
+                        "; say which one this node is with --nodeid N or totem.interface.bindnetaddr (ring 0)");
     }
     std::string have;
     for (const auto& i : ifaces) have += (have.empty() ? "" : ", ") + i.addr.to_string();

@@ -17,7 +17,7 @@ std::string join_ids(const std::vector<NodeId>& ids) {
 }
 
 quorum::OptionsResult quorum_options(const NodeOptions& opt, NodeId id) {
-  return quorum::votequorum_options(opt.conf, id, quorum::auto_tie_breaker_node_setting(opt.conf_text));
+  return quorum::votequorum_options(opt.conf, id, opt.conf.quorum.auto_tie_breaker_node);
 }
 
 }  // namespace
@@ -115,6 +115,19 @@ void Node::publish_runtime_config() {
   cmap_.set("runtime.config.totem.merge", ms(c.totem.merge));
   cmap_.set("runtime.config.totem.max_messages", std::uint32_t(c.totem.max_messages));
   cmap_.set("runtime.config.totem.window_size", std::uint32_t(c.totem.window_size));
+  const auto so = totem::srp_options(c, id_);
+  cmap_.set("runtime.config.totem.hold", ms(so.hold));
+  cmap_.set("runtime.config.totem.token_warning", std::uint32_t(c.totem.token_warning));
+  cmap_.set("runtime.config.totem.fail_recv_const", std::uint32_t(c.totem.fail_recv_const));
+  cmap_.set("runtime.config.totem.seqno_unchanged_const", std::uint32_t(c.totem.seqno_unchanged_const));
+  cmap_.set("runtime.config.totem.miss_count_const", std::uint32_t(c.totem.miss_count_const));
+  cmap_.set("runtime.config.totem.send_join", ms(c.totem.send_join));
+  cmap_.set("runtime.config.totem.downcheck", ms(c.totem.downcheck));
+  cmap_.set("runtime.config.totem.heartbeat_failures_allowed", std::uint32_t(c.totem.heartbeat_failures_allowed));
+  cmap_.set("runtime.config.totem.max_network_delay", ms(c.totem.max_network_delay));
+  cmap_.set("runtime.config.totem.block_unlisted_ips", std::uint32_t(c.totem.block_unlisted_ips));
+  cmap_.set("runtime.config.totem.cancel_token_hold_on_retransmit",
+            std::uint32_t(c.totem.cancel_token_hold_on_retransmit));
 }
 
 void Node::refresh_stats() {
@@ -224,7 +237,8 @@ std::string Node::node_name(NodeId id) const {
   // Without a nodelist entry the id is the ring0 address (node_id_for).
   for (const auto& n : opt_.conf.nodelist)
     if (!n.nodeid)
-      if (auto a = core::Ipv4::parse(n.ring0_addr); a && a->value == id) return n.name.empty() ? n.ring0_addr : n.name;
+      if (auto a = core::Ipv4::parse(n.ring0_addr); a && totem::node_id_for(opt_.conf, *a) == id)
+        return n.name.empty() ? n.ring0_addr : n.name;
   return std::to_string(id);
 }
 
@@ -232,7 +246,7 @@ std::vector<std::string> Node::node_addresses(NodeId id) const {
   for (const auto& n : opt_.conf.nodelist) {
     const bool match = n.nodeid ? *n.nodeid == id : [&] {
       auto a = core::Ipv4::parse(n.ring0_addr);
-      return a && a->value == id;
+      return a && totem::node_id_for(opt_.conf, *a) == id;
     }();
     if (!match) continue;
     std::vector<std::string> out;

@@ -39,7 +39,7 @@ using totem::NodeId;
 
 struct NodeOptions {
   config::CorosyncConf conf;
-  std::string conf_text;                // the file's text (auto_tie_breaker_node lives only there)
+  std::string conf_text;                // the file's text, as read
   core::Bytes key;                      // the authkey's bytes (empty with crypto none/none)
   std::vector<core::Ipv4> local_addrs;  // ring 0's address (and ring 1's)
   // The quorum disk's path when quorum.device.model is "disk" (simnet: a

@@ -53,12 +53,12 @@ struct OptionsResult {
   bool ok() const { return error.empty(); }
 };
 
-// `atb_setting` is quorum.auto_tie_breaker_node (see auto_tie_breaker_node_setting()).
+// `atb_setting` is quorum.auto_tie_breaker_node (config::QuorumConf::auto_tie_breaker_node).
 OptionsResult votequorum_options(const config::CorosyncConf& conf, NodeId local, std::string_view atb_setting = "lowest");
 
-// config::QuorumConf has no field for auto_tie_breaker_node (stack/config
-// reports it as an unknown key); read it from the file's syntax tree.
-// Returns "lowest" when the key is absent.
+// quorum.auto_tie_breaker_node straight from a file's syntax tree ("lowest"
+// when absent), for callers holding only the text; the parsed
+// config::QuorumConf carries the same value.
 std::string auto_tie_breaker_node_setting(std::string_view conf_text);
 
 }  // namespace halab::quorum

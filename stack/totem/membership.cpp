@@ -27,8 +27,11 @@ void Srp::enter_gather(const char* why, bool decide) {
   log_.debug("entering GATHER from {} ({})", to_string(state_), why);
   state_ = SrpState::gather;
   token_loss_timer_.cancel();
+  token_warning_timer_.cancel();
   token_retransmit_timer_.cancel();
   hold_timer_.cancel();
+  fail_recv_rotations_ = 0;
+  last_aru_seen_ = 0;
   merge_timer_.cancel();
   held_token_.reset();
   sent_token_.reset();

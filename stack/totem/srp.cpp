@@ -35,6 +35,8 @@ SrpOptions srp_options(const config::CorosyncConf& conf, NodeId node_id) {
   o.consensus = conf.effective_consensus();
   o.merge = conf.totem.merge;
   o.hold = conf.effective_hold();
+  o.token_warning = o.token * conf.totem.token_warning / 100;
+  o.fail_recv_const = conf.totem.fail_recv_const;
   o.window_size = conf.totem.window_size;
   o.max_messages = conf.totem.max_messages;
   return o;
@@ -184,6 +186,11 @@ void Srp::on_token(TokenMsg t) {
   token_retransmit_timer_.cancel();
   sent_token_.reset();
   token_loss_timer_.arm(opt_.token, [this] { on_token_loss(); });
+  if (opt_.token_warning.count() > 0)
+    token_warning_timer_.arm(opt_.token_warning, [this] {
+      if (state_ == SrpState::operational)
+        log_.warning("Token has not been received in {} ms", core::to_ms(opt_.token_warning));
+    });
 
   if (recovering && t.install) {
     enter_operational();  // the store below is now the new ring's
@@ -221,6 +228,21 @@ void Srp::on_token(TokenMsg t) {
   for (auto seq = s.aru + 1; seq <= t.seq && rtr.size() < kMaxRtr; ++seq)
     if (!s.has(seq) && std::find(rtr.begin(), rtr.end(), seq) == rtr.end()) rtr.push_back(seq);
   t.rtr = std::move(rtr);
+  // corosync's fail_recv_const: messages keep going missing here while the
+  // ring moves on; after that many rotations without progress, form a new ring.
+  if (operational) {
+    fail_recv_rotations_ = s.aru < t.seq && s.aru == last_aru_seen_ ? fail_recv_rotations_ + 1 : 0;
+    last_aru_seen_ = s.aru;
+    if (fail_recv_rotations_ >= opt_.fail_recv_const) {
+      log_.warning("FAILED TO RECEIVE: {} rotations without receiving message {}; forming a new configuration",
+                   fail_recv_rotations_, s.aru + 1);
+      fail_recv_rotations_ = 0;
+      ++stats_.failed_to_receive;
+      token_warning_timer_.cancel();
+      enter_gather("failed to receive");
+      return;
+    }
+  }
 
   // 3. Broadcast new messages, within flow control.
   const std::uint32_t others = t.fcc - std::min(t.fcc, my_fcc_);

@@ -49,6 +49,8 @@ struct SrpOptions {
   core::Duration consensus = std::chrono::milliseconds(1200);
   core::Duration merge = std::chrono::milliseconds(200);
   core::Duration hold = std::chrono::milliseconds(180);
+  core::Duration token_warning{};  // no token this long: a warning (corosync's token_warning); 0 = off
+  int fail_recv_const = 2500;      // rotations missing messages without progress before a new ring forms
   int window_size = 50;
   int max_messages = 17;
   std::size_t max_queue = 10'000;  // mcast() refuses beyond this
@@ -81,6 +83,7 @@ struct SrpStats {
   std::uint64_t delivered = 0;
   std::uint64_t rings_formed = 0;       // regular configurations installed
   std::uint64_t bad_messages = 0;       // authenticated but undecodable
+  std::uint64_t failed_to_receive = 0;  // new rings forced by fail_recv_const
 };
 
 class Srp {
@@ -178,6 +181,8 @@ class Srp {
 
   // Token handling, in the active ring.
   std::uint64_t last_token_seq_ = 0;
+  std::uint64_t last_aru_seen_ = 0;
+  int fail_recv_rotations_ = 0;
   std::uint64_t prev_token_aru_ = 0;
   std::uint32_t my_fcc_ = 0, my_backlog_ = 0;
   std::optional<Message> sent_token_;
@@ -188,6 +193,7 @@ class Srp {
   std::deque<core::Bytes> queue_;
   SrpStats stats_;
 
+  core::Timer token_warning_timer_{env_.clock};
   core::Timer token_loss_timer_, token_retransmit_timer_, join_timer_, consensus_timer_, merge_timer_,
       hold_timer_, local_timer_;
   // Messages to ourselves (a one-node ring's token, our own commit token) go

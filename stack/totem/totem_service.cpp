@@ -7,7 +7,8 @@ namespace halab::totem {
 NodeId node_id_for(const config::CorosyncConf& conf, core::Ipv4 addr) {
   for (const auto& n : conf.nodelist)
     if (auto a = core::Ipv4::parse(n.ring0_addr); a && *a == addr && n.nodeid) return *n.nodeid;
-  return addr.value;
+  // corosync's clear_node_high_bit: ids from addresses stay positive as signed 32-bit.
+  return conf.totem.clear_node_high_bit ? addr.value & 0x7fffffffu : addr.value;
 }
 
 TotemService::TotemService(core::Env& env, TotemServiceOptions opt) {
@@ -26,7 +27,7 @@ TotemService::TotemService(core::Env& env, TotemServiceOptions opt) {
     tc.port = i.mcastport;
     tc.ttl = i.ttl;
     if (conf.totem.transport == config::Transport::udpu)
-      tc.mode = UdpTransportConfig::Mode::unicast;
+      tc.mode = UdpTransportConfig::Mode::unicast, tc.block_unlisted = conf.totem.block_unlisted_ips;
     else if (i.broadcast)
       tc.mode = UdpTransportConfig::Mode::broadcast;
     else
@@ -41,7 +42,7 @@ TotemService::TotemService(core::Env& env, TotemServiceOptions opt) {
         continue;
       }
       auto ring0 = core::Ipv4::parse(n.ring0_addr);
-      tc.peers[n.nodeid ? *n.nodeid : (ring0 ? ring0->value : a->value)] = *a;
+      tc.peers[node_id_for(conf, ring0 ? *ring0 : *a)] = *a;
     }
     transports.push_back(
         std::make_unique<UdpTransport>(env.network, *crypto_, tc, env.log(r == 0 ? "KNET" : "KNET1")));

@@ -62,6 +62,15 @@ void UdpTransport::send_to(NodeId node, core::ByteView payload) {
 }
 
 void UdpTransport::receive(const core::Endpoint& from, core::ByteView data) {
+  if (cfg_.block_unlisted && cfg_.mode == UdpTransportConfig::Mode::unicast) {
+    bool listed = false;
+    for (const auto& [id, addr] : cfg_.peers) listed = listed || addr == from.addr;
+    if (!listed) {
+      if (unlisted_drops_++ == 0) log_.warning("dropping datagrams from {}: not in the nodelist (block_unlisted_ips)",
+                                               from.addr.to_string());
+      return;
+    }
+  }
   auto opened = crypto_.open(data);
   if (!opened) return;  // counted by PacketCrypto
   if (from.addr == cfg_.local_addr && from.port == cfg_.port - 1) return;  // our own multicast, looped back

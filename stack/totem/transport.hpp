@@ -42,6 +42,9 @@ struct UdpTransportConfig {
   int ttl = 1;
   core::Ipv4 broadcast_addr{0xffffffffu};
   std::map<NodeId, core::Ipv4> peers;  // the node list; learned from traffic otherwise
+  // udpu: drop datagrams whose source is no address of the node list
+  // (corosync's block_unlisted_ips), before any decryption work.
+  bool block_unlisted = false;
 };
 
 class UdpTransport : public Transport {
@@ -51,6 +54,7 @@ class UdpTransport : public Transport {
   void send_all(core::ByteView payload) override;
   void send_to(NodeId node, core::ByteView payload) override;
   std::uint64_t send_errors() const { return send_errors_; }
+  std::uint64_t unlisted_drops() const { return unlisted_drops_; }
   const std::map<NodeId, core::Ipv4>& peers() const { return cfg_.peers; }
 
  private:
@@ -64,6 +68,7 @@ class UdpTransport : public Transport {
   std::unique_ptr<core::DatagramSocket> unicast_;
   std::unique_ptr<core::DatagramSocket> group_;  // multicast or broadcast reception
   std::uint64_t send_errors_ = 0;
+  std::uint64_t unlisted_drops_ = 0;
 };
 
 // Two rings: every packet goes out on both (corosync's rrp "active" mode), and

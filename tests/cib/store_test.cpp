@@ -72,7 +72,9 @@ TEST(CibStore, CrashAtEveryStepLeavesOldOrNew) {
     const long e = loaded->version().epoch;
     EXPECT_TRUE(e == 1 || e == 2) << "step " << k;
     EXPECT_EQ(loaded->to_xml(), cib_with_epoch(e).to_xml()) << "step " << k;
-    if (k == steps) EXPECT_EQ(e, 2);
+    if (k == steps) {
+      EXPECT_EQ(e, 2);
+    }
   }
 }
 

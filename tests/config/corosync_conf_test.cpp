@@ -280,3 +280,105 @@ TEST(CorosyncConf, CommentsAndOddSpacing) {
   EXPECT_EQ(r.conf.totem.token, 900ms);
   EXPECT_EQ(r.conf.totem.cluster_name, "a#b");
 }
+
+// corosync 3.1.7's other totem keys (man corosync.conf): parsed with their
+// values; those halab does not honour say so in a warning; knet-only and
+// corosync 2 (rrp) keys are recognised and reported as ignored, not unknown.
+TEST(CorosyncConf, Corosync3TotemTimersAndSwitches) {
+  auto r = parse_corosync_conf(R"(totem {
+  transport: udpu
+  hold: 90
+  token_warning: 50
+  send_join: 80
+  downcheck: 2000
+  miss_count_const: 7
+  fail_recv_const: 100
+  seqno_unchanged_const: 10
+  heartbeat_failures_allowed: 3
+  max_network_delay: 40
+  block_unlisted_ips: no
+  cancel_token_hold_on_retransmit: yes
+  clear_node_high_bit: yes
+  config_version: 12
+  ip_version: ipv4
+  knet_ping_interval: 200
+  link_mode: passive
+  rrp_mode: active
+  rrp_problem_count_threshold: 20
+}
+nodelist {
+  node {
+    ring0_addr: 10.0.0.1
+  }
+}
+)");
+  EXPECT_TRUE(r.ok()) << r.report();
+  const auto& t = r.conf.totem;
+  EXPECT_EQ(t.hold, std::optional<halab::core::Duration>(90ms));
+  EXPECT_EQ(t.token_warning, 50);
+  EXPECT_EQ(t.send_join, 80ms);
+  EXPECT_EQ(t.downcheck, 2000ms);
+  EXPECT_EQ(t.miss_count_const, 7);
+  EXPECT_EQ(t.fail_recv_const, 100);
+  EXPECT_EQ(t.seqno_unchanged_const, 10);
+  EXPECT_EQ(t.heartbeat_failures_allowed, 3);
+  EXPECT_EQ(t.max_network_delay, 40ms);
+  EXPECT_FALSE(t.block_unlisted_ips);
+  EXPECT_TRUE(t.cancel_token_hold_on_retransmit);
+  EXPECT_TRUE(t.clear_node_high_bit);
+  EXPECT_EQ(t.config_version, 12u);
+  EXPECT_EQ(t.ip_version, "ipv4");
+  using S = Diagnostic::Severity;
+  for (const char* k : {"totem.send_join", "totem.downcheck", "totem.miss_count_const",
+                        "totem.heartbeat_failures_allowed", "totem.knet_ping_interval", "totem.link_mode",
+                        "totem.rrp_mode", "totem.rrp_problem_count_threshold"})
+    EXPECT_NE(find(r, S::warning, k), nullptr) << k << "\n" << r.report();
+  EXPECT_NE(find(r, S::warning, "totem.knet_ping_interval")->message.find("knet"), std::string::npos);
+  EXPECT_NE(find(r, S::warning, "totem.rrp_mode")->message.find("corosync 2"), std::string::npos);
+  for (const char* k : {"totem.hold", "totem.token_warning", "totem.fail_recv_const", "totem.block_unlisted_ips",
+                        "totem.clear_node_high_bit", "totem.config_version", "totem.ip_version"})
+    EXPECT_EQ(find(r, S::warning, k), nullptr) << k << " is honoured: no warning\n" << r.report();
+  for (const auto& d : r.diagnostics) EXPECT_EQ(d.message.find("unknown"), std::string::npos) << d.to_string();
+
+  // Defaults, as corosync 3.
+  auto d = parse_corosync_conf("totem {\n}\n").conf.totem;
+  EXPECT_EQ(d.token_warning, 75);
+  EXPECT_TRUE(d.block_unlisted_ips);
+  EXPECT_FALSE(d.clear_node_high_bit);
+  EXPECT_EQ(d.miss_count_const, 5);
+  EXPECT_EQ(d.downcheck, 1000ms);
+  EXPECT_FALSE(d.hold.has_value());
+
+  auto bad = parse_corosync_conf("totem {\n  token_warning: 101\n  ip_version: ipv6\n  hold: soon\n}\n");
+  EXPECT_EQ(bad.error_count(), 3u) << bad.report();
+  EXPECT_EQ(find(bad, S::error, "totem.token_warning")->line, 2);
+  EXPECT_NE(find(bad, S::error, "totem.ip_version")->message.find("IPv4"), std::string::npos);
+  EXPECT_EQ(find(bad, S::error, "totem.hold")->line, 4);
+}
+
+TEST(CorosyncConf, AutoTieBreakerNode) {
+  const std::string nodes = "nodelist {\n node {\n  ring0_addr: 10.0.0.1\n  nodeid: 1\n }\n node {\n  ring0_addr: "
+                            "10.0.0.2\n  nodeid: 2\n }\n}\n";
+  auto conf = [&](const std::string& q) { return parse_corosync_conf("quorum {\n" + q + "}\n" + nodes); };
+  using S = Diagnostic::Severity;
+  EXPECT_EQ(conf(" auto_tie_breaker: 1\n").conf.quorum.auto_tie_breaker_node, "lowest");
+  for (const char* v : {"lowest", "highest", "2 1", "2,1"}) {
+    auto r = conf(std::string(" auto_tie_breaker: 1\n auto_tie_breaker_node: ") + v + "\n");
+    EXPECT_TRUE(r.ok()) << r.report();
+    EXPECT_EQ(r.conf.quorum.auto_tie_breaker_node, v);
+    EXPECT_EQ(find(r, S::warning, "quorum.auto_tie_breaker_node"), nullptr) << r.report();
+  }
+  auto bad = conf(" auto_tie_breaker: 1\n auto_tie_breaker_node: middle\n");
+  ASSERT_NE(find(bad, S::error, "quorum.auto_tie_breaker_node"), nullptr) << bad.report();
+  EXPECT_EQ(find(bad, S::error, "quorum.auto_tie_breaker_node")->line, 3);
+  EXPECT_NE(find(conf(" auto_tie_breaker: 1\n auto_tie_breaker_node: 0\n"), S::error, "quorum.auto_tie_breaker_node"),
+            nullptr);
+  auto stranger = conf(" auto_tie_breaker: 1\n auto_tie_breaker_node: 7 1\n");
+  EXPECT_TRUE(stranger.ok());
+  ASSERT_NE(find(stranger, S::warning, "quorum.auto_tie_breaker_node"), nullptr);
+  EXPECT_NE(find(stranger, S::warning, "quorum.auto_tie_breaker_node")->message.find("node 7"), std::string::npos);
+  auto unused = conf(" auto_tie_breaker_node: 2\n");
+  ASSERT_NE(find(unused, S::warning, "quorum.auto_tie_breaker_node"), nullptr);
+  EXPECT_NE(find(unused, S::warning, "quorum.auto_tie_breaker_node")->message.find("without auto_tie_breaker"),
+            std::string::npos);
+}

@@ -216,3 +216,53 @@ TEST_F(HalabdProcess, BackgroundModeWritesPidFileAndCfgtoolHStopsIt) {
   EXPECT_TRUE(wait_for([&] { return ::kill(pid_t(pid), 0) != 0; }, 10s));
   EXPECT_FALSE(fs::exists(state() / "halabd.sock"));
 }
+
+// corosync-cmapctl -t / -T: changes print as they come, in order, with
+// corosync's "create> / modify> / delete>" lines; --timeout ends it.
+TEST_F(HalabdProcess, CmapctlTracksAKeyAndAPrefixUntilTheTimeout) {
+  start_foreground(state(), dir / "log");
+  ASSERT_TRUE(wait_for([&] { return answers(state()); }, 10s));
+  const std::string tool = std::string(HALAB_BIN) + " cmapctl --state-dir " + state().string();
+  FILE* key = ::popen((tool + " -t test.key --timeout 3 </dev/null 2>&1").c_str(), "r");
+  FILE* prefix = ::popen((tool + " -T test. --timeout 3 </dev/null 2>&1").c_str(), "r");
+  ASSERT_TRUE(key && prefix);
+  // Both sessions exist before the changes (the daemon counts them).
+  ASSERT_TRUE(wait_for(
+      [&] {
+        for (const char* id : {"1", "2"}) {
+          auto r = halab::daemon::ctl_call(state().string(), {"cmap-track-poll", {id}}, 1000);
+          if (!r.response || !r.response->ok()) return false;
+        }
+        return true;
+      },
+      5s));
+  for (const char* cmd : {" -s test.key u32 5", " -s test.key u32 6", " -s test.other str hi", " -d test.key",
+                          " -s unrelated.key u8 1"})
+    EXPECT_EQ(run(tool + cmd).first, 0) << cmd;
+  auto slurp = [](FILE* p) {
+    std::string out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int rc = ::pclose(p);
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out);
+  };
+  auto [krc, kout] = slurp(key);
+  auto [prc, pout] = slurp(prefix);
+  EXPECT_EQ(krc, 0) << kout;
+  EXPECT_EQ(kout,
+            "Type \"q\" to finish\ncreate> test.key (u32) = 5\nmodify> test.key (u32) = 6\n"
+            "delete> test.key (u32) = 6\n");
+  EXPECT_EQ(prc, 0) << pout;
+  EXPECT_EQ(pout,
+            "Type \"q\" to finish\ncreate> test.key (u32) = 5\nmodify> test.key (u32) = 6\n"
+            "create> test.other (str) = hi\ndelete> test.key (u32) = 6\n");
+  // The tools stopped their sessions.
+  auto r = halab::daemon::ctl_call(state().string(), {"cmap-track-poll", {"1"}}, 1000);
+  ASSERT_TRUE(r.response);
+  EXPECT_EQ(r.response->error, "CS_ERR_NOT_EXIST");
+  // A bad key is refused as corosync-cmapctl does.
+  auto [brc, bout] = run(tool + " -t 'bad key' --timeout 1");
+  EXPECT_NE(brc, 0);
+  EXPECT_NE(bout.find("Can't track key bad key"), std::string::npos) << bout;
+}

@@ -67,15 +67,38 @@ std::string NetnsLab::unavailable() {
   return "";
 }
 
+std::string NetnsLab::corosync_unavailable() {
+  if (auto why = unavailable(); !why.empty()) return why;
+  if (::access("/usr/sbin/corosync", X_OK) != 0) return "corosync is not installed (/usr/sbin/corosync)";
+  if (::access("/usr/sbin/corosync-quorumtool", X_OK) != 0) return "corosync-quorumtool is not installed";
+  return "";
+}
+
+std::string NetnsLab::address(int node) const {
+  return (opt_.loopback ? "127.0.0." : "10.77.0.") + std::to_string(node);
+}
+
 NetnsLab::NetnsLab(NetnsLabOptions opt) : opt_(std::move(opt)) {
-  remove_stale_namespaces();
   const int seq = g_seq++;
+  if (opt_.daemon != "halabd" && opt_.daemon != "corosync") throw std::runtime_error("unknown daemon " + opt_.daemon);
+  if (opt_.daemon == "corosync" && opt_.loopback) throw std::runtime_error("corosync runs in the namespace lab only");
+  if (opt_.loopback) {
+    // Every loopback lab shares 127.0.0.x: the port keeps concurrent ones apart
+    // (away from daemon_process_test's 20000..39999).
+    port_ = 41000 + int(::getpid() % 3000) * 4 + (seq % 2) * 2;
+  } else {
+    remove_stale_namespaces();
+  }
   tag_ = "hlab-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
   short_ = "h" + std::to_string(::getpid() % 1000000) + char('a' + seq % 26);
   dir_ = (fs::temp_directory_path() / tag_).string();
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   pids_.assign(std::size_t(opt_.nodes + 1), 0);
+  if (opt_.loopback) {
+    for (int i = 1; i <= opt_.nodes; ++i) write_config(i);
+    return;
+  }
   try {
     const std::string br = tag_ + "-br";
     must("ip netns add " + br);
@@ -122,7 +145,7 @@ void NetnsLab::cleanup() {
   if (!std::getenv("HALAB_KEEP_LAB")) fs::remove_all(dir_, ec);
 }
 
-std::string NetnsLab::ns(int node) const { return tag_ + "-n" + std::to_string(node); }
+std::string NetnsLab::ns(int node) const { return opt_.loopback ? "" : tag_ + "-n" + std::to_string(node); }
 std::string NetnsLab::config_path(int node) const { return dir_ + "/n" + std::to_string(node) + "/corosync.conf"; }
 std::string NetnsLab::state_dir(int node) const { return dir_ + "/n" + std::to_string(node) + "/state"; }
 std::string NetnsLab::log(int node) const { return slurp(dir_ + "/n" + std::to_string(node) + "/halabd.log"); }
@@ -132,17 +155,22 @@ void NetnsLab::write_config(int node) {
   fs::create_directories(d);
   std::string t = "totem {\n  version: 2\n  cluster_name: netnslab\n";
   t += std::string("  transport: ") + (opt_.transport == "udpu" ? "udpu" : "udp") + "\n";
-  t += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
+  const bool crypto = opt_.crypto && opt_.daemon == "halabd";
+  t += crypto ? "  crypto_cipher: aes256\n  crypto_hash: sha256\n" : "  crypto_cipher: none\n  crypto_hash: none\n";
   if (opt_.token_ms > 0) t += "  token: " + std::to_string(opt_.token_ms) + "\n";
-  t += "  interface {\n    ringnumber: 0\n    mcastport: 5405\n";
+  t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
   t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n}\n";
   t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
-    t += "  node {\n    ring0_addr: 10.77.0." + std::to_string(i) + "\n    nodeid: " + std::to_string(i) +
+    t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +
          "\n    name: node" + std::to_string(i) + "\n  }\n";
   t += "}\n" + opt_.extra_sections;
+  if (opt_.daemon == "corosync") {
+    fs::create_directories(d + "/state");
+    t += "system {\n  state_dir: " + d + "/state\n}\n";
+  }
   std::ofstream(d + "/corosync.conf") << t;
   // One key for the whole lab (derived from the tag, so every node shares it).
   std::string key(256, '\0');
@@ -164,6 +192,20 @@ void NetnsLab::start(int node) {
       ::dup2(fd, 2);
     }
     const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state";
+    if (opt_.daemon == "corosync") {
+      // ip netns exec gives the command a mount namespace of its own: a
+      // private /run there holds this corosync's pid file.
+      ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), "sh", "-c",
+               "mount -t tmpfs tmpfs /run && exec \"$0\" -f -c \"$1\"", "/usr/sbin/corosync", conf.c_str(),
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    if (opt_.loopback) {
+      const std::string id = std::to_string(node);
+      ::execl(opt_.halabd.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(), "--state-dir", state.c_str(),
+              "--nodeid", id.c_str(), "--foreground", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
     ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(),
              "--state-dir", state.c_str(), "--foreground", static_cast<char*>(nullptr));
     ::_exit(127);
@@ -191,10 +233,40 @@ void NetnsLab::kill(int node, int sig) {
 bool NetnsLab::running(int node) const { return pids_[std::size_t(node)] > 0; }
 
 void NetnsLab::set_link(int node, bool up) {
+  if (opt_.loopback) throw std::logic_error("set_link: a loopback lab cannot cut a node off (see can_cut)");
   must("ip -n " + ns(node) + " link set " + short_ + "n" + std::to_string(node) + (up ? " up" : " down"));
 }
 
+// corosync-quorumtool -s inside the node's namespace: "Quorate:", "Ring ID:"
+// and the node ids of the membership table.
+std::optional<QuorumView> NetnsLab::corosync_quorum(int node) const {
+  FILE* p = ::popen(("ip netns exec " + ns(node) + " corosync-quorumtool -s 2>/dev/null").c_str(), "r");
+  if (!p) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  std::istringstream in(out);
+  std::string line;
+  QuorumView v;
+  bool table = false, seen = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("Quorate:", 0) == 0) v.quorate = line.find("Yes") != std::string::npos, seen = true;
+    else if (line.rfind("Ring ID:", 0) == 0) v.ring = line.substr(line.find_first_not_of(' ', 8));
+    else if (line.find("Nodeid") != std::string::npos && line.find("Votes") != std::string::npos) table = true;
+    else if (table) {
+      std::istringstream f(line);
+      unsigned long id;
+      if (f >> id) v.members += (v.members.empty() ? "" : " ") + std::to_string(id);
+    }
+  }
+  if (!seen) return std::nullopt;
+  return v;
+}
+
 std::optional<QuorumView> NetnsLab::quorum(int node) const {
+  if (opt_.daemon == "corosync") return corosync_quorum(node);
   auto r = daemon::ctl_call(state_dir(node), {"quorum-status", {}}, 2000);
   if (!r.response || !r.response->ok()) return std::nullopt;
   QuorumView v;

@@ -26,7 +26,7 @@ TEST(PingDeviceReal, PingOfLoopbackAnswers) {
   if (!std::filesystem::exists("/usr/bin/ping") && !std::filesystem::exists("/bin/ping"))
     GTEST_SKIP() << "no ping(8) installed (iputils-ping)";
   const auto dir = std::filesystem::temp_directory_path() / ("halab-ping-" + std::to_string(::getpid()));
-  core::real::RealWorld world({.node = "n1", .state_dir = dir.string()});
+  core::real::RealWorld world({.node = "n1", .state_dir = dir.string(), .seed = {}, .processes = {}});
   PingOptions o = ping_opts();
   o.host = "127.0.0.1";
   PingDevice ping(world.clock(), world.processes(), world.logger(), o);

@@ -40,6 +40,7 @@ struct ClusterOptions {
   config::Cipher cipher = config::Cipher::aes256;
   config::Hash hash = config::Hash::sha256;
   totem::SrpOptions srp;  // node_id is filled in per node
+  bool block_unlisted = false;  // udpu: corosync's block_unlisted_ips
 };
 
 class Cluster {
@@ -90,6 +91,7 @@ class Cluster {
     tc.local_addr = n.addr;
     tc.port = 5405;
     tc.mcast_group = core::Ipv4::from_octets(239, 255, 1, 1);
+    tc.block_unlisted = opt_.block_unlisted;
     if (opt_.mode == totem::UdpTransportConfig::Mode::unicast)
       for (auto& m : nodes_) tc.peers[m->id] = m->addr;
     n.transport = std::make_unique<totem::UdpTransport>(*n.net, *n.crypto, tc, n.env->log("KNET"));

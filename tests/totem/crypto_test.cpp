@@ -36,7 +36,9 @@ TEST_P(CryptoAll, RoundTripsAndRejectsTampering) {
   auto p2 = a.seal(msg);
   EXPECT_EQ(p1.size(), msg.size() + a.overhead());
   EXPECT_EQ(contains(p1, msg), cipher == Cipher::none) << "ciphertext must hide the payload";
-  if (cipher != Cipher::none) EXPECT_NE(core::Bytes(p1.begin() + 24, p1.end()), core::Bytes(p2.begin() + 24, p2.end()));
+  if (cipher != Cipher::none) {
+    EXPECT_NE(core::Bytes(p1.begin() + 24, p1.end()), core::Bytes(p2.begin() + 24, p2.end()));
+  }
 
   auto o = b.open(p1);
   ASSERT_TRUE(o);

@@ -105,6 +105,8 @@ class FakeNetwork {
 
   // drop(from, to) -> true loses the datagram.
   std::function<bool(Ipv4 from, Ipv4 to)> drop;
+  // drop_datagram(from, to socket) -> true loses it; sees ports (group vs unicast traffic).
+  std::function<bool(const Endpoint& from, const Endpoint& to)> drop_datagram;
   std::uint64_t delivered = 0;
   // Every datagram sent, for tests that replay or tamper with traffic.
   std::function<void(const Endpoint& from, const Endpoint& to, ByteView)> tap;
@@ -143,6 +145,7 @@ class FakeNetwork {
     }
     for (auto* s : targets) {
       if (drop && drop(from.addr, s->local_.addr)) continue;
+      if (drop_datagram && drop_datagram(from, s->local_)) continue;
       Bytes copy(data.begin(), data.end());
       Endpoint dest = s->local_;
       clock_->schedule(latency_, [this, dest, from, copy = std::move(copy)] {

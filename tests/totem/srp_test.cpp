@@ -215,3 +215,83 @@ TEST(Srp, UnicastAndBroadcastTransportsFormRings) {
     for (NodeId id = 1; id <= 3; ++id) EXPECT_EQ(delivered_in_last(c, id), 1u) << int(mode);
   }
 }
+
+namespace {
+
+// Node 3 hears tokens (unicast) but no multicast message from the others:
+// it keeps asking for retransmissions that never arrive.
+std::uint64_t failed_to_receive_after(int fail_recv_const, core::Duration run) {
+  auto o = opts(3);
+  o.srp.fail_recv_const = fail_recv_const;
+  Cluster c(o);
+  c.start_all();
+  EXPECT_TRUE(c.run_until_formed({1, 2, 3}, 10s));
+  const auto n3 = c.node(3).addr;
+  c.net.drop_datagram = [n3](const core::Endpoint& from, const core::Endpoint& to) {
+    return to.addr == n3 && to.port == 5405 && from.addr != n3;  // 5405: the group socket
+  };
+  for (int k = 0; k < 20; ++k) c.node(1).srp->mcast(msg("m" + std::to_string(k)));
+  c.clock.run_for(run);
+  return c.node(3).srp->stats().failed_to_receive;
+}
+
+}  // namespace
+
+// corosync's fail_recv_const: a node that keeps missing messages while the
+// ring moves on forms a new configuration after that many rotations, and not
+// before.
+TEST(Srp, FailRecvConstEndsTheRingOfANodeThatCannotReceive) {
+  EXPECT_GE(failed_to_receive_after(10, 500ms), 1u);
+  EXPECT_EQ(failed_to_receive_after(1'000'000, 500ms), 0u);
+}
+
+// corosync's token_warning: a node that waits for the token longer than the
+// given share of the token timeout says so, before the token is declared lost.
+TEST(Srp, TokenWarningIsLoggedBeforeTheTokenIsLost) {
+  for (auto warning : {750ms, 0ms}) {
+    auto o = opts(3);
+    o.srp.token_warning = warning;
+    Cluster c(o);
+    auto sink = std::make_shared<core::MemorySink>();
+    c.log_sink = sink;
+    c.start_all();
+    ASSERT_TRUE(c.run_until_formed({1, 2, 3}, 10s));
+    sink->lines.clear();
+    c.stop(2);
+    c.clock.run_for(900ms);  // past the warning, before the token (1000 ms) is lost
+    std::size_t warned = 0;
+    for (const auto& l : sink->lines) warned += l.find("Token has not been received in 750 ms") != std::string::npos;
+    if (warning.count() > 0) EXPECT_GE(warned, 1u) << "token_warning 750 ms";
+    else EXPECT_EQ(warned, 0u) << "token_warning off";
+  }
+}
+
+// corosync's block_unlisted_ips (udpu): a datagram from an address outside
+// the node list is dropped before any decryption, and counted; the ring
+// carries on. Without it the datagram reaches the crypto layer (and fails there).
+TEST(Srp, UdpuBlocksDatagramsFromUnlistedAddresses) {
+  for (bool block : {true, false}) {
+    auto o = opts(3);
+    o.mode = totem::UdpTransportConfig::Mode::unicast;
+    o.block_unlisted = block;
+    Cluster c(o);
+    c.start_all();
+    ASSERT_TRUE(c.run_until_formed({1, 2, 3}, 10s));
+    const auto before = c.node(1).crypto->stats();
+    const core::Bytes junk(64, 0x42);
+    for (int k = 0; k < 5; ++k)
+      c.net.inject({core::Ipv4::from_octets(10, 0, 0, 99), 5404}, {c.node(1).addr, 5404}, junk);
+    c.clock.run_for(100ms);
+    const auto after = c.node(1).crypto->stats();
+    if (block) {
+      EXPECT_EQ(c.node(1).transport->unlisted_drops(), 5u);
+      EXPECT_EQ(after.dropped(), before.dropped());
+    } else {
+      EXPECT_EQ(c.node(1).transport->unlisted_drops(), 0u);
+      EXPECT_GT(after.dropped(), before.dropped());
+    }
+    c.node(2).srp->mcast(msg("still"));
+    c.clock.run_for(1s);
+    EXPECT_EQ(delivered_in_last(c, 1), 1u);
+  }
+}

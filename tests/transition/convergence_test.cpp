@@ -168,7 +168,9 @@ TEST(TransitionConvergence, CorpusCasesConvergeWhenEveryActionSucceeds) {
   for (auto& s : invalid_graphs) std::printf("  invalid graph: %s\n", s.c_str());
   EXPECT_LE(int(invalid_graphs.size()), floor_of("invalid_graphs_max"));
   EXPECT_GE(converged, floor_of("converge"));
-  if (pacemaker_checked > 0) EXPECT_GE(pacemaker_converged, floor_of("pacemaker_converge"));
+  if (pacemaker_checked > 0) {
+    EXPECT_GE(pacemaker_converged, floor_of("pacemaker_converge"));
+  }
 }
 
 // A start, stop or recurring monitor of the graph, chosen by the case's name.
