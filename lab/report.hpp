@@ -36,6 +36,10 @@ double nines(double a);
 double downtime_hours_per_year(double a);
 
 std::vector<NodeFigures> node_figures(const std::vector<RunRecord>& runs);
+// The same figures per resource (RunRecord::resources), with the reference
+// availability 1 - prod(1 - A_node) as `analytic` when every node has a
+// failure process.
+std::vector<NodeFigures> resource_figures(const std::vector<RunRecord>& runs);
 Json figures_json(const std::vector<RunRecord>& runs, const std::vector<NodeFigures>& nodes);
 std::string figures_csv(const std::vector<NodeFigures>& nodes);
 std::string report_html(const std::vector<RunRecord>& runs, const std::vector<NodeFigures>& nodes);

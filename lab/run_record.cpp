@@ -60,6 +60,18 @@ Json to_json(const RunRecord& r) {
     x["detail"] = a.detail;
     audits.push(std::move(x));
   }
+  auto records = [](const std::vector<NodeRecord>& list) {
+    Json out = Json::array();
+    for (auto& n : list) {
+      Json x = Json::object();
+      x["name"] = n.name;
+      x["availability"] = n.availability;
+      Json& o = x["outages"] = Json::array();
+      for (auto& i : n.outages) o.push(interval_json(i));
+      out.push(std::move(x));
+    }
+    return out;
+  };
   Json& nodes = j["nodes"] = Json::array();
   for (auto& n : r.nodes) {
     Json x = Json::object();
@@ -74,6 +86,7 @@ Json to_json(const RunRecord& r) {
   }
   Json& parts = j["partitions"] = Json::array();
   for (auto& p : r.partitions) parts.push(interval_json(p));
+  if (!r.resources.empty()) j["resources"] = records(r.resources);
   if (!r.failovers.empty()) {  // absent in runs without modelled resources (older files read the same)
     Json& fo = j["failovers"] = Json::array();
     for (auto& f : r.failovers) fo.push(to_json(f));
@@ -108,6 +121,14 @@ RunRecord run_record_from_json(const Json& j) {
     r.nodes.push_back(std::move(n));
   }
   for (auto& p : j.at("partitions").items()) r.partitions.push_back(interval_from(p));
+  if (j.has("resources"))
+    for (auto& x : j.at("resources").items()) {
+      NodeRecord n;
+      n.name = x.at("name").string();
+      n.availability = x.at("availability").number();
+      for (auto& o : x.at("outages").items()) n.outages.push_back(interval_from(o));
+      r.resources.push_back(std::move(n));
+    }
   if (j.has("failovers"))
     for (auto& f : j.at("failovers").items()) r.failovers.push_back(failover_from_json(f));
   if (j.has("graphs"))

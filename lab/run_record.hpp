@@ -41,6 +41,10 @@ struct RunRecord {
   std::vector<AuditRecord> audits;
   std::vector<NodeRecord> nodes;
   std::vector<Interval> partitions;
+  // Per resource (a primitive; its clone instances together): the intervals
+  // with no instance active or promoted on any node (from the run's start
+  // until it first ran counts too), as NodeRecords without a failure process.
+  std::vector<NodeRecord> resources;
   std::vector<Failover> failovers;      // resources lost and recovered, split in phases
   std::vector<TransitionGraph> graphs;  // DOT of the first recovering transitions
   // Not in results files (replay files and `halab run` use them):

@@ -1,7 +1,9 @@
 #include "lab/runner.hpp"
 
 #include <map>
+#include <set>
 
+#include "simnet/agents.hpp"
 #include "simnet/scenario.hpp"
 
 namespace halab::lab {
@@ -94,6 +96,41 @@ class Tee final : public simnet::TraceListener {
   simnet::TraceListener *a_, *b_;
 };
 
+// Per resource: when no instance of it is active or promoted on any node.
+class ResourceMeter final : public simnet::TraceListener {
+ public:
+  void on_record(const simnet::TraceRecord& r) override {
+    if (r.kind != simnet::TraceKind::resource) return;
+    const auto state = static_cast<simnet::ResourceState>(r.a & 0xff);
+    const bool serving = state == simnet::ResourceState::active || state == simnet::ResourceState::promoted;
+    const std::string base = simnet::resource_of(r.text);
+    auto it = index_.find(base);
+    if (it == index_.end()) {
+      it = index_.emplace(base, out.size()).first;
+      out.push_back(NodeRecord{base, 0, {Interval{0, 0, true, {}}}, 0, 0, 0});  // down until it first runs
+      count_.push_back({});
+    }
+    auto& serving_on = count_[it->second];
+    const std::string key = std::string(r.text) + "@" + std::to_string(r.node);
+    const std::size_t before = serving_on.size();
+    if (serving) serving_on.insert(key);
+    else serving_on.erase(key);
+    auto& o = out[it->second].outages;
+    if (before == 0 && !serving_on.empty() && !o.empty() && o.back().open) {
+      o.back().end_ns = r.t;
+      o.back().open = false;
+      if (o.back().end_ns == o.back().start_ns) o.pop_back();
+    } else if (before > 0 && serving_on.empty()) {
+      o.push_back(Interval{r.t, 0, true, {}});
+    }
+  }
+  std::vector<NodeRecord> out;
+
+ private:
+  std::map<std::string, std::size_t> index_;
+  std::vector<std::set<std::string>> count_;  // "instance@node" serving
+};
+
 }  // namespace
 
 RunRecord run_one(const std::string& text, const std::string& file, std::uint64_t seed,
@@ -127,7 +164,9 @@ RunRecord run_one(const std::string& text, const std::string& file, std::uint64_
   std::vector<std::string> names;
   for (auto& n : sc.nodes) names.push_back(n.name);
   FailoverMeter failovers(names);
-  Tee tee(&failovers, extras.listener);
+  ResourceMeter resources;
+  Tee tee2(&resources, extras.listener);
+  Tee tee(&failovers, &tee2);
   opt.listener = &tee;
   if (extras.progress) opt.progress = extras.progress;
   const simnet::RunResult res = simnet::run_scenario(sc, services, opt);
@@ -144,6 +183,15 @@ RunRecord run_one(const std::string& text, const std::string& file, std::uint64_
   r.events = res.events;
   // Close what is still open at the end (censored intervals keep open=true).
   for (auto& n : r.nodes) {
+    std::int64_t down = 0;
+    for (auto& o : n.outages) {
+      if (o.open) o.end_ns = r.duration_ns;
+      down += o.end_ns - o.start_ns;
+    }
+    n.availability = r.duration_ns > 0 ? 1.0 - double(down) / double(r.duration_ns) : 1.0;
+  }
+  r.resources = std::move(resources.out);
+  for (auto& n : r.resources) {
     std::int64_t down = 0;
     for (auto& o : n.outages) {
       if (o.open) o.end_ns = r.duration_ns;

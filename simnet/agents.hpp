@@ -86,6 +86,14 @@ inline constexpr const char* kFenceAgent = "fence_simnet";
 // action models (`fail P`) and from World::fail_resource.
 inline constexpr const char* kOcfAgents[] = {"Dummy", "IPaddr2", "apache", "Filesystem"};
 
+// The stateful model under `name` with the default durations (500ms for
+// start/stop/promote/demote, 50ms otherwise). An OCF agent spawned from a
+// path with "/resource.d/" that has no model of its own gets this one when
+// it is first run, so a cluster configuration may name any OCF type
+// (ocf:pacemaker:Stateful for a promotable clone, ocf:heartbeat:IPaddr, ...);
+// meta-data answers a minimal, valid description.
+AgentModel ocf_model(const std::string& name);
+
 enum class ResourceState : std::uint8_t { inactive = 0, active = 1, promoted = 2, failed = 3 };
 // Why it changed (the `b` of a resource trace record).
 enum class ResourceCause : std::uint8_t { agent = 0, node_down = 1, injected = 2, halt = 3 };

@@ -6,6 +6,7 @@
 // "Records the stack emits"). A scenario declares which audits apply with
 // `audit NAME key=value...` (docs/scenario-format.md).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,15 @@
 #include "simnet/trace.hpp"
 
 namespace halab::simnet {
+
+// How many copies of a resource may be active: a primitive once; a clone's
+// primitive clone-max times, at most promoted-max of them promoted. From the
+// scenario's `configure` block (halabd), by primitive id.
+struct ResourceLimit {
+  int max = 1;
+  int promoted_max = 1;
+};
+using ResourceLimits = std::map<std::string, ResourceLimit, std::less<>>;
 
 struct AuditViolation {
   std::int64_t t = 0;  // simulated time at which the property broke
@@ -38,7 +48,7 @@ class Audit {
     if (!violation_) violation_ = AuditViolation{t, std::move(detail)};
   }
   std::vector<std::string> nodes;  // names by index (set by make_audits)
-  friend std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc);
+  friend std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits);
 
  private:
   const Scenario::Audit& decl_;
@@ -46,7 +56,9 @@ class Audit {
 };
 
 // One audit per `audit` statement (the scenario must outlive them).
-std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc);
+// `limits`: what the cluster's configuration allows, for max-active
+// statements that do not state their own bound.
+std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits = {});
 
 // The stack's event records: "KIND key=value key=value ...".
 struct StackEvent {

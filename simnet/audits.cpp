@@ -64,14 +64,17 @@ Time duration_param(const Scenario::Audit& a, const char* key, Time dflt) {
 // the declared clone-max, and never more promoted than promoted-max.
 class MaxActive final : public Audit {
  public:
-  MaxActive(const Scenario::Audit& d, std::set<std::string> excluded) : Audit(d), excluded_(std::move(excluded)) {
+  MaxActive(const Scenario::Audit& d, std::set<std::string> excluded, const ResourceLimits& limits)
+      : Audit(d), excluded_(std::move(excluded)), limits_(limits) {
     auto num = [&](const char* k, int dflt) {
       auto it = d.params.find(k);
       return it == d.params.end() ? dflt : std::atoi(it->second.c_str());
     };
     rsc_ = d.params.count("rsc") ? d.params.at("rsc") : "";
+    explicit_ = d.params.count("clone-max") || d.params.count("max");
     max_ = num("clone-max", num("max", 1));
     promoted_max_ = num("promoted-max", max_);
+    explicit_promoted_ = d.params.count("promoted-max") > 0;
   }
   void on_record(const TraceRecord& r) override {
     if (r.kind != TraceKind::resource) return;
@@ -91,16 +94,24 @@ class MaxActive final : public Audit {
           where += (where.empty() ? "" : ", ") + inst + "@" + name(n) +
                    (nodes_state[n] == ResourceState::active ? "" : std::string(" (") + to_string(nodes_state[n]) + ")");
         }
-    if (active > max_)
-      violate(r.t, base + ": " + std::to_string(active) + " active copies (at most " + std::to_string(max_) + "): " + where);
-    else if (promoted > promoted_max_)
-      violate(r.t, base + ": " + std::to_string(promoted) + " promoted (at most " + std::to_string(promoted_max_) + "): " + where);
+    // The statement's own bound, else the configuration's, else a primitive's.
+    int max = max_, promoted_max = promoted_max_;
+    if (auto it = limits_.find(base); it != limits_.end()) {
+      if (!explicit_) max = it->second.max;
+      if (!explicit_promoted_) promoted_max = explicit_ ? max : it->second.promoted_max;
+    }
+    if (active > max)
+      violate(r.t, base + ": " + std::to_string(active) + " active copies (at most " + std::to_string(max) + "): " + where);
+    else if (promoted > promoted_max)
+      violate(r.t, base + ": " + std::to_string(promoted) + " promoted (at most " + std::to_string(promoted_max) + "): " + where);
   }
 
  private:
   std::string name(std::size_t n) const { return n < nodes.size() ? nodes[n] : "?"; }
   std::set<std::string> excluded_;
+  const ResourceLimits& limits_;
   std::string rsc_;
+  bool explicit_ = false, explicit_promoted_ = false;
   int max_ = 1, promoted_max_ = 1;
   std::map<std::string, std::map<std::string, std::vector<ResourceState>>> state_;
 };
@@ -367,14 +378,14 @@ void check_audit(const Scenario& sc, const Scenario::Audit& a) {
     fail("clone-max and promoted-max apply to one resource: add rsc=NAME");
 }
 
-std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc) {
+std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits) {
   std::set<std::string> declared;  // resources with their own max-active statement
   for (auto& a : sc.audits)
     if (a.name == "max-active" && a.params.count("rsc")) declared.insert(a.params.at("rsc"));
   std::vector<std::unique_ptr<Audit>> out;
   for (auto& a : sc.audits) {
     std::unique_ptr<Audit> x;
-    if (a.name == "max-active") x = std::make_unique<MaxActive>(a, a.params.count("rsc") ? std::set<std::string>{} : declared);
+    if (a.name == "max-active") x = std::make_unique<MaxActive>(a, a.params.count("rsc") ? std::set<std::string>{} : declared, limits);
     else if (a.name == "quorum") x = std::make_unique<Quorum>(a);
     else if (a.name == "fencing") x = std::make_unique<Fencing>(a);
     else if (a.name == "actions") x = std::make_unique<Actions>(a);

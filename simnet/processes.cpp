@@ -94,6 +94,12 @@ core::ProcessId World::spawn(Node& n, core::ProcessSpec spec, core::ProcessDone 
   run.started = now_;
   run.done = std::move(done);
   auto ag = agents_.find(st->call.agent);
+  if (ag == agents_.end() && !st->spec.argv.empty() && st->spec.argv[0].find("/resource.d/") != std::string::npos) {
+    // Any OCF resource agent the cluster's configuration names (ocf:pacemaker:Stateful,
+    // ocf:heartbeat:IPaddr, ...): the generic stateful model, with the built-in ones' durations.
+    define_agent(ocf_model(st->call.agent));
+    ag = agents_.find(st->call.agent);
+  }
   if (ag == agents_.end()) {
     r.end = core::ProcessResult::End::spawn_failed;
     r.error = "no modelled agent '" + st->call.agent + "' in simnet";
@@ -326,7 +332,14 @@ void World::ocf_effect(const AgentCall& call, core::ProcessResult& r) {
         break;
       }
     }
-  } else if (a == "meta-data" || a == "validate-all") {
+  } else if (a == "meta-data") {  // enough for the executor's check; the model takes any parameter
+    r.out = "<?xml version=\"1.0\"?>\n<resource-agent name=\"" + call.agent +
+            "\" version=\"1.0\">\n<version>1.1</version>\n<shortdesc lang=\"en\">simnet's modelled " + call.agent +
+            "</shortdesc>\n<parameters/>\n<actions>\n<action name=\"start\" timeout=\"20s\"/>\n<action name=\"stop\" "
+            "timeout=\"20s\"/>\n<action name=\"monitor\" timeout=\"20s\" interval=\"10s\"/>\n<action name=\"promote\" "
+            "timeout=\"20s\"/>\n<action name=\"demote\" timeout=\"20s\"/>\n<action name=\"meta-data\" timeout=\"5s\"/>\n"
+            "</actions>\n</resource-agent>\n";
+  } else if (a == "validate-all") {
   } else {
     r.exit_code = 3;  // OCF_ERR_UNIMPLEMENTED
   }

@@ -46,9 +46,43 @@ std::vector<Statement> Parser::read_statements() {
   std::istringstream in{std::string(text_)};
   std::string line;
   int n = 0;
+  Scenario::TextBlock* raw = nullptr;  // inside configure/totem/quorum: lines kept as written
+  int raw_depth = 0;
   while (std::getline(in, line)) {
     ++n;
+    if (raw) {
+      std::string t = line;
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r')) t.pop_back();
+      std::size_t b = t.find_first_not_of(" \t");
+      const std::string trimmed = b == std::string::npos ? "" : t.substr(b);
+      if (raw == &sc_.configure) {
+        if (trimmed == "}") {
+          raw = nullptr;
+          continue;
+        }
+      } else {  // corosync.conf sections nest: count braces outside comments
+        const std::string code = trimmed.substr(0, trimmed.find('#'));
+        for (char c : code) raw_depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+        if (raw_depth < 0) {
+          if (code != "}") fail(n, "put the '}' that closes the block at line " + std::to_string(raw->line) + " on a line of its own");
+          raw = nullptr;
+          continue;
+        }
+      }
+      raw->lines.emplace_back(n, t);
+      continue;
+    }
     auto words = split(line, n);
+    if (!open && !words.empty() && (words[0] == "configure" || words[0] == "totem" || words[0] == "quorum")) {
+      if (words.size() != 2 || words[1] != "{")
+        fail(n, "'" + words[0] + "' opens a block: '" + words[0] + " {' alone on its line, its text, then '}' on a line of its own");
+      Scenario::TextBlock& b = words[0] == "configure" ? sc_.configure : words[0] == "totem" ? sc_.totem : sc_.quorum;
+      if (b.present()) fail(n, "a second '" + words[0] + "' block (the first is at line " + std::to_string(b.line) + ")");
+      b.line = n;
+      raw = &b;
+      raw_depth = 0;
+      continue;
+    }
     // ";" separates statements on one line: "link a -> b { loss 1%; latency fixed 2ms }"
     std::vector<std::vector<std::string>> parts(1);
     for (auto& w : words) {
@@ -92,6 +126,7 @@ std::vector<Statement> Parser::read_statements() {
     }
   }
   if (open) fail(open_line, "block is never closed with '}'");
+  if (raw) fail(raw->line, "block is never closed with '}'");
   return top;
 }
 
@@ -318,7 +353,7 @@ void Parser::top(const Statement& s) {
   } else {
     fail(s.line, "unknown statement '" + k +
                      "' (known: name, seed, duration, log-level, network, node, nodes, link, service, agent, at, "
-                     "failures, expect, audit, cts)");
+                     "failures, expect, audit, cts, configure, totem, quorum)");
   }
 }
 
@@ -461,6 +496,14 @@ void Parser::resolve() {
     if (f.at > sc_.duration)
       fail(f.line, "fault at " + core::format_duration(f.at) + " is after the end of the run (" +
                        core::format_duration(sc_.duration) + ")");
+  for (const Scenario::TextBlock* b : {&sc_.configure, &sc_.totem, &sc_.quorum}) {
+    if (!b->present()) continue;
+    bool halabd = false;
+    for (auto& sv : sc_.services) halabd = halabd || sv.name == "halabd";
+    if (!halabd)
+      fail(b->line, std::string(b == &sc_.configure ? "configure" : b == &sc_.totem ? "totem" : "quorum") +
+                        " configures halabd: add 'service halabd'");
+  }
   for (auto& a : sc_.audits) check_audit(sc_, a);
   for (auto& c : sc_.cts) check_cts(sc_, c);
 }
@@ -488,6 +531,18 @@ void LinkPatch::apply(LinkModel& m) const {
 bool LinkPatch::empty() const {
   return !latency && !jitter_ns && !loss && !duplicate && !reorder && !reorder_delay_ns && !bandwidth_bps &&
          !queue_bytes;
+}
+
+std::string Scenario::TextBlock::aligned_text() const {
+  std::string out;
+  int at = 1;
+  for (auto& [n, text] : lines) {
+    for (; at < n; ++at) out += '\n';
+    out += text;
+    out += '\n';
+    ++at;
+  }
+  return out;
 }
 
 int Scenario::node_index(const std::string& name) const {

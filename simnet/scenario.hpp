@@ -114,12 +114,13 @@ struct Scenario {
     int line = 0;
   };
   struct Expect {
-    enum class Kind { reach, no_reach, log, no_log, availability, state };
+    enum class Kind { reach, no_reach, log, no_log, availability, state, resource };
     Kind kind = Kind::reach;
     std::vector<std::string> from, to;  // reach / no_reach; log: from = nodes ("any" = every node)
     bool both = false;
     core::Duration t1{}, t2{-1};  // window; t2 < 0: the end of the run. state: t1 is the instant
-    std::string text;              // log: substring; state: up|down|paused
+    std::string text;              // log: substring; state: up|down|paused; resource: its state
+    std::string rsc;               // resource: the instance
     double threshold = 0;          // availability
     bool at_least = true;          // availability: >= (else <=)
     std::string source;            // the statement as written
@@ -136,6 +137,19 @@ struct Scenario {
   std::vector<Expect> expects;
   std::vector<Audit> audits;
   std::vector<Cts> cts;
+
+  // Blocks kept as written, for the services that read them (halabd):
+  // `configure { ... }` in crmsh syntax (the CIB every node starts with),
+  // `totem { ... }` and `quorum { ... }` in corosync.conf syntax. `lines`
+  // holds each inner line with its line number in the file.
+  struct TextBlock {
+    int line = 0;  // of the opening statement; 0 when absent
+    std::vector<std::pair<int, std::string>> lines;
+    bool present() const { return line > 0; }
+    // The inner text with blank lines in front, so line N of it is line N of the file.
+    std::string aligned_text() const;
+  };
+  TextBlock configure, totem, quorum;
 
   int node_index(const std::string& name) const;
 };

@@ -175,7 +175,7 @@ void Parser::expect(const Statement& s) {
     e.source += (k > 1 ? " " : "") + (quote ? "\"" + w[k] + "\"" : w[k]);
   }
   std::size_t i = 1;
-  const std::string& what = word(w, i++, s.line, "what to expect (reach, no-reach, log, no-log, availability, state)");
+  const std::string& what = word(w, i++, s.line, "what to expect (reach, no-reach, log, no-log, availability, state, resource)");
   if (what == "reach" || what == "no-reach") {
     e.kind = what == "reach" ? K::reach : K::no_reach;
     e.from = node_list(w, i, s.line, {"->", "<->"});
@@ -204,8 +204,18 @@ void Parser::expect(const Statement& s) {
     if (e.text != "up" && e.text != "down" && e.text != "paused") fail(s.line, "state is up, down or paused");
     if (word(w, i++, s.line, "'at TIME'") != "at") fail(s.line, "state wants: state NODE up|down|paused at TIME");
     e.t1 = duration(word(w, i++, s.line, "time"), s.line);
+  } else if (what == "resource") {  // resource RSC active|inactive|promoted|failed on NODE at TIME
+    e.kind = K::resource;
+    e.rsc = word(w, i++, s.line, "resource (instance)");
+    e.text = word(w, i++, s.line, "active, inactive, promoted or failed");
+    if (e.text != "active" && e.text != "inactive" && e.text != "promoted" && e.text != "failed")
+      fail(s.line, "a resource is active, inactive, promoted or failed");
+    if (word(w, i++, s.line, "'on NODE'") != "on") fail(s.line, "resource wants: resource RSC STATE on NODE at TIME");
+    e.from.push_back(word(w, i++, s.line, "node"));
+    if (word(w, i++, s.line, "'at TIME'") != "at") fail(s.line, "resource wants: resource RSC STATE on NODE at TIME");
+    e.t1 = duration(word(w, i++, s.line, "time"), s.line);
   } else {
-    fail(s.line, "unknown expectation '" + what + "' (reach, no-reach, log, no-log, availability, state)");
+    fail(s.line, "unknown expectation '" + what + "' (reach, no-reach, log, no-log, availability, state, resource)");
   }
   if (i < w.size()) fail(s.line, "unexpected '" + w[i] + "'");
   for (auto& n : e.from) node_refs_.emplace_back(s.line, n);

@@ -65,12 +65,26 @@ class AuditHub final : public TraceListener {
       : w_(w), audits_(std::move(audits)), opt_(opt) {}
   void on_record(const TraceRecord& r) override {
     if (opt_.trace_window) keep(r);
+    // Datagrams, timers, processes and log lines are no audit's business
+    // (the stack's beliefs come as `event` records): most records stop here.
+    switch (r.kind) {
+      case TraceKind::send:
+      case TraceKind::deliver:
+      case TraceKind::drop:
+      case TraceKind::timer:
+      case TraceKind::spawn:
+      case TraceKind::process_end:
+      case TraceKind::log:
+        if (opt_.listener) opt_.listener->on_record(r);
+        return;
+      default:
+        break;
+    }
     for (auto& a : audits_) {
       const bool was = a->violation().has_value();
       a->on_record(r);
       if (!was && a->violation() && !violated_) {
         violated_ = true;
-        window_start_ = ring_.size();
         const SimTime stop_at = std::max<SimTime>(r.t, w_.now()) + opt_.after_violation.count();
         w_.at(stop_at, [this] { w_.request_stop(); });
       }
@@ -83,7 +97,11 @@ class AuditHub final : public TraceListener {
   const std::vector<std::unique_ptr<Audit>>& audits() const { return audits_; }
   std::vector<std::string> window() const {
     std::vector<std::string> out;
-    for (auto& k : ring_) out.push_back(w_.trace().format_json(TraceRecord{k.kind, k.t, k.node, k.a, k.b, k.c, k.text}));
+    for (std::size_t i = 0; i < ring_count_; ++i) {
+      const Kept& k = ring_[(ring_head_ + i) % ring_.size()];
+      out.push_back(w_.trace().format_json(TraceRecord{k.kind, k.t, k.node, k.a, k.b, k.c, k.text}));
+    }
+    for (auto& k : after_) out.push_back(w_.trace().format_json(TraceRecord{k.kind, k.t, k.node, k.a, k.b, k.c, k.text}));
     return out;
   }
 
@@ -95,17 +113,35 @@ class AuditHub final : public TraceListener {
     std::uint64_t a, b, c;
     std::string text;
   };
+  // The last trace_window records in a ring whose slots are reused (no
+  // allocation per record once warm), then, after a violation, every record.
   void keep(const TraceRecord& r) {
-    if (!violated_ && ring_.size() >= opt_.trace_window) ring_.pop_front();
-    if (violated_ && ring_.size() - window_start_ >= 100000) return;  // bounded after the violation too
-    ring_.push_back(Kept{r.kind, r.t, r.node, r.a, r.b, r.c, std::string(r.text)});
+    Kept* k;
+    if (violated_) {
+      if (after_.size() >= 100000) return;  // bounded after the violation too
+      k = &after_.emplace_back();
+    } else {
+      if (ring_.size() < opt_.trace_window) ring_.emplace_back();
+      const std::size_t slot = (ring_head_ + ring_count_) % ring_.size();
+      if (ring_count_ == ring_.size()) ring_head_ = (ring_head_ + 1) % ring_.size();
+      else ++ring_count_;
+      k = &ring_[slot];
+    }
+    k->kind = r.kind;
+    k->t = r.t;
+    k->node = r.node;
+    k->a = r.a;
+    k->b = r.b;
+    k->c = r.c;
+    k->text.assign(r.text);
   }
   World& w_;
   std::vector<std::unique_ptr<Audit>> audits_;
   const RunOptions& opt_;
   bool violated_ = false;
-  std::deque<Kept> ring_;
-  std::size_t window_start_ = 0;
+  std::vector<Kept> ring_;  // capacity trace_window
+  std::size_t ring_head_ = 0, ring_count_ = 0;
+  std::vector<Kept> after_;
 };
 
 // Composes several services into the one a node runs.
@@ -124,6 +160,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   result.seed = opt.seed ? *opt.seed : sc.seed.value_or(1);
   result.schedule = fault_schedule(sc, result.seed);
   std::vector<AdminHandler> admin_handlers;
+  ResourceLimits limits;  // outlives the audits (they keep a reference)
   World world(result.seed);
   if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
   world.set_log_level(sc.log_level);
@@ -159,7 +196,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
       for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
       throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
     }
-    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers};
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits};
     if (ctx.nodes.empty())
       for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
     ServiceFactory f = it->second(ctx);
@@ -307,6 +344,10 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
     } else if (x.kind == Scenario::Expect::Kind::state) {
       const int i = idx(x.from[0]);
       world.at(at(x.t1), [s, &world, i] { s->state = !world.is_up(i) ? "down" : world.is_paused(i) ? "paused" : "up"; });
+    } else if (x.kind == Scenario::Expect::Kind::resource) {
+      const int i = idx(x.from[0]);
+      const std::string rsc = x.rsc;
+      world.at(at(x.t1), [s, &world, i, rsc] { s->state = to_string(world.resource_state(rsc, i)); });
     }
   }
 
@@ -323,7 +364,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   });
   std::unique_ptr<AuditHub> hub;
   if (!sc.audits.empty() || opt.listener) {
-    hub = std::make_unique<AuditHub>(world, make_audits(sc), opt);
+    hub = std::make_unique<AuditHub>(world, make_audits(sc, limits), opt);
     world.trace().set_listener(hub.get());
   }
   world.start();
@@ -410,6 +451,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
         break;
       }
       case EK::state:
+      case EK::resource:
         r.ok = snaps[e].state == x.text;
         r.detail = "was " + (snaps[e].state.empty() ? std::string("?") : snaps[e].state);
         break;

@@ -28,6 +28,8 @@ struct ServiceContext {
   std::map<std::string, core::Ipv4> addresses;
   // A maker may add handlers for administrative actions.
   std::vector<AdminHandler>* admin_handlers = nullptr;
+  // A maker that knows the cluster's configuration says what it allows (max-active).
+  ResourceLimits* resource_limits = nullptr;
   // Throws ScenarioError at the service's line.
   [[noreturn]] void fail(const std::string& what) const { throw ScenarioError(scenario.file, decl.line, what); }
 };

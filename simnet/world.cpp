@@ -40,14 +40,16 @@ World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
   fence.default_action.duration = Dist::fixed(std::chrono::milliseconds(100));
   for (const char* a : {"off", "on", "reboot"}) fence.actions[a].duration = Dist::fixed(std::chrono::seconds(2));
   define_agent(std::move(fence));
-  for (const char* name : kOcfAgents) {
-    AgentModel ocf;
-    ocf.name = name;
-    ocf.ocf_resource = true;
-    ocf.default_action.duration = Dist::fixed(std::chrono::milliseconds(50));
-    for (const char* a : {"start", "stop", "promote", "demote"}) ocf.actions[a].duration = Dist::fixed(std::chrono::milliseconds(500));
-    define_agent(std::move(ocf));
-  }
+  for (const char* name : kOcfAgents) define_agent(ocf_model(name));
+}
+
+AgentModel ocf_model(const std::string& name) {
+  AgentModel ocf;
+  ocf.name = name;
+  ocf.ocf_resource = true;
+  ocf.default_action.duration = Dist::fixed(std::chrono::milliseconds(50));
+  for (const char* a : {"start", "stop", "promote", "demote"}) ocf.actions[a].duration = Dist::fixed(std::chrono::milliseconds(500));
+  return ocf;
 }
 
 World::~World() {

@@ -51,11 +51,18 @@ int run_report(std::span<char*> args) {
       if (f.analytic >= 0) std::printf("  analytic %.4f%%", f.analytic * 100);
       std::printf("  outages %zu  downtime/year %.2fh\n", f.failures, lab::downtime_hours_per_year(f.measured));
     }
+    for (auto& f : lab::resource_figures(runs)) {
+      std::printf("resource %-8s measured %.4f%% [%.4f%%, %.4f%%]", f.name.c_str(), f.measured * 100,
+                  f.ci_low * 100, f.ci_high * 100);
+      if (f.analytic >= 0) std::printf("  reference %.4f%%", f.analytic * 100);
+      std::printf("  outages %zu  downtime/year %.2fh\n", f.failures, lab::downtime_hours_per_year(f.measured));
+    }
   } catch (const core::Error& e) {
     std::fprintf(stderr, "halab report: %s\n", e.what());
     return 2;
   }
-  std::printf("report: %s/index.html, %s/figures.json, %s/nodes.csv\n", dir.c_str(), dir.c_str(), dir.c_str());
+  std::printf("report: %s/index.html, %s/figures.json, %s/nodes.csv, %s/resources.csv\n", dir.c_str(), dir.c_str(),
+              dir.c_str(), dir.c_str());
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// halab run SCENARIO [--seed N] [--trace FILE] [--out DIR] [--window N] [--quiet]
+// halab run SCENARIO [--seed N] [--trace FILE] [--out DIR] [--window N] [--results FILE] [--quiet]
 // One lab run: a live progress line (simulated time, events, % of the
 // duration) on a terminal, plain periodic lines otherwise; then the summary
 // and the audits' verdict. On a violation it writes a replay file (scenario,
@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "lab/campaign.hpp"
 #include "lab/replay.hpp"
 #include "lab/runner.hpp"
 #include "stack/cli/command.hpp"
@@ -25,12 +26,13 @@ namespace {
 void run_usage(std::FILE* f) {
   std::fprintf(f,
                "usage: halab run SCENARIO [--seed N] [--trace FILE] [--out DIR] [--window N]\n"
-               "                 [--cts 'TEST k=v...']... [--quiet]\n\n"
+               "                 [--results FILE] [--cts 'TEST k=v...']... [--quiet]\n\n"
                "Runs one scenario (a file or a built-in name, as 'halab sim') with its audits.\n"
                "  --seed N      override the scenario's seed\n"
                "  --trace FILE  write the whole trace as JSON lines\n"
                "  --out DIR     where a violation's replay file and trace window go (default halab-run)\n"
                "  --window N    trace records kept before a violation (default 2000)\n"
+               "  --results FILE write the run's record (as 'halab campaign' does) for 'halab report'\n"
                "  --cts 'TEST ..' add a CTS test generator (a 'cts' line), e.g. --cts 'Flip count=3'\n"
                "  --quiet       no progress line\n"
                "Exit status: 0 when every audit and expectation held, 1 on a violation, 2 on usage errors.\n");
@@ -48,7 +50,7 @@ std::string sim_time(std::int64_t ns) {
 }  // namespace
 
 int run_run(std::span<char*> args) {
-  std::string scenario_arg, trace, out_dir = "halab-run";
+  std::string scenario_arg, trace, out_dir = "halab-run", results;
   std::optional<std::uint64_t> seed;
   std::size_t window = 2000;
   bool quiet = false;
@@ -79,6 +81,7 @@ int run_run(std::span<char*> args) {
     else if (a == "--trace") trace = value("--trace");
     else if (a == "--out") out_dir = value("--out");
     else if (a == "--window") window = number("--window");
+    else if (a == "--results") results = value("--results");
     else if (a == "--quiet" || a == "-q") quiet = true;
     else if (a == "--cts") cts.push_back(value("--cts"));
     else if (!a.empty() && a[0] == '-') {
@@ -161,6 +164,15 @@ int run_run(std::span<char*> args) {
     std::printf("  %-56s %s%s%s%s\n", a.name.c_str(), a.ok ? "ok" : "VIOLATED", a.detail.empty() ? "" : " (",
                 a.detail.c_str(), a.detail.empty() ? "" : ")");
   if (!trace.empty()) std::printf("  trace: %s\n", trace.c_str());
+  if (!results.empty()) {
+    try {
+      lab::write_results(results, {r});
+    } catch (const core::Error& e) {
+      std::fprintf(stderr, "halab run: %s\n", e.what());
+      return 2;
+    }
+    std::printf("  results: %s\n", results.c_str());
+  }
 
   if (!r.ok) {
     lab::ReplayFile rf;

@@ -1,5 +1,14 @@
 #include "stack/cli/sim_services.hpp"
 
+#include <set>
+#include <sstream>
+
+#include "stack/cib/store.hpp"
+#include "stack/cib/xml.hpp"
+#include "stack/controller/request.hpp"
+#include "stack/daemon/crm_service.hpp"
+#include "stack/cli/sim_configure.hpp"
+
 #include "stack/config/corosync_conf.hpp"
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/node.hpp"
@@ -45,6 +54,71 @@ simnet::ServiceFactory make_heartbeat(const simnet::ServiceContext& ctx) {
   if (cfg.transport == heartbeat::Config::Transport::broadcast)
     cfg.broadcast = ctx.scenario.networks.front().subnet.broadcast();
   return [cfg](core::Env& env) { return std::make_unique<heartbeat::Heartbeat>(env, cfg); };
+}
+
+// The scenario's administrative actions on halabd, done as crmsh does them:
+// a CIB update through a live node's controller (it reaches the DC).
+// `standby N` / `online N`: the node attribute standby=on/off;
+// `maintenance on|off`: the property maintenance-mode. wipe-cib stays a
+// record (the CIB of a stopped node is wiped by its next start's sync).
+simnet::AdminHandler crm_admin_handler(std::vector<std::string> nodes) {
+  return [nodes](simnet::World& world, const simnet::Scenario::Fault& f) {
+    std::istringstream words(f.text);
+    std::string verb, arg;
+    words >> verb >> arg;
+    if (verb != "standby" && verb != "online" && verb != "maintenance") return false;
+    daemon::CrmService* crm = nullptr;
+    for (auto& n : nodes) {
+      const int i = world.node_index(n);
+      if (i < 0 || !world.is_up(i)) continue;
+      auto* node = dynamic_cast<daemon::Node*>(world.service(i));
+      if (auto* c = node ? node->find_service<daemon::CrmService>() : nullptr; c && c->controller().synced()) {
+        crm = c;
+        break;
+      }
+    }
+    if (!crm) return true;  // nobody to tell: the action is recorded and lost, as on a dead cluster
+    const cib::Cib before = crm->controller().cib();
+    cib::Cib after = before;
+    auto nvpair = [](xmlNode* set, const std::string& set_id, const std::string& name, const std::string& value) {
+      for (xmlNode* nv : cib::children(set, "nvpair"))
+        if (cib::attr_or(nv, "name", "") == name) {
+          cib::set_attr(nv, "value", value);
+          return;
+        }
+      xmlNode* nv = cib::add_child(set, "nvpair");
+      cib::set_attr(nv, "id", set_id + "-" + name);
+      cib::set_attr(nv, "name", name);
+      cib::set_attr(nv, "value", value);
+    };
+    if (verb == "maintenance") {
+      xmlNode* cfg = after.ensure_section("crm_config");
+      xmlNode* set = nullptr;
+      for (xmlNode* c : cib::children(cfg, "cluster_property_set"))
+        if (!set) set = c;
+      if (!set) {
+        set = cib::add_child(cfg, "cluster_property_set");
+        cib::set_attr(set, "id", "cib-bootstrap-options");
+      }
+      nvpair(set, cib::attr_or(set, "id", "cib-bootstrap-options"), "maintenance-mode", arg == "on" ? "true" : "false");
+    } else {
+      xmlNode* target = nullptr;
+      if (xmlNode* ns = after.section("nodes"))
+        for (xmlNode* n : cib::children(ns, "node"))
+          if (cib::attr_or(n, "uname", "") == arg) target = n;
+      if (!target) return true;  // never joined: crmsh would refuse too
+      xmlNode* set = cib::first_child(target, "instance_attributes");
+      const std::string set_id = "nodes-" + cib::attr_or(target, "id", arg);
+      if (!set) {
+        set = cib::add_child(target, "instance_attributes");
+        cib::set_attr(set, "id", set_id);
+      }
+      nvpair(set, cib::attr_or(set, "id", set_id), "standby", verb == "standby" ? "on" : "off");
+    }
+    after.bump_epoch();
+    crm->controller().submit(controller::patch_request(before, after), [](const controller::UpdateResult&) {});
+    return true;
+  };
 }
 
 // `service halabd KEY=VALUE...`: the Node (Totem, votequorum, cmap) on every
@@ -101,19 +175,94 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
   }
   if (device == "ping" && ping_host.empty()) ctx.fail("halabd: device=ping needs ping_host=ADDRESS");
 
-  std::string text = "totem {\n  version: 2\n  cluster_name: simnet\n";
-  text += std::string("  transport: ") + (transport == "udpu" ? "udpu" : "udp") + "\n";
-  if (crypto == "on") text += "  crypto_cipher: aes256\n  crypto_hash: sha256\n";
-  text += totem_extra;
-  text += "  interface {\n    ringnumber: 0\n    mcastport: " + port + "\n";
-  if (transport == "udp") text += "    mcastaddr: " + mcastaddr + "\n";
-  if (transport == "broadcast") text += "    broadcast: yes\n";
-  text += "  }\n}\nlogging {\n  to_stderr: no\n  to_syslog: no\n}\nquorum {\n  provider: corosync_votequorum\n";
-  text += quorum_extra;
-  if (device == "ping")
-    text += "  device {\n    model: ping\n    votes: 1\n    ping {\n      host: " + ping_host + "\n    }\n  }\n";
-  if (device == "disk") text += "  device {\n    model: disk\n    votes: 1\n  }\n";
-  text += "}\nnodelist {\n";
+  // corosync.conf from the parameters, with the scenario's `totem { }` and
+  // `quorum { }` blocks inside those sections (a key the block sets replaces
+  // the generated one). `origin` maps each line of the text to the
+  // scenario's, so a parse error names the scenario line.
+  const auto& sc = ctx.scenario;
+  std::string text;
+  std::vector<int> origin{0};  // origin[line] (1-based)
+  auto emit = [&](const std::string& line, int from = 0) {
+    text += line + "\n";
+    origin.push_back(from);
+  };
+  auto block_keys = [](const simnet::Scenario::TextBlock& b) {
+    std::set<std::string> keys;
+    int depth = 0;
+    for (auto& [n, l] : b.lines) {
+      const std::string code = l.substr(0, l.find('#'));
+      const auto first = code.find_first_not_of(" \t");
+      if (depth == 0 && first != std::string::npos) {
+        const auto end = code.find_first_of(": \t{", first);
+        keys.insert(code.substr(first, end == std::string::npos ? std::string::npos : end - first));
+      }
+      for (char c : code) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+    }
+    return keys;
+  };
+  const auto tkeys = block_keys(sc.totem), qkeys = block_keys(sc.quorum);
+  auto item = [&](const std::set<std::string>& keys, const std::string& line) {
+    const auto colon = line.find(':');
+    const auto first = line.find_first_not_of(' ');
+    if (!keys.count(line.substr(first, colon - first))) emit(line);
+  };
+  emit("totem {");
+  item(tkeys, "  version: 2");
+  item(tkeys, "  cluster_name: simnet");
+  item(tkeys, std::string("  transport: ") + (transport == "udpu" ? "udpu" : "udp"));
+  if (crypto == "on") {
+    item(tkeys, "  crypto_cipher: aes256");
+    item(tkeys, "  crypto_hash: sha256");
+  } else {
+    item(tkeys, "  crypto_cipher: none");
+    item(tkeys, "  crypto_hash: none");
+  }
+  for (std::size_t p = 0; p < totem_extra.size();) {
+    const auto nl = totem_extra.find('\n', p);
+    item(tkeys, totem_extra.substr(p, nl - p));
+    p = nl + 1;
+  }
+  if (!tkeys.count("interface")) {
+    emit("  interface {");
+    emit("    ringnumber: 0");
+    emit("    mcastport: " + port);
+    if (transport == "udp") emit("    mcastaddr: " + mcastaddr);
+    if (transport == "broadcast") emit("    broadcast: yes");
+    emit("  }");
+  }
+  for (auto& [n, l] : sc.totem.lines) emit(l, n);
+  emit("}");
+  emit("logging {");
+  emit("  to_stderr: no");
+  emit("  to_syslog: no");
+  emit("}");
+  emit("quorum {");
+  item(qkeys, "  provider: corosync_votequorum");
+  for (std::size_t p = 0; p < quorum_extra.size();) {
+    const auto nl = quorum_extra.find('\n', p);
+    item(qkeys, quorum_extra.substr(p, nl - p));
+    p = nl + 1;
+  }
+  if (!qkeys.count("device")) {
+    if (device == "ping") {
+      emit("  device {");
+      emit("    model: ping");
+      emit("    votes: 1");
+      emit("    ping {");
+      emit("      host: " + ping_host);
+      emit("    }");
+      emit("  }");
+    }
+    if (device == "disk") {
+      emit("  device {");
+      emit("    model: disk");
+      emit("    votes: 1");
+      emit("  }");
+    }
+  }
+  for (auto& [n, l] : sc.quorum.lines) emit(l, n);
+  emit("}");
+  emit("nodelist {");
   std::map<std::string, core::Ipv4> addr;
   std::uint32_t id = 0;
   for (const auto& n : ctx.nodes) {
@@ -121,17 +270,37 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     auto it = ctx.addresses.find(n);
     if (it == ctx.addresses.end()) ctx.fail("halabd: node " + n + " has no address on the first network");
     addr[n] = it->second;
-    text += "  node {\n    ring0_addr: " + it->second.to_string() + "\n    nodeid: " + std::to_string(id) +
-            "\n    name: " + n + "\n  }\n";
+    emit("  node {");
+    emit("    ring0_addr: " + it->second.to_string());
+    emit("    nodeid: " + std::to_string(id));
+    emit("    name: " + n);
+    emit("  }");
   }
-  text += "}\n";
-  auto parsed = config::parse_corosync_conf(text, "halabd(" + ctx.scenario.file + ")");
-  if (!parsed.ok()) ctx.fail("halabd: the generated corosync.conf is not valid:\n" + parsed.report());
+  emit("}");
+  auto parsed = config::parse_corosync_conf(text, "halabd(" + sc.file + ")");
+  if (!parsed.ok()) {
+    for (auto& d : parsed.diagnostics)
+      if (d.severity == config::Diagnostic::Severity::error && d.line > 0 && std::size_t(d.line) < origin.size() &&
+          origin[std::size_t(d.line)] > 0)
+        throw simnet::ScenarioError(sc.file, origin[std::size_t(d.line)],
+                                    (d.key.empty() ? "" : d.key + ": ") + d.message);
+    ctx.fail("halabd: the corosync.conf made from the scenario is not valid:\n" + parsed.report());
+  }
+  const bool has_crypto = parsed.conf.totem.crypto_cipher != config::Cipher::none || parsed.conf.totem.crypto_hash != config::Hash::none;
+
+  // The CIB every node starts with: the `configure` block through crmsh's
+  // `configure load update` (stack/shell), stored before the node's first boot.
+  std::shared_ptr<const std::string> initial_cib;
+  if (sc.configure.present()) {
+    auto compiled = compile_configure(sc);
+    if (ctx.resource_limits) *ctx.resource_limits = compiled.limits;
+    initial_cib = std::make_shared<const std::string>(std::move(compiled.cib_xml));
+  }
 
   daemon::NodeOptions base;
   base.conf = parsed.conf;
   base.conf_text = text;
-  if (crypto == "on") base.key = core::Bytes(256, 0x5c);  // every simulated node shares it
+  if (has_crypto) base.key = core::Bytes(256, 0x5c);  // every simulated node shares it
   auto disk = device == "disk" ? std::make_shared<quorum::MemorySharedDisk>() : nullptr;
   for (const auto& [n, a] : addr) {
     auto o = base;
@@ -139,7 +308,12 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, a));
     if (auto e = daemon::check_node_options(o); !e.empty()) ctx.fail("halabd: node " + n + ": " + e);
   }
-  return [base, addr, disk](core::Env& env) -> std::unique_ptr<core::Service> {
+  if (ctx.admin_handlers) ctx.admin_handlers->push_back(crm_admin_handler(ctx.nodes));
+  return [base, addr, disk, initial_cib](core::Env& env) -> std::unique_ptr<core::Service> {
+    if (initial_cib) {  // what an administrator puts in place before the first start
+      cib::CibStore store(env.storage, "cib");
+      if (!env.storage.read(store.path("cib.xml"))) store.save(cib::Cib::parse(*initial_cib, "configure"));
+    }
     auto o = base;
     o.local_addrs = {addr.at(env.node)};
     if (disk) o.shared_disk = &disk->view(totem::node_id_for(o.conf, o.local_addrs[0]));

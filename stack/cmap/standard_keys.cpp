@@ -23,6 +23,7 @@ void load_config(Cmap& map, const config::CorosyncConf& conf, std::uint32_t loca
   map.set("totem.token_retransmits_before_loss_const", std::uint32_t(t.token_retransmits_before_loss_const));
   map.set("totem.consensus", ms(conf.effective_consensus()));
   map.set("totem.join", ms(t.join));
+  if (t.hold) map.set("totem.hold", ms(*t.hold));
   map.set("totem.merge", ms(t.merge));
   map.set("totem.max_messages", std::uint32_t(t.max_messages));
   map.set("totem.window_size", std::uint32_t(t.window_size));

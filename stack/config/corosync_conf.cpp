@@ -42,6 +42,13 @@ core::Duration CorosyncConf::effective_token_retransmit() const {
   const double n = totem.token_retransmits_before_loss_const + 0.2;
   return std::chrono::duration_cast<core::Duration>(effective_token() / n);
 }
+core::Duration CorosyncConf::effective_hold() const {
+  if (totem.hold) return *totem.hold;
+  // corosync: token_retransmit * 0.8 - 1000/HZ ms (HZ 100), at least 1 ms.
+  const auto d = std::chrono::duration_cast<core::Duration>(effective_token_retransmit() * 0.8) -
+                 std::chrono::milliseconds(10);
+  return std::max<core::Duration>(d, std::chrono::milliseconds(1));
+}
 core::Duration CorosyncConf::effective_consensus() const {
   if (totem.consensus) return *totem.consensus;
   return std::chrono::duration_cast<core::Duration>(effective_token() * 1.2);
@@ -234,6 +241,7 @@ void read_totem(Reader& r, const ConfSection& s, const std::string& path, TotemC
         {"token_retransmits_before_loss_const",
          [&](auto& it, auto& p) { r.integer(it, p, 1, 1000, t.token_retransmits_before_loss_const); }},
         {"consensus", opt_dur(t.consensus)},
+        {"hold", opt_dur(t.hold)},
         {"join", dur(t.join)},
         {"merge", dur(t.merge)},
         {"fail_recv_const", [&](auto& it, auto& p) { r.integer(it, p, 1, 1'000'000, t.fail_recv_const); }},
@@ -264,7 +272,6 @@ void read_totem(Reader& r, const ConfSection& s, const std::string& path, TotemC
          [&](auto& it, auto& p) {
            r.warning(it.line, p, "secauth is obsolete; use crypto_cipher and crypto_hash");
          }},
-        {"hold", opt_dur(t.hold)},
         {"token_warning", [&](auto& it, auto& p) { r.integer(it, p, 0, 100, t.token_warning); }},
         {"send_join",
          [&](auto& it, auto& p) {
@@ -526,6 +533,9 @@ void cross_check(Reader& r, const ConfSection& root, CorosyncConf& c) {
   if (c.totem.consensus && *c.totem.consensus < min_consensus)
     r.warning(line_of(root, "totem", "consensus"), "totem.consensus",
               "consensus should be at least 1.2 * token (" + core::format_duration(min_consensus) + ")");
+  if (c.totem.hold && *c.totem.hold >= c.effective_token_retransmit())
+    r.error(line_of(root, "totem", "hold"), "totem.hold",
+            "hold must be shorter than token_retransmit (" + core::format_duration(c.effective_token_retransmit()) + ")");
   if (c.totem.token_retransmit && *c.totem.token_retransmit >= c.effective_token())
     r.error(line_of(root, "totem", "token_retransmit"), "totem.token_retransmit",
             "token_retransmit must be shorter than token");

@@ -72,11 +72,13 @@ struct TotemConf {
   std::optional<core::Duration> token_retransmit;  // default: token / (retransmits_before_loss + 0.2)
   int token_retransmits_before_loss_const = 4;
   std::optional<core::Duration> consensus;  // default: 1.2 * effective token
+  // How long an idle ring's representative holds the token (corosync's
+  // `hold`); default: token_retransmit * 0.8 - 10 ms, as corosync computes it.
+  std::optional<core::Duration> hold;
   core::Duration join = std::chrono::milliseconds(50);
   core::Duration merge = std::chrono::milliseconds(200);
   int fail_recv_const = 2500;       // honoured: rotations short of messages before a new ring forms
   int seqno_unchanged_const = 30;   // parsed; halab's representative holds an idle token at once
-  std::optional<core::Duration> hold;  // the idle representative's hold; default min(180 ms, token_retransmit / 2)
   int token_warning = 75;           // percent of token without a token before a warning; 0: off
   core::Duration send_join{};       // parsed; halab sends joins at once (corosync: for rings of 32+ nodes)
   core::Duration downcheck = std::chrono::milliseconds(1000);  // parsed; halab does not watch interfaces
@@ -168,6 +170,7 @@ struct CorosyncConf {
   core::Duration effective_token() const;
   core::Duration effective_token_retransmit() const;
   core::Duration effective_consensus() const;
+  core::Duration effective_hold() const;
 };
 
 struct ParseResult {

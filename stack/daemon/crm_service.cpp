@@ -115,6 +115,7 @@ CrmService::CrmService(Node& node, std::string state_dir)
     : node_(node),
       env_(node.env()),
       log_(env_.log("CRM")),
+      events_(env_.log("event")),
       fencer_(env_, {}),
       stonith_ops_(fencer_),
       executor_(env_, {.state_dir = std::move(state_dir)}, &stonith_ops_),
@@ -262,11 +263,13 @@ void CrmService::maybe_schedule() {
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
   config_seen_ = cib.version();
   transition::Graph g;
+  std::string dot;
   try {
     auto doc = scheduler::XmlDocument::parse_string(cib.to_xml(), "cib");
     auto cluster = scheduler::schedule(doc.root(), {.now = wall_seconds()});
     arm_recheck(cluster->recheck_by);
     g = transition::parse_graph(scheduler::graph_xml(*cluster), "pe-input-" + std::to_string(next_transition_));
+    if (!g.empty() && events_.enabled(core::Level::info)) dot = scheduler::graph_dot(*cluster);
   } catch (const std::exception& e) {
     ++stats_.schedule_errors;
     log_.error("scheduler failed on CIB {}: {}", cib.version().str(), e.what());
@@ -282,10 +285,20 @@ void CrmService::maybe_schedule() {
   ++stats_.transitions;
   graph_ = std::make_shared<const transition::Graph>(g);
   log_.notice("transition {}: {} actions (CIB {})", g.transition_id, g.actions.size(), cib.version().str());
+  events_.info("transition-start id={}", g.transition_id);
+  if (!dot.empty()) events_.info("transition-graph id={}\n{}", g.transition_id, dot);
   auto graph = graph_;
-  engine_.start(g, {.on_fire = {},
+  engine_.start(g, {.on_fire =
+                        [this, graph](const GraphAction& a) {
+                          if (a.type == transition::ActionType::pseudo_event) return;
+                          events_.info("action-dispatch id={}.{} transition={} node={} rsc={} op={}", graph->transition_id,
+                                       a.id, graph->transition_id, a.on_node, a.rsc_id.empty() ? "-" : a.rsc_id,
+                                       a.operation);
+                        },
                     .on_action =
                         [this, graph](const GraphAction& a, const ActionResult& r, bool ok) {
+                          if (a.type != transition::ActionType::pseudo_event)
+                            events_.info("action-result id={}.{} rc={}", graph->transition_id, a.id, r.rc);
                           log_.info("transition {}: {} {}", graph->transition_id, a.describe(),
                                     ok ? "done" : "failed");
                           if (a.type == transition::ActionType::crm_event && a.operation == "stonith") {
@@ -300,6 +313,8 @@ void CrmService::maybe_schedule() {
                         [this](const transition::TransitionResult& t) {
                           log_.notice("transition {} {}{}{}", t.transition_id, transition::to_string(t.outcome),
                                       t.reason.empty() ? "" : ": ", t.reason);
+                          events_.info("transition-{} id={}",
+                                       t.outcome == transition::Outcome::aborted ? "abort" : "end", t.transition_id);
                           if (t.outcome == transition::Outcome::complete) ++stats_.complete;
                           else if (t.outcome == transition::Outcome::aborted) ++stats_.aborted;
                           else ++stats_.failed;
@@ -442,9 +457,12 @@ void CrmService::fence(const std::string& node, const std::string& action, const
   if (fencer_.devices().empty() && fencer_.watchdog_timeout() > core::Duration::zero() && action != "on")
     send(pack({"W", node}));
   std::weak_ptr<int> alive = alive_;
-  local_.fence(node, action, event, [this, alive, added, done = std::move(done)](ActionResult r) {
-    if (alive.lock())
+  events_.info("fence-request target={} action={}", node, action);
+  local_.fence(node, action, event, [this, alive, added, node, done = std::move(done)](ActionResult r) {
+    if (alive.lock()) {
       for (const auto& id : added) fencer_.remove_device(id);
+      events_.info("fence-result target={} rc={}", node, r.rc);
+    }
     done(std::move(r));
   });
 }
@@ -616,6 +634,13 @@ void CrmService::on_message(const Member& from, core::ByteView msg) {
 }
 
 void CrmService::on_recurring(const GraphAction& a, const ActionResult& r) {
+  // A monitor that no longer finds what it expects (emitted where it ran).
+  // (The local sink may report one change twice in the same instant: once is enough.)
+  if (a.on_node == env_.node && r.rc != a.target_rc() && !(a.target_rc() == 0 && r.rc == 8)) {
+    const auto key = std::make_pair(a.rsc_id + " " + std::to_string(r.rc), env_.clock.now());
+    if (key != last_failure_event_) events_.info("failure-detected node={} rsc={} rc={}", a.on_node, a.rsc_id, r.rc);
+    last_failure_event_ = key;
+  }
   if (a.on_node == env_.node || a.on_node.empty())
     remember(a, 0, std::to_string(controller_->dc() ? controller_->dc()->node : node_.node_id()), r,
              controller_->is_dc() ? incarnation_ : dc_incarnation_);

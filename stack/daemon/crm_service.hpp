@@ -159,6 +159,8 @@ class CrmService final : public core::Service, private transition::ActionSink {
   Node& node_;
   core::Env& env_;
   core::Log log_;
+  core::Log events_;  // the lab's records (docs/lab.md): subsystem "event"
+  std::pair<std::string, core::Instant> last_failure_event_;
   std::unique_ptr<controller::CpgChannel> cpg_channel_;
   std::unique_ptr<SplitChannel> channel_;
   fencer::Fencer fencer_;

@@ -42,7 +42,8 @@ std::string check_node_options(const NodeOptions& opt) {
   return "";
 }
 
-Node::Node(core::Env& env, NodeOptions opt) : env_(env), opt_(std::move(opt)), log_(env.log("QUORUM")) {
+Node::Node(core::Env& env, NodeOptions opt)
+    : env_(env), opt_(std::move(opt)), log_(env.log("QUORUM")), events_(env.log("event")) {
   if (auto e = check_node_options(opt_); !e.empty()) throw core::Error(e);
   id_ = totem::node_id_for(opt_.conf, opt_.local_addrs[0]);
   auto qo = quorum_options(opt_, id_);
@@ -86,6 +87,9 @@ Node::Node(core::Env& env, NodeOptions opt) : env_(env), opt_(std::move(opt)), l
   to.key = opt_.key;
   to.local_addrs = opt_.local_addrs;
   to.callbacks = mux_.callbacks();
+  to.callbacks.token_lost = [this](const std::vector<NodeId>& others) {
+    for (NodeId id : others) events_.info("node-suspect peer={}", node_name(id));
+  };
   totem_ = std::make_unique<totem::TotemService>(env_, std::move(to));
   mux_.set_mcast([this](core::ByteView b) { return totem_->srp().mcast(b); });
   cmap_.set("runtime.votequorum.this_node_id", std::uint32_t(id_));
@@ -165,6 +169,7 @@ void Node::on_config_change(const totem::ConfigChange& cc) {
     log_.notice("Sync members[{}]: {}", cc.members.size(), join_ids(cc.members));
     if (!cc.joined.empty()) log_.notice("Sync joined[{}]: {}", cc.joined.size(), join_ids(cc.joined));
     if (!cc.left.empty()) log_.notice("Sync left[{}]: {}", cc.left.size(), join_ids(cc.left));
+    events_.info("membership members={}", names_of(cc.members));
   }
   cmap::apply_quorum(cmap_, vq_->status());
   auto listeners = membership_listeners_;
@@ -177,6 +182,7 @@ void Node::on_quorum_changed(const quorum::QuorumNotification& q) {
   log_.notice("Members[{}]: {}", q.members.size(), join_ids(q.members));
   log_.notice("node {}: {} (ring {}, {} of {} votes, quorum {})", id_, q.quorate ? "quorate" : "not quorate",
               q.ring.to_string(), q.total_votes, q.expected_votes, q.quorum);
+  events_.info("quorum quorate={} members={}", q.quorate ? 1 : 0, names_of(q.members));
   cmap::apply_quorum(cmap_, vq_->status());
   auto listeners = quorum_listeners_;
   for (auto& [id, fn] : listeners)
@@ -230,6 +236,12 @@ std::optional<Response> Node::handle_hosted_request(const Request& r) {
     if (control_handlers_.count(id))
       if (auto resp = fn(r)) return resp;
   return std::nullopt;
+}
+
+std::string Node::names_of(const std::vector<NodeId>& ids) const {
+  std::string out;
+  for (NodeId id : ids) out += (out.empty() ? "" : ",") + node_name(id);
+  return out;
 }
 
 std::string Node::node_name(NodeId id) const {

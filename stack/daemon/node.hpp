@@ -145,6 +145,8 @@ class Node : public core::Service {
   core::Env& env_;
   NodeOptions opt_;
   core::Log log_;
+  core::Log events_;  // the lab's records (docs/lab.md): subsystem "event"
+  std::string names_of(const std::vector<NodeId>& ids) const;
   NodeId id_ = 0;
   cmap::Cmap cmap_;
   cmap::MemberAddressFn member_address_;

@@ -34,7 +34,7 @@ SrpOptions srp_options(const config::CorosyncConf& conf, NodeId node_id) {
   o.join = conf.totem.join;
   o.consensus = conf.effective_consensus();
   o.merge = conf.totem.merge;
-  o.hold = conf.totem.hold.value_or(std::min<core::Duration>(std::chrono::milliseconds(180), o.token_retransmit / 2));
+  o.hold = conf.effective_hold();
   o.token_warning = o.token * conf.totem.token_warning / 100;
   o.fail_recv_const = conf.totem.fail_recv_const;
   o.window_size = conf.totem.window_size;
@@ -196,6 +196,7 @@ void Srp::on_token(TokenMsg t) {
     enter_operational();  // the store below is now the new ring's
   } else if (!recovering && is_rep()) {
     t.install = false;  // it has been all the way round
+    arm_merge_detect();
   }
   const bool operational = state_ == SrpState::operational;
   RingStore& s = operational ? store_ : next_store_;
@@ -349,10 +350,17 @@ void Srp::send_token() {
 
 void Srp::on_token_loss() {
   ++stats_.token_losses;
-  if (state_ == SrpState::operational)
+  if (state_ == SrpState::operational) {
     log_.notice("A processor failed, forming new configuration: token timed out in ring {}", ring_.to_string());
-  else
+    if (cb_.token_lost) {
+      std::vector<NodeId> others;
+      for (NodeId m : members_)
+        if (m != opt_.node_id) others.push_back(m);
+      cb_.token_lost(others);
+    }
+  } else {
     log_.notice("token lost in {} while forming ring {}", to_string(state_), commit_.ring.to_string());
+  }
   enter_gather("token loss");
 }
 
@@ -366,6 +374,13 @@ void Srp::on_merge_detect(const MergeDetectMsg& m) {
 void Srp::start_merge_detect() {
   if (state_ != SrpState::operational || !is_rep()) return;
   send_all(MergeDetectMsg{ring_, opt_.node_id});
+}
+
+// As corosync does: the representative's merge-detect timer is started when
+// the token reaches it (unless one is pending), so an idle ring announces
+// itself once per rotation at most, `merge` after the token's visit.
+void Srp::arm_merge_detect() {
+  if (merge_timer_.armed()) return;
   merge_timer_.arm(opt_.merge, [this] { start_merge_detect(); });
 }
 

@@ -68,6 +68,10 @@ struct ConfigChange {
 struct SrpCallbacks {
   std::function<void(NodeId sender, core::ByteView payload)> deliver;
   std::function<void(const ConfigChange&)> config_change;
+  // The token was lost in the operational ring: a processor failed. Totem
+  // does not know which one until the next membership, so `members` is the
+  // ring's other members (optional; the lab's failure-detection record).
+  std::function<void(const std::vector<NodeId>& members)> token_lost;
 };
 
 struct SrpStats {
@@ -137,6 +141,7 @@ class Srp {
   void send_token();
   void on_token_loss();
   void start_merge_detect();
+  void arm_merge_detect();
 
   // Helpers.
   void send_unicast(NodeId to, const Message& m);

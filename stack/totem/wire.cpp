@@ -12,10 +12,11 @@ enum Type : std::uint8_t { kMcast = 1, kToken = 2, kJoin = 3, kCommit = 4, kMerg
 
 class Writer {
  public:
+  Writer() { b_.reserve(128); }  // a token or a small message fits: one allocation
   void u8(std::uint8_t v) { b_.push_back(v); }
-  void u16(std::uint16_t v) { u8(std::uint8_t(v >> 8)), u8(std::uint8_t(v)); }
-  void u32(std::uint32_t v) { u16(std::uint16_t(v >> 16)), u16(std::uint16_t(v)); }
-  void u64(std::uint64_t v) { u32(std::uint32_t(v >> 32)), u32(std::uint32_t(v)); }
+  void u16(std::uint16_t v) { put(v, 2); }
+  void u32(std::uint32_t v) { put(v, 4); }
+  void u64(std::uint64_t v) { put(v, 8); }
   void ring(const RingId& r) { u32(r.rep), u64(r.seq); }
   void ids(const std::vector<NodeId>& v) {
     u16(std::uint16_t(v.size()));
@@ -28,6 +29,12 @@ class Writer {
   core::Bytes take() { return std::move(b_); }
 
  private:
+  // Big-endian, `n` bytes, appended with one resize.
+  void put(std::uint64_t v, int n) {
+    const std::size_t at = b_.size();
+    b_.resize(at + std::size_t(n));
+    for (int i = n - 1; i >= 0; --i, v >>= 8) b_[at + std::size_t(i)] = std::uint8_t(v);
+  }
   core::Bytes b_;
 };
 

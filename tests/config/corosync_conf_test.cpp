@@ -205,6 +205,8 @@ TEST(CorosyncConf, DefaultsFollowCorosync) {
   EXPECT_EQ(r.conf.totem.token, 3000ms);
   EXPECT_EQ(r.conf.effective_token(), 3000ms);
   EXPECT_EQ(r.conf.effective_consensus(), 3600ms);
+  // corosync's hold: token_retransmit (3000 / 4.2 = 714.285 ms) * 0.8 - 10 ms.
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::microseconds>(r.conf.effective_hold()).count(), 561428);
   EXPECT_EQ(r.conf.totem.window_size, 50);
   EXPECT_EQ(r.conf.totem.max_messages, 17);
   EXPECT_FALSE(*r.conf.quorum.wait_for_all);
@@ -261,6 +263,15 @@ TEST(CorosyncConf, CrossChecks) {
   EXPECT_NE(find(r, Diagnostic::Severity::error, "totem.interface.mcastaddr"), nullptr) << r.report();
   r = parse_corosync_conf("totem {\n interface {\n  ringnumber: 0\n  broadcast: yes\n }\n interface {\n  ringnumber: 0\n  broadcast: yes\n }\n}\n");
   EXPECT_NE(find(r, Diagnostic::Severity::error, "totem.interface.ringnumber"), nullptr) << r.report();
+}
+
+TEST(CorosyncConf, HoldIsSetAndMustStayBelowTokenRetransmit) {
+  auto r = parse_corosync_conf("totem {\n token: 1000\n hold: 100\n interface {\n  mcastaddr: 239.1.1.1\n }\n}\n");
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.conf.effective_hold(), 100ms);
+  r = parse_corosync_conf("totem {\n token: 1000\n hold: 300\n interface {\n  mcastaddr: 239.1.1.1\n }\n}\n");
+  ASSERT_NE(find(r, Diagnostic::Severity::error, "totem.hold"), nullptr) << r.report();
+  EXPECT_EQ(find(r, Diagnostic::Severity::error, "totem.hold")->line, 3);
 }
 
 TEST(CorosyncConf, CommentsAndOddSpacing) {

@@ -28,6 +28,8 @@ TEST(Gate, FaultsHoldsOnEverySeed) { EXPECT_EQ(violations("faults", 1000), 0u); 
 TEST(Gate, MtbfHoldsOnEverySeed) { EXPECT_EQ(violations("mtbf", 1000), 0u); }
 TEST(Gate, Chaos3AuditsHoldOnEverySeed) { EXPECT_EQ(violations("chaos3", 300), 0u); }
 TEST(Gate, CtsCatalogAuditsHold) { EXPECT_EQ(violations("cts", 30), 0u); }
+// The seed's web service on the whole halabd stack (crash, fencing, standby).
+TEST(Gate, WebserviceOnHalabdHoldsOnEverySeed) { EXPECT_EQ(violations("webservice", 20), 0u); }
 
 }  // namespace
 }  // namespace halab::lab

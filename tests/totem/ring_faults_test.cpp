@@ -150,10 +150,12 @@ TEST(RedundantRingsSimnet, CuttingOneRingMarksItFaultyAndLeavesTheMembershipAlon
   t.cut(1, 0.1);
   t.w.run_for(10s);
   for (int i = 0; i < t.n; ++i) EXPECT_FALSE(t.svc(i).ring_status()[1].faulty) << "node " << i;
-  // Ring 1 goes dark: within threshold * token_retransmit (+ a check) every node marks it.
+  // Ring 1 goes dark: after threshold * token_retransmit and more every node marks it.
   t.w.heal();
   t.cut(1, 1.0);
-  t.w.run_for(4s);
+  // (An idle ring carries little with corosync's token hold, 180 ms here, so
+  // some checks hear nobody on any ring and count neither way: 4.3 s on this seed.)
+  t.w.run_for(6s);
   for (int i = 0; i < t.n; ++i) {
     const auto st = t.svc(i).ring_status();
     EXPECT_FALSE(st[0].faulty);
@@ -173,7 +175,7 @@ TEST(RedundantRingsSimnet, CuttingOneRingMarksItFaultyAndLeavesTheMembershipAlon
   // corosync-cfgtool -r while the ring is still cut: active at once, FAULTY again after the checks.
   for (int i = 0; i < t.n; ++i) t.svc(i).reset_rings();
   EXPECT_FALSE(t.svc(0).ring_status()[1].faulty);
-  t.w.run_for(4s);
+  t.w.run_for(6s);
   for (int i = 0; i < t.n; ++i) EXPECT_TRUE(t.svc(i).ring_status()[1].faulty) << "node " << i;
   // Repaired: the probes get through and the ring is used again by itself.
   t.w.heal();
