@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -120,6 +121,56 @@ TEST_F(FileDisk, UnusablePathsAreClearErrors) {
   if (::geteuid() != 0) {
     fs::permissions(path_, fs::perms::owner_read);
     EXPECT_NE(FileSharedDisk::check_path(path_).find("read-write"), std::string::npos);
+  }
+}
+
+// `losetup ARGS`'s first output line ("" on failure).
+std::string losetup(const std::string& args) {
+  FILE* p = ::popen(("losetup " + args + " 2>/dev/null").c_str(), "r");
+  if (!p) return "";
+  char buf[256] = {};
+  std::string out = std::fgets(buf, sizeof buf, p) ? buf : "";
+  ::pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// Two loop devices over one backing file, with 4096-byte logical blocks:
+// two block devices with page caches of their own, as two hosts see a
+// shared LUN. A read through one sees a write through the other only
+// because both bypass the page cache (O_DIRECT).
+TEST_F(FileDisk, TwoBlockDevicesOverOneLunSeeEachOthersWritesIn4096ByteSectors) {
+  if (::geteuid() != 0) GTEST_SKIP() << "loop devices need root";
+  fs::resize_file(path_, 1 << 20);
+  const std::string a_dev = losetup("-f --show --sector-size 4096 " + path_);
+  if (a_dev.empty()) GTEST_SKIP() << "losetup cannot attach a loop device here";
+  const std::string b_dev = losetup("-f --show --sector-size 4096 " + path_);
+  struct Detach {
+    std::string a, b;
+    ~Detach() {
+      losetup("-d " + a);
+      if (!b.empty()) losetup("-d " + b);
+    }
+  } detach{a_dev, b_dev};
+  ASSERT_FALSE(b_dev.empty());
+  {
+    FileSharedDisk a(a_dev, {1, 2}), b(b_dev, {1, 2});
+    EXPECT_EQ(a.sector_size(), 4096u);
+    EXPECT_TRUE(a.direct());
+    EXPECT_FALSE(b.read_slot(1)) << "never written";  // a buffered reader would now cache the zeros
+    ASSERT_FALSE(a.write_slot(1, slot_bytes(1, 42, 1)));
+    auto seen = b.read_slot(1);
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(quorum::decode_slot(*seen)->seq, 42u);
+    ASSERT_FALSE(b.write_slot(2, slot_bytes(2, 9, 1)));
+    EXPECT_EQ(quorum::decode_slot(*a.read_slot(2))->seq, 9u);
+  }
+  // 1 MiB holds slots 0..255 of 4096 bytes: node id 300 has no sector.
+  try {
+    FileSharedDisk d(a_dev, {1, 300});
+    FAIL() << "accepted a device too small for node id 300";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node id 300 needs 1232896"), std::string::npos) << e.what();
   }
 }
 
