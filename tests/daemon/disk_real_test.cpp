@@ -4,13 +4,16 @@
 // the disk over and stays quorate on its own vote plus the disk's; a path
 // that cannot be opened stops halabd at start with the config's file:line.
 //
-// Not tested: one node losing its path while the other keeps it. On a file
-// an open descriptor survives chmod and unlink, so cutting the path honestly
-// needs a block device that can fail (dm-flakey, a removed loop device);
-// tests/quorum covers the lost-path behaviour on the modelled disk.
+// As root, each node reaches the disk through a loop device of its own over
+// one backing file (two block devices, as two hosts see a LUN); `blockdev
+// --setro` on node 2's device makes its writes fail (EPERM) with its
+// descriptor still open: the survivor that cannot write the disk does not
+// get its vote, and gets it back when the path returns. (On a plain file an
+// open descriptor survives chmod and unlink, so that is not tried there.)
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -91,6 +94,61 @@ TEST(DiskLoopback, SurvivorOfTwoStaysQuorateWithTheDiskVote) {
   // slot, and the ring of two is quorate again.
   lab.start(1);
   EXPECT_TRUE(NetnsLab::wait_for([&] { return lab.agree({1, 2}, "1 2", true); }, 20s)) << lab.describe();
+}
+
+// `CMD`'s first output line ("" on failure).
+std::string first_line(const std::string& cmd) {
+  auto [rc, out] = run(cmd);
+  if (rc != 0) return "";
+  return out.substr(0, out.find('\n'));
+}
+
+TEST(DiskLoopback, SurvivorThatCannotWriteTheDiskGetsNoDiskVote) {
+  if (::geteuid() != 0) GTEST_SKIP() << "loop devices need root";
+  const std::string backing = (fs::temp_directory_path() / ("halab-qdisk-lun-" + std::to_string(::getpid()))).string();
+  std::ofstream(backing).close();
+  fs::resize_file(backing, 1 << 20);
+  struct Cleanup {
+    std::string backing, a, b;
+    ~Cleanup() {
+      for (const auto& d : {a, b})
+        if (!d.empty()) run("blockdev --setrw " + d + "; losetup -d " + d);
+      fs::remove(backing);
+    }
+  } cleanup{backing, "", ""};
+  cleanup.a = first_line("losetup -f --show " + backing);
+  if (cleanup.a.empty()) GTEST_SKIP() << "losetup cannot attach a loop device here";
+  cleanup.b = first_line("losetup -f --show " + backing);
+  ASSERT_FALSE(cleanup.b.empty());
+  {
+    NetnsLab lab(lab_options(cleanup.a));
+    {  // node 2 reaches the same backing file through its own device
+      std::ifstream in(lab.config_path(2));
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string t = text.str();
+      const auto at = t.find(cleanup.a);
+      ASSERT_NE(at, std::string::npos);
+      t.replace(at, cleanup.a.size(), cleanup.b);
+      std::ofstream(lab.config_path(2), std::ios::trunc) << t;
+    }
+    lab.start(1);
+    lab.start(2);
+    ASSERT_TRUE(NetnsLab::wait_for(
+        [&] { return lab.agree({1, 2}, "1 2", true) && quorumtool(lab, 2).find("Total votes:      3") != std::string::npos; },
+        20s))
+        << lab.describe() << quorumtool(lab, 2) << lab.log(2);
+
+    ASSERT_EQ(run("blockdev --setro " + cleanup.b).first, 0);
+    lab.kill(1, SIGKILL);
+    ASSERT_TRUE(NetnsLab::wait_for([&] { return lab.agree({2}, "2", false); }, 20s)) << lab.describe();
+    // Long past the hand-over (tko + 1 intervals = 1.2 s): still 1 of 3.
+    EXPECT_FALSE(NetnsLab::wait_for([&] { return lab.agree({2}, "2", true); }, 3s)) << quorumtool(lab, 2);
+    EXPECT_NE(lab.log(2).find("cannot write slot 2"), std::string::npos) << lab.log(2);
+
+    ASSERT_EQ(run("blockdev --setrw " + cleanup.b).first, 0);
+    EXPECT_TRUE(NetnsLab::wait_for([&] { return lab.agree({2}, "2", true); }, 20s)) << lab.describe() << lab.log(2);
+  }
 }
 
 TEST(DiskLoopback, UnopenableDiskPathStopsHalabdWithFileAndLine) {
