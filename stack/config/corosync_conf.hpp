@@ -127,8 +127,8 @@ struct QuorumDeviceConf {
   int votes = 1;
   std::optional<core::Duration> timeout;
   std::map<std::string, std::string> model_options;
-  std::map<std::string, int> model_option_lines;  // where each model option was given
   int line = 0;
+  std::map<std::string, int> model_option_lines;  // where each model option was given
 };
 
 struct QuorumConf {
