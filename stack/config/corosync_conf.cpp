@@ -374,7 +374,10 @@ void read_device(Reader& r, const ConfSection& s, const std::string& path, Quoru
   std::vector<const ConfSection*> model_sections;
   auto model_section = [&](const ConfSection& sub, const std::string&) {
     model_sections.push_back(&sub);
-    for (const auto& it : sub.items) d.model_options[it.key] = it.value;  // the device's own code checks them
+    for (const auto& it : sub.items) {
+      d.model_options[it.key] = it.value;  // the device's own code checks them
+      d.model_option_lines[it.key] = it.line;
+    }
   };
   walk(r, s, path,
        {{"model",

@@ -130,6 +130,7 @@ struct QuorumDeviceConf {
   std::optional<core::Duration> timeout;
   std::map<std::string, std::string> model_options;
   int line = 0;
+  std::map<std::string, int> model_option_lines;  // where each model option was given
 };
 
 struct QuorumConf {

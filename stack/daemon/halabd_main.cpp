@@ -28,10 +28,12 @@
 #include "stack/daemon/control.hpp"
 #include "stack/daemon/control_server.hpp"
 #include "stack/daemon/crm_service.hpp"
+#include "stack/daemon/file_shared_disk.hpp"
 #include "stack/daemon/host.hpp"
 #include "stack/daemon/node.hpp"
 #include "stack/fencer/real/watchdogs.hpp"
 #include "stack/totem/authkey_file.hpp"
+#include "stack/totem/totem_service.hpp"
 
 using namespace halab;
 
@@ -75,6 +77,35 @@ struct Loaded {
   std::vector<std::string> warnings;
 };
 
+// The quorum disk's options when quorum.device.model is disk; throws
+// core::Error (file:line: error: key: message) for bad options, a missing
+// path, or a path this host cannot open read-write.
+std::optional<quorum::DiskOptions> disk_options(const config::CorosyncConf& conf, const std::string& file) {
+  const auto& d = conf.quorum.device;
+  if (!d || d->model != "disk") return std::nullopt;
+  auto where = [&](const std::string& key) {
+    auto it = d->model_option_lines.find(key);
+    return file + ":" + std::to_string(it != d->model_option_lines.end() ? it->second : d->line) + ": error: ";
+  };
+  quorum::DiskOptions o;
+  if (auto e = quorum::disk_options(*d, o); !e.empty()) throw core::Error(where(e.substr(19, e.find(':') - 19)) + e);
+  if (o.path.empty())
+    throw core::Error(where("path") + "quorum.device.disk.path: missing (the shared file or block device every node reaches)");
+  if (auto why = daemon::FileSharedDisk::check_path(o.path); !why.empty())
+    throw core::Error(where("path") + "quorum.device.disk.path: " + why);
+  return o;
+}
+
+// Every nodelist entry's node id: the quorum disk's slots.
+std::vector<quorum::NodeId> nodelist_ids(const config::CorosyncConf& conf) {
+  std::vector<quorum::NodeId> ids;
+  for (const auto& n : conf.nodelist) {
+    if (n.nodeid) ids.push_back(*n.nodeid);
+    else if (auto a = core::Ipv4::parse(n.ring0_addr)) ids.push_back(totem::node_id_for(conf, *a));
+  }
+  return ids;
+}
+
 // Parses and checks the configuration; throws core::Error with every error
 // line (file:line: error: key: message).
 Loaded load_config(const std::string& path) {
@@ -89,6 +120,7 @@ Loaded load_config(const std::string& path) {
   if (!errors.empty()) throw core::Error(errors);
   l.conf = std::move(r.conf);
   if (auto e = daemon::resolve_nodelist(l.conf, path); !e.empty()) throw core::Error(e);
+  disk_options(l.conf, path);
   return l;
 }
 
@@ -160,6 +192,21 @@ int run(const Args& args, ReadyPipe& ready) {
   hooks.pid = ::getpid();
   hooks.shutdown = [&] { stopping = true; };
 
+  // The quorum disk outlives the node that uses it.
+  std::unique_ptr<daemon::FileSharedDisk> disk;
+  if (auto dopt = disk_options(conf, args.config)) {
+    try {
+      disk = std::make_unique<daemon::FileSharedDisk>(dopt->path, nodelist_ids(conf));
+    } catch (const core::Error& e) {
+      const auto& d = *conf.quorum.device;
+      auto it = d.model_option_lines.find("path");
+      throw core::Error(args.config + ":" + std::to_string(it != d.model_option_lines.end() ? it->second : d.line) +
+                        ": error: quorum.device.disk.path: " + e.what());
+    }
+    log.notice("quorum disk {}: {}-byte sectors, {}", dopt->path, disk->sector_size(),
+               disk->direct() ? "O_DIRECT|O_DSYNC" : "O_DSYNC (no O_DIRECT here)");
+  }
+
   // The control socket first: "already running" must win over "cannot bind".
   std::unique_ptr<daemon::Node> node;
   daemon::ControlServer server(world.io(), sock, [&](const daemon::Request& r, const daemon::ControlServer::Reply& reply) {
@@ -194,6 +241,7 @@ int run(const Args& args, ReadyPipe& ready) {
   no.key = key;
   no.local_addrs = addrs;
   no.state_dir = args.state_dir;
+  no.shared_disk = disk.get();
   auto env = world.env();
   log.notice("halabd {} starting: node {} ({}), config {}, state {}", HALAB_VERSION, world.node(),
              addrs[0].to_string(), args.config, args.state_dir);

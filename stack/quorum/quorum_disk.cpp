@@ -104,6 +104,9 @@ std::string disk_options(const config::QuorumDeviceConf& conf, DiskOptions& out)
       if (ec != std::errc() || p != value.data() + value.size() || v < 2 || v > 1000)
         return fmt::format("quorum.device.disk.tko: '{}' is not a number from 2 to 1000", value);
       o.tko = v;
+    } else if (key == "path") {
+      if (value.empty()) return "quorum.device.disk.path: empty";
+      o.path = value;
     } else {
       return fmt::format("quorum.device.disk.{}: unknown key", key);
     }

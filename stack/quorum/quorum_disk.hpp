@@ -53,8 +53,8 @@ class SharedDisk {
   virtual std::vector<NodeId> slots() = 0;  // slots ever written, ascending
 };
 
-// A modelled shared disk in memory, for tests and simnet (there is no real
-// block-device implementation yet). Each node gets its own path (view), which
+// A modelled shared disk in memory, for tests and simnet (real nodes use
+// daemon::FileSharedDisk, a file or block device). Each node gets its own path (view), which
 // can be cut to model a node losing the disk.
 class MemorySharedDisk {
  public:
@@ -85,9 +85,10 @@ std::optional<DiskSlot> decode_slot(core::ByteView data, std::string* error = nu
 struct DiskOptions {
   core::Duration interval = std::chrono::milliseconds(1000);
   int tko = 10;  // missed intervals before a slot counts as dead
+  std::string path;  // the shared file or block device (real nodes; simnet has none)
 };
 
-// From quorum { device { model: disk  disk { interval: MS  tko: N } } }.
+// From quorum { device { model: disk  disk { path: P  interval: MS  tko: N } } }.
 std::string disk_options(const config::QuorumDeviceConf& conf, DiskOptions& out);
 
 class QuorumDisk : public QuorumDevice {
