@@ -255,6 +255,11 @@ void check_definition_changes(Cluster& c) {
       // A guest node's connection is defined implicitly (by its container's
       // remote-node meta), with parameters this scheduler does not model.
       if (r.remote_node && r.container) continue;
+      // So are a bundle's containers, IPs and connections: their parameters
+      // are built from the bundle's own elements (bundle_unpack.cpp) and do
+      // not reproduce pacemaker's digests, so a settled bundle would be
+      // restarted for nothing. The primitive inside is the user's and checked.
+      if (r.bundle && r.bundle->bundle_data && r.clone_parent() != r.bundle->bundle_data->child_clone) continue;
       auto h = r.history.find(n.index);
       if (h == r.history.end() || !h->second) continue;
       check_history(c, r, n, h->second);
