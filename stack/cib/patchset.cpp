@@ -273,8 +273,23 @@ void apply(Cib& cib, const xmlDoc* patch, bool check_version) {
   }
   Cib work = cib;
   auto changes = children(d, "change");
-  // Pacemaker applies every delete first, then the rest in order.
+  // Pacemaker applies every delete first, then the rest in order. Deletes
+  // name their targets (and id-less siblings' positions) in the original
+  // document, so every target is found before any is removed: removing one
+  // sibling first would shift the positions of the others.
+  std::vector<xmlNode*> doomed;
   for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      std::set<xmlNode*> all(doomed.begin(), doomed.end());
+      std::set<xmlNode*> removed;
+      for (xmlNode* n : doomed) {
+        if (!removed.insert(n).second) continue;  // named twice
+        bool inside_another = false;
+        for (xmlNode* a = n->parent; a && !inside_another; a = a->parent) inside_another = all.count(a) > 0;
+        if (!inside_another) remove_node(n);
+      }
+      // Descendants went with their ancestors (removed above).
+    }
     for (xmlNode* ch : changes) {
       const std::string op = attr_or(ch, "operation", "");
       if ((op == "delete") != (pass == 0)) continue;
@@ -294,10 +309,10 @@ void apply(Cib& cib, const xmlDoc* patch, bool check_version) {
           if (p < 0 || p >= int(k.size()) || (comment && k[p]->type != XML_COMMENT_NODE) ||
               (!comment && (k[p]->type != XML_ELEMENT_NODE || name_of(k[p]) != name_of(target))))
             throw core::Error(change_where(ch) + ": nothing to delete at position " + (pos ? *pos : "?"));
-          remove_node(k[p]);
+          doomed.push_back(k[p]);
           continue;
         }
-        remove_node(target);
+        doomed.push_back(target);
       } else if (op == "create") {
         xmlNode* payload = nullptr;
         for (xmlNode* c = ch->children; c; c = c->next)
