@@ -109,7 +109,7 @@ class MaxActive final : public Audit {
  private:
   std::string name(std::size_t n) const { return n < nodes.size() ? nodes[n] : "?"; }
   std::set<std::string> excluded_;
-  const ResourceLimits& limits_;
+  ResourceLimits limits_;  // a copy: make_audits' default argument is a temporary
   std::string rsc_;
   bool explicit_ = false, explicit_promoted_ = false;
   int max_ = 1, promoted_max_ = 1;
