@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "tests/daemon/netns_lab.hpp"
+#include "tests/support/shell.hpp"
 
 using namespace halab::testlab;
 using namespace std::chrono_literals;
@@ -28,16 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::pair<int, std::string> run(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
+std::pair<int, std::string> run(const std::string& cmd) { return halab::test::run_shell(cmd); }
 
 std::string disk_device(const std::string& path) {
   return "  device {\n    model: disk\n    votes: 1\n    disk {\n      path: " + path +
