@@ -57,16 +57,6 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 std::string pct(double a) { return fmt("%.4f%%", a * 100); }
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else o += c;
-  }
-  return o;
-}
 std::string hours(double s) { return s > 0 ? fmt("%.3fh", s / 3600) : "–"; }
 
 }  // namespace
@@ -245,11 +235,11 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   for (auto& r : runs) v += r.violations();
   const std::string name = runs.empty() ? "" : runs.front().scenario;
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>halab report: " +
-                  esc(name) + "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
+                  html_escape(name) + "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
                   "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right;white-space:nowrap}"
                   "th{background:#eee}td:first-child{text-align:left}.bad{color:#b00}.ok{color:#070}"
                   ".hist{display:inline-block;margin-right:1em}</style></head><body>\n";
-  h += "<h1>Availability report: " + esc(name) + "</h1>\n";
+  h += "<h1>Availability report: " + html_escape(name) + "</h1>\n";
   h += "<p>" + std::to_string(runs.size()) + " run(s), seeds " +
        (runs.empty() ? "-" : std::to_string(runs.front().seed) + "…" + std::to_string(runs.back().seed)) +
        "; simulated in simnet. "
@@ -260,8 +250,8 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
        "<th>peer losses</th></tr>\n";
   for (auto& f : nodes) {
     const bool in = f.analytic >= f.ci_low && f.analytic <= f.ci_high;
-    h += "<tr><td>" + esc(f.name) + "</td><td>" + (f.analytic < 0 ? "–" : pct(f.analytic)) + "</td><td>" +
-         pct(f.measured) + "</td><td title=\"" + esc(f.ci_method) + "\">" + pct(f.ci_low) + " – " + pct(f.ci_high) +
+    h += "<tr><td>" + html_escape(f.name) + "</td><td>" + (f.analytic < 0 ? "–" : pct(f.analytic)) + "</td><td>" +
+         pct(f.measured) + "</td><td title=\"" + html_escape(f.ci_method) + "\">" + pct(f.ci_low) + " – " + pct(f.ci_high) +
          "</td><td class=\"" + (f.analytic < 0 ? "" : in ? "ok" : "bad") + "\">" +
          (f.analytic < 0 ? "–" : in ? "yes" : "no") + "</td><td>" +
          (std::isfinite(nines(f.measured)) ? fmt("%.2f", nines(f.measured)) : "∞") + "</td><td>" +
@@ -269,7 +259,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
          hours(f.mtbf_s) + "</td><td>" + hours(f.mttr_cfg_s) + "</td><td>" + hours(f.mttr_s) + "</td><td>" +
          std::to_string(f.failures) + "</td><td>" + std::to_string(f.peer_losses) + "</td></tr>\n";
   }
-  h += "</table>\n<p>Confidence interval: " + (nodes.empty() ? std::string() : esc(nodes.front().ci_method)) +
+  h += "</table>\n<p>Confidence interval: " + (nodes.empty() ? std::string() : html_escape(nodes.front().ci_method)) +
        ". Downtime per year = (1 − A) × 8766 h.</p>\n";
   const auto rsc = resource_figures(runs);
   if (!rsc.empty()) {
@@ -277,8 +267,8 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
          "instant failover, long run)</th><th>measured A</th><th>95% CI</th><th>nines</th><th>downtime/year</th>"
          "<th>outages</th><th>mean outage</th></tr>\n";
     for (auto& f : rsc)
-      h += "<tr><td>" + esc(f.name) + "</td><td>" + (f.analytic < 0 ? "–" : pct(f.analytic)) + "</td><td>" +
-           pct(f.measured) + "</td><td title=\"" + esc(f.ci_method) + "\">" + pct(f.ci_low) + " – " +
+      h += "<tr><td>" + html_escape(f.name) + "</td><td>" + (f.analytic < 0 ? "–" : pct(f.analytic)) + "</td><td>" +
+           pct(f.measured) + "</td><td title=\"" + html_escape(f.ci_method) + "\">" + pct(f.ci_low) + " – " +
            pct(f.ci_high) + "</td><td>" + (std::isfinite(nines(f.measured)) ? fmt("%.2f", nines(f.measured)) : "∞") +
            "</td><td>" + fmt("%.2fh", downtime_hours_per_year(f.measured)) + "</td><td>" +
            std::to_string(f.failures) + "</td><td>" + (f.mttr_s > 0 ? fmt("%.1fs", f.mttr_s) : "–") + "</td></tr>\n";
@@ -290,7 +280,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   }
   h += "<h2>Distributions</h2>\n";
   for (auto& f : nodes) {
-    h += "<h3>" + esc(f.name) + "</h3>\n<div class=\"hist\">" +
+    h += "<h3>" + html_escape(f.name) + "</h3>\n<div class=\"hist\">" +
          histogram_svg(histogram(f.ttf_s), f.name + ": time to failure (" + std::to_string(f.ttf_s.size()) + ")",
                        "up period") +
          "</div><div class=\"hist\">" +
@@ -306,7 +296,7 @@ std::string report_html(const std::vector<RunRecord>& runs, const std::vector<No
   for (auto& r : runs)
     for (auto& a : r.audits)
       if (!a.ok && shown++ < 50)
-        h += "<li>seed " + std::to_string(r.seed) + ": " + esc(a.name) + " (" + esc(a.detail) + ")</li>";
+        h += "<li>seed " + std::to_string(r.seed) + ": " + html_escape(a.name) + " (" + html_escape(a.detail) + ")</li>";
   if (!v) h += "<li>none</li>";
   h += "</ul>\n";
   // A little behaviour, so a broken page shows in the headless check: row highlight.

@@ -12,6 +12,9 @@
 
 namespace halab::lab {
 
+// Text or an attribute value made safe inside HTML/SVG.
+std::string html_escape(const std::string& s);
+
 struct Histogram {
   std::vector<double> edges;  // seconds; counts.size() + 1 of them
   std::vector<std::size_t> counts;

@@ -12,17 +12,6 @@
 namespace halab::lab {
 
 namespace {
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
 std::string secs(double s) {
   char b[32];
   std::snprintf(b, sizeof b, s < 10 ? "%.3fs" : "%.1fs", s);
@@ -135,7 +124,7 @@ std::string failover_html(const std::vector<RunRecord>& runs) {
   if (f.count == 0 && f.unrecovered == 0)
     return h + "<p id=\"failover\">No failover in these runs (no modelled resource was lost).</p>\n";
   h += "<p id=\"failover\">" + std::to_string(f.count) + " failover(s) measured";
-  for (auto& [cause, n] : f.by_cause) h += ", " + std::to_string(n) + " " + esc(cause);
+  for (auto& [cause, n] : f.by_cause) h += ", " + std::to_string(n) + " " + html_escape(cause);
   h += "; " + std::to_string(f.unrecovered) +
        " not recovered by the end of their run. Phases from the trace: loss → node-suspect (detection) → membership "
        "without the node → fence-result (fencing) → transition-start (scheduling) → resources active again "
@@ -165,10 +154,10 @@ std::string graphs_html(const std::vector<RunRecord>& runs, std::size_t max) {
         const auto at = svg.find("<svg");
         svg = at == std::string::npos ? std::string() : svg.substr(at);
       } catch (const core::Error& e) {
-        svg = "<pre class=\"bad\">" + esc(e.what()) + "</pre>";
+        svg = "<pre class=\"bad\">" + html_escape(e.what()) + "</pre>";
       }
       h += "<figure class=\"graph\">" + svg + "<figcaption>seed " + std::to_string(r.seed) + ": transition " +
-           esc(g.id) + " on " + esc(g.node) + " at " + secs(double(g.t_ns) / 1e9) + "</figcaption></figure>\n";
+           html_escape(g.id) + " on " + html_escape(g.node) + " at " + secs(double(g.t_ns) / 1e9) + "</figcaption></figure>\n";
       ++shown;
     }
   if (!shown) return {};

@@ -5,8 +5,7 @@
 
 namespace halab::lab {
 
-namespace {
-std::string esc(const std::string& s) {
+std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     if (c == '<') o += "&lt;";
@@ -17,6 +16,8 @@ std::string esc(const std::string& s) {
   }
   return o;
 }
+
+namespace {
 std::string fmt(const char* f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
@@ -35,8 +36,8 @@ std::string human(double s) {
 std::string histogram_svg(const Histogram& h, const std::string& title, const std::string& unit) {
   const int W = 360, H = 160, L = 40, B = 30, T = 20;
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(W) + "\" height=\"" +
-                  std::to_string(H) + "\" role=\"img\"><title>" + esc(title) + "</title>";
-  s += "<text x=\"" + std::to_string(L) + "\" y=\"14\" font-size=\"12\">" + esc(title) + "</text>";
+                  std::to_string(H) + "\" role=\"img\"><title>" + html_escape(title) + "</title>";
+  s += "<text x=\"" + std::to_string(L) + "\" y=\"14\" font-size=\"12\">" + html_escape(title) + "</text>";
   if (h.counts.empty()) return s + "<text x=\"40\" y=\"80\" font-size=\"12\">no samples</text></svg>";
   const std::size_t mx = *std::max_element(h.counts.begin(), h.counts.end());
   const double bw = double(W - L - 10) / double(h.counts.size());
@@ -51,7 +52,7 @@ std::string histogram_svg(const Histogram& h, const std::string& title, const st
   s += "<text x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(H - 12) + "\" font-size=\"10\">" +
        human(h.edges.front()) + "</text>";
   s += "<text x=\"" + std::to_string(W - 10) + "\" y=\"" + std::to_string(H - 12) +
-       "\" font-size=\"10\" text-anchor=\"end\">" + human(h.edges.back()) + " (" + esc(unit) + ")</text>";
+       "\" font-size=\"10\" text-anchor=\"end\">" + human(h.edges.back()) + " (" + html_escape(unit) + ")</text>";
   s += "<text x=\"4\" y=\"" + std::to_string(T + 10) + "\" font-size=\"10\">" + std::to_string(mx) + "</text>";
   return s + "</svg>";
 }
@@ -70,13 +71,13 @@ std::string timeline_svg(const RunRecord& run) {
   for (std::size_t i = 0; i < run.nodes.size(); ++i) {
     const auto& n = run.nodes[i];
     const int y = top + int(i) * row;
-    s += "<text x=\"4\" y=\"" + std::to_string(y + 15) + "\" font-size=\"12\">" + esc(n.name) + "</text>";
+    s += "<text x=\"4\" y=\"" + std::to_string(y + 15) + "\" font-size=\"12\">" + html_escape(n.name) + "</text>";
     s += "<rect class=\"up\" x=\"" + fmt("%.2f", x(0)) + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" +
          fmt("%.2f", x(run.duration_ns) - x(0)) + "\" height=\"" + std::to_string(row - 6) + "\" fill=\"#5cb85c\"/>";
     for (auto& o : n.outages)
       s += "<rect class=\"down\" x=\"" + fmt("%.2f", x(o.start_ns)) + "\" y=\"" + std::to_string(y + 3) +
            "\" width=\"" + fmt("%.2f", std::max(x(o.end_ns) - x(o.start_ns), 0.5)) + "\" height=\"" +
-           std::to_string(row - 6) + "\" fill=\"#d9534f\"><title>" + esc(n.name) + " down " +
+           std::to_string(row - 6) + "\" fill=\"#d9534f\"><title>" + html_escape(n.name) + " down " +
            human(double(o.start_ns) / 1e9) + " for " + human(double(o.end_ns - o.start_ns) / 1e9) +
            "</title></rect>";
   }
@@ -85,7 +86,7 @@ std::string timeline_svg(const RunRecord& run) {
   for (auto& p : run.partitions)
     s += "<rect class=\"partition\" x=\"" + fmt("%.2f", x(p.start_ns)) + "\" y=\"" + std::to_string(py + 3) +
          "\" width=\"" + fmt("%.2f", std::max(x(p.end_ns) - x(p.start_ns), 0.5)) + "\" height=\"" +
-         std::to_string(row - 6) + "\" fill=\"#f0ad4e\"><title>" + esc(p.what) + "</title></rect>";
+         std::to_string(row - 6) + "\" fill=\"#f0ad4e\"><title>" + html_escape(p.what) + "</title></rect>";
   s += "<text x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(H - 6) + "\" font-size=\"10\">0</text>";
   s += "<text x=\"" + std::to_string(W - R) + "\" y=\"" + std::to_string(H - 6) +
        "\" font-size=\"10\" text-anchor=\"end\">" + human(span / 1e9) + "</text>";
