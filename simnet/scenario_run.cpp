@@ -160,6 +160,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   result.seed = opt.seed ? *opt.seed : sc.seed.value_or(1);
   result.schedule = fault_schedule(sc, result.seed);
   std::vector<AdminHandler> admin_handlers;
+  std::vector<std::function<void(World&)>> world_setup;
   ResourceLimits limits;  // outlives the audits (they keep a reference)
   World world(result.seed);
   if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
@@ -196,7 +197,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
       for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
       throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
     }
-    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits};
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits, &world_setup};
     if (ctx.nodes.empty())
       for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
     ServiceFactory f = it->second(ctx);
@@ -237,6 +238,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
         }
     }
   }
+  for (auto& step : world_setup) step(world);
   for (auto& a : sc.agents) world.define_agent(a.model);
 
   auto recorder = std::make_shared<RecordingSink>(world, out);

@@ -30,6 +30,10 @@ struct ServiceContext {
   std::vector<AdminHandler>* admin_handlers = nullptr;
   // A maker that knows the cluster's configuration says what it allows (max-active).
   ResourceLimits* resource_limits = nullptr;
+  // A maker may add steps run on the world once every node exists, before the
+  // scenario's own `agent` models and before it starts (define an agent model,
+  // keep a reference to the world for a model that acts on other nodes).
+  std::vector<std::function<void(World&)>>* world_setup = nullptr;
   // Throws ScenarioError at the service's line.
   [[noreturn]] void fail(const std::string& what) const { throw ScenarioError(scenario.file, decl.line, what); }
 };

@@ -196,6 +196,7 @@ std::vector<core::Ipv4> World::node_addresses(int node) const {
   return out;
 }
 bool World::is_up(int node) const { return nodes_.at(node)->up; }
+bool World::is_powered_off(int node) const { return nodes_.at(node)->powered_off; }
 bool World::is_paused(int node) const { return nodes_.at(node)->paused; }
 core::Env& World::env(int node) { return nodes_.at(node)->env; }
 core::Service* World::service(int node) { return nodes_.at(node)->service.get(); }

@@ -143,6 +143,9 @@ class World {
   std::vector<core::Ipv4> node_addresses(int node) const;
   int network_count() const;
   bool is_up(int node) const;
+  // Powered off (power_off, a fencing's off, halt) and not powered on since: a crashed
+  // node is down but not powered off.
+  bool is_powered_off(int node) const;
   bool is_paused(int node) const;
   core::Env& env(int node);  // the node's Env (valid across restarts)
   core::Service* service(int node);

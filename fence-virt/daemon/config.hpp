@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fence-virt/daemon/static_map.hpp"
+#include "fence-virt/host/static_map.hpp"
 #include "fence-virt/protocol/hash.hpp"
 
 namespace halab::fv {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "fence-virt/daemon/backend.hpp"
+#include "fence-virt/host/backend.hpp"
 #include "fence-virt/daemon/log.hpp"
 
 struct _virConnect;

@@ -9,7 +9,7 @@
 namespace halab::fv {
 
 Server::Server(const ListenerConfig& cfg, Key key, Backend& backend, DaemonLog& log, StaticMap map, ServerTimeouts t)
-    : cfg_(cfg), key_(std::move(key)), backend_(backend), log_(log), map_(std::move(map)), timeouts_(t) {}
+    : cfg_(cfg), logic_(cfg.hash, std::move(key), std::move(map)), backend_(backend), log_(log), timeouts_(t) {}
 
 void Server::refuse(const std::string& src, std::string_view reason, const Request* req) {
   ++stats_.refused;
@@ -20,41 +20,32 @@ void Server::refuse(const std::string& src, std::string_view reason, const Reque
     log_.log(LogLevel::warning, "request.refused", "reason={} src={}", reason, src);
 }
 
-bool Server::accept_request(std::span<const std::uint8_t> bytes, const std::string& src, Request& req) {
-  AcceptPolicy policy{cfg_.hash, &key_};
-  Error e = verify_request(bytes, policy, req);
-  if (e != Error::ok) {
-    // Log what we can of a refused request: decode without the policy for the fields.
-    Request shown;
-    bool decoded = decode(bytes, shown) == Error::ok;
-    refuse(src, to_string(e), decoded ? &shown : nullptr);
-    return false;
+bool Server::accept_request(std::span<const std::uint8_t> bytes, std::size_t size, bool multicast,
+                            const std::string& src, Request& req) {
+  const AdmitResult a = logic_.admit(bytes, size, multicast, os::monotonic_ms(), req);
+  switch (a.verdict) {
+    case Admission::accepted:
+      log_.log(LogLevel::debug, "request.accepted", "src={} op={} domain={} seqno={} hash={}", src, to_string(req.op),
+               quoted(req.domain), req.seqno, to_string(static_cast<HashType>(req.hashtype)));
+      return true;
+    case Admission::duplicate:
+      // Per-interface copies and retransmissions of one call land here too: info for those
+      // is enough, and a refused replay stays visible.
+      ++stats_.refused;
+      log_.log(LogLevel::info, "request.duplicate", "reason={} src={} op={} domain={} seqno={}", a.reason, src,
+               to_string(req.op), quoted(req.domain), req.seqno);
+      return false;
+    case Admission::refused:
+      refuse(src, a.reason, a.shown ? &*a.shown : nullptr);
+      if (size != kRequestSize) log_.log(LogLevel::debug, "request.length", "src={} bytes={}", src, size);
+      return false;
   }
-  if (history_.seen(req, os::monotonic_ms())) {
-    // Per-interface copies and retransmissions of one call land here too: debug for those
-    // is enough, but a refused replay must be visible, so log at notice.
-    ++stats_.refused;
-    log_.log(LogLevel::info, "request.duplicate", "reason=replayed src={} op={} domain={} seqno={}", src,
-             to_string(req.op), quoted(req.domain), req.seqno);
-    return false;
-  }
-  log_.log(LogLevel::debug, "request.accepted", "src={} op={} domain={} seqno={} hash={}", src, to_string(req.op),
-           quoted(req.domain), req.seqno, to_string(static_cast<HashType>(req.hashtype)));
-  return true;
+  return false;
 }
 
 void Server::handle_datagram(std::span<const std::uint8_t> bytes, std::size_t size, const std::string& src) {
-  if (size != kRequestSize) {
-    refuse(src, to_string(Error::bad_length), nullptr);
-    log_.log(LogLevel::debug, "request.length", "src={} bytes={}", src, size);
-    return;
-  }
   Request req;
-  if (!accept_request(bytes, src, req)) return;
-  if (check_callback_address(req) != Error::ok) {
-    refuse(src, to_string(Error::bad_address), &req);
-    return;
-  }
+  if (!accept_request(bytes, size, true, src, req)) return;
   sockaddr_storage ss{};
   socklen_t len = 0;
   char text[INET6_ADDRSTRLEN] = "?";
@@ -92,7 +83,7 @@ void Server::handle_stream(os::Fd conn, const std::string& src) {
     return;
   }
   Request req;
-  if (!accept_request(buf, src, req)) return;  // closing the connection is the refusal
+  if (!accept_request(buf, buf.size(), false, src, req)) return;  // closing the connection is the refusal
   serve(conn.get(), req, src, src);
 }
 
@@ -105,7 +96,7 @@ bool Server::authenticate(int fd, const Request& req, const std::string& src) {
     refuse(src, std::string("auth_read_") + (s == os::IoStatus::closed ? "closed" : "timeout"), &req);
     return false;
   }
-  Digest answer = challenge_answer(cfg_.auth, key_, theirs);
+  Digest answer = challenge_answer(cfg_.auth, logic_.key(), theirs);
   if (os::write_all(fd, answer, os::deadline_in(timeouts_.auth_step)) != os::IoStatus::ok) {
     refuse(src, "auth_write_failed", &req);
     return false;
@@ -118,67 +109,30 @@ bool Server::authenticate(int fd, const Request& req, const std::string& src) {
     refuse(src, "auth_no_answer", &req);
     return false;
   }
-  if (!challenge_answer_valid(cfg_.auth, key_, mine, reply)) {
+  if (!challenge_answer_valid(cfg_.auth, logic_.key(), mine, reply)) {
     refuse(src, "auth_failed", &req);
     return false;
   }
   return true;
 }
 
-bool Server::permitted(const Request& req, const std::string& requester) {
-  if (map_.empty()) return true;
-  // The requested string itself must be listed (as fence_virtd: a group naming a domain
-  // does not cover requests for it by UUID, nor the reverse).
-  if (map_.allowed(requester, {req.domain})) return true;
-  log_.log(LogLevel::warning, "request.denied", "reason=static_map requester={} op={} domain={}", requester,
-           to_string(req.op), quoted(req.domain));
-  return false;
-}
-
 void Server::serve(int fd, const Request& req, const std::string& src, const std::string& requester) {
   if (!authenticate(fd, req, src)) return;
   auto t0 = os::Clock::now();
-  Result r = Result::failure;
-  std::vector<HostRecord> hosts;
-  bool hostlist = false;
-  bool guarded = req.op == Op::off || req.op == Op::on || req.op == Op::reboot || req.op == Op::status;
-  if (guarded && !permitted(req, requester)) {
-    r = Result::denied;
-  } else switch (req.op) {
-    case Op::off: r = backend_.off(req.domain); break;
-    case Op::on: r = backend_.on(req.domain); break;
-    case Op::reboot: r = backend_.reboot(req.domain); break;
-    case Op::status: r = backend_.status(req.domain); break;
-    case Op::devstatus: r = backend_.monitor(); break;
-    case Op::hostlist:
-      hostlist = backend_.list(hosts);
-      if (!map_.empty())
-        std::erase_if(hosts, [&](const HostRecord& h) { return !map_.allowed(requester, {h.domain, h.uuid}); });
-      break;
-    case Op::null: r = Result::failure; break;
-  }
-  std::vector<std::uint8_t> out;
-  if (hostlist) {
-    out.reserve(2 + (hosts.size() + 1) * kHostRecordSize);
-    out.push_back(static_cast<std::uint8_t>(Result::hostlist));
-    for (const auto& h : hosts) {
-      auto rec = encode(h);
-      out.insert(out.end(), rec.begin(), rec.end());
-    }
-    out.insert(out.end(), kHostRecordSize, 0);  // terminator record
-    out.push_back(static_cast<std::uint8_t>(Result::success));
-    r = Result::success;
-  } else {
-    out.push_back(static_cast<std::uint8_t>(r));
-  }
+  const Reply reply = logic_.execute(req, backend_, requester);
+  if (reply.denied)
+    log_.log(LogLevel::warning, "request.denied", "reason=static_map requester={} op={} domain={}", requester,
+             to_string(req.op), quoted(req.domain));
+  const Result r = reply.result;
+  const std::vector<std::uint8_t>& out = reply.bytes;
   auto st = os::write_all(fd, out, os::deadline_in(timeouts_.auth_step));
   // Recorded even if the result could not be written: the action itself happened.
-  history_.record(req, os::monotonic_ms());
+  logic_.completed(req, os::monotonic_ms());
   ++stats_.served;
   double ms = std::chrono::duration<double, std::milli>(os::Clock::now() - t0).count();
   log_.log(r == Result::failure ? LogLevel::warning : LogLevel::info, "request.done",
            "op={} domain={} src={} seqno={} result={} code={} hosts={} ms={:.2f}{}", to_string(req.op), quoted(req.domain),
-           src, req.seqno, to_string(r), static_cast<int>(r), hosts.size(), ms,
+           src, req.seqno, to_string(r), static_cast<int>(r), reply.hosts, ms,
            st == os::IoStatus::ok ? "" : " write=failed");
 }
 

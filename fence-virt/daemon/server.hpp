@@ -1,18 +1,18 @@
 #pragma once
-// Request handling shared by every listener: verify (length, hash minimum, signature),
-// suppress duplicates, authenticate the stream both ways, run the backend operation and
-// write the result. One request at a time, as fence_virtd.
+// Request handling shared by every listener, on OS sockets: the checks and the operation are
+// host/request_logic.hpp's (shared with the simulated host); this adds the call-back
+// connection, the stream authentication and the logs. One request at a time, as fence_virtd.
 #include <chrono>
 #include <span>
 #include <string>
 
-#include "fence-virt/daemon/backend.hpp"
+#include "fence-virt/host/backend.hpp"
+#include "fence-virt/host/request_logic.hpp"
 #include "fence-virt/daemon/config.hpp"
 #include "fence-virt/daemon/log.hpp"
-#include "fence-virt/daemon/static_map.hpp"
+#include "fence-virt/host/static_map.hpp"
 #include "fence-virt/os/fd.hpp"
 #include "fence-virt/protocol/hash.hpp"
-#include "fence-virt/protocol/history.hpp"
 
 namespace halab::fv {
 
@@ -39,21 +39,19 @@ class Server {
   const ServerStats& stats() const { return stats_; }
 
  private:
-  bool accept_request(std::span<const std::uint8_t> bytes, const std::string& src, Request& req);
+  bool accept_request(std::span<const std::uint8_t> bytes, std::size_t size, bool multicast, const std::string& src,
+                      Request& req);
   // `requester` is who the static map checks: the call-back address (multicast), the peer
   // address (tcp) or CID (vsock).
   void serve(int fd, const Request& req, const std::string& src, const std::string& requester);
-  bool permitted(const Request& req, const std::string& requester);
   bool authenticate(int fd, const Request& req, const std::string& src);
   void refuse(const std::string& src, std::string_view reason, const Request* req);
 
   ListenerConfig cfg_;
-  Key key_;
+  RequestLogic logic_;
   Backend& backend_;
   DaemonLog& log_;
-  StaticMap map_;
   ServerTimeouts timeouts_;
-  ReplayHistory history_;
   ServerStats stats_;
 };
 

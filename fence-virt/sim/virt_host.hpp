@@ -1,7 +1,7 @@
 #pragma once
-// fence_virt in simnet (simulated, not the real daemon): a modelled libvirt
-// host whose "VMs" are simulated nodes, a modelled host daemon serving the
-// fence_virt protocol on it, and a modelled fence_halab_virt agent.
+// fence_virt in simnet (simulated, not the real daemon): a modelled libvirt host whose
+// "VMs" are simulated nodes, the host daemon's request logic serving the fence_virt
+// protocol on it, and a modelled fence_halab_virt agent.
 //
 //   simnet::World w(seed);
 //   int lan = w.add_network("lan", ...);
@@ -11,36 +11,29 @@
 //   fv::sim::add_virt_host(w, cfg);   // a node "virthost" + the agent model
 //   // a fencer on n1 with device agent "fence_halab_virt", pcmk_host_map="n2:vm-n2"
 //
-// What is real: the request is the 176-byte signed fence_virt request (the
-// same encoder, signature and checks as fence_halab_virt and
-// halab-fence-virtd), multicast to 225.0.0.12:1229 over the simulated
-// network; the host verifies it (hash minimum, signature, duplicate and
-// replay window) and authenticates the call-back both ways with the real
-// challenge-response digests; the result byte and 130-byte host-list
-// records are the protocol's.
-// What is modelled: simnet has datagrams only, so the call-back "stream" is
-// a short exchange of datagrams from a per-request host socket (challenge;
-// answer + challenge; answer + result). Each side resends its last message
-// until it hears the next (as TCP would retransmit), so loss slows fencing
-// and a partition between the node and the host makes it time out, exactly
-// where the real agent says "Timed out waiting for response".
-// libvirt is a table of domains: off destroys (powers the simulated node
-// off; it stays down), on creates (boots it), reboot does both, status
-// answers from the node's state, each after `libvirt_latency`.
+// Scenario files declare the same with `service fence-virtd` (scenario_service.hpp).
+//
+// What is real: the request is the 176-byte signed fence_virt request (the same encoder,
+// signature and checks as fence_halab_virt and halab-fence-virtd), multicast to
+// 225.0.0.12:1229 over the simulated network; the host runs halab-fence-virtd's request
+// logic (host/request_logic.hpp: hash minimum, signature, call-back address, duplicate and
+// replay window, operation, result bytes and 130-byte host records) and authenticates the
+// call-back both ways with the real challenge-response digests; the agent parses its
+// options and prints its answers with fence_halab_virt's own code (agent/answer.hpp).
+// What is modelled: the call-back stream (stream.hpp: datagrams, each side resending
+// until it hears the next step, so loss slows fencing and a partition between the node
+// and the host makes it time out where the real agent says "Timed out waiting for
+// response"); libvirt (libvirt_model.hpp); the key files (one key for the host, one for the
+// nodes); every operation takes `libvirt_latency`.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fence-virt/protocol/hash.hpp"
+#include "fence-virt/sim/libvirt_model.hpp"
 #include "simnet/world.hpp"
 
 namespace halab::fv::sim {
-
-struct VirtDomain {
-  std::string name;  // the libvirt domain name (what the agent's port names)
-  std::string node;  // the simulated node that is this VM
-  std::string uuid;  // empty: derived from the name
-};
 
 struct VirtHostConfig {
   std::string host_name = "virthost";
@@ -52,14 +45,15 @@ struct VirtHostConfig {
   HashType min_hash = HashType::sha256;  // fence_virt.conf's hash (a minimum)
   HashType auth = HashType::sha256;      // fence_virt.conf's auth
   std::string key_file = "/etc/cluster/fence_xvm.key";
-  std::string key = "simnet fence_xvm key";  // the key file's bytes (host and nodes share it)
+  std::string key = "simnet fence_xvm key";  // the host's key file's bytes
+  std::string node_key;  // the bytes of key_file on the cluster nodes; empty: the host's key
   core::Duration libvirt_latency = std::chrono::milliseconds(20);
 };
 
 // What the modelled daemon did (for tests and the trace).
 struct VirtHostStats {
-  std::uint64_t served = 0, refused = 0, resent = 0;
-  std::vector<std::string> log;  // "off vm-n2: success", "refused: bad_signature", ...
+  std::uint64_t served = 0, refused = 0, duplicates = 0, resent = 0;
+  std::vector<std::string> log;  // "off vm-n2: success", "refused: bad_signature from ...", ...
 };
 
 struct VirtHost {
@@ -67,8 +61,15 @@ struct VirtHost {
   std::shared_ptr<VirtHostStats> stats;
 };
 
-// Adds the host node (running the modelled daemon) and defines the
-// fence_halab_virt agent model for every node. Before world.start().
+// Adds the host node (running the modelled daemon) and defines the fence_halab_virt agent
+// model for every node. Before world.start().
 VirtHost add_virt_host(simnet::World& world, const VirtHostConfig& config);
+
+// The parts, for a host whose node is declared elsewhere (a scenario file):
+// the host's service factory (the node must have cfg.address on cfg.subnet) and the agent
+// model. `libvirt` must be given the world (set_world) before the first request.
+simnet::ServiceFactory virt_host_service(std::shared_ptr<const VirtHostConfig> cfg, std::shared_ptr<LibvirtModel> libvirt,
+                                         std::shared_ptr<VirtHostStats> stats);
+void define_virt_agent(simnet::World& world, std::shared_ptr<const VirtHostConfig> cfg);
 
 }  // namespace halab::fv::sim

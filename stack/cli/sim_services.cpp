@@ -13,6 +13,7 @@
 #include "stack/daemon/hosted.hpp"
 #include "stack/daemon/node.hpp"
 #include "simnet/toy_failover.hpp"
+#include "fence-virt/sim/scenario_service.hpp"
 #include "stack/heartbeat/heartbeat.hpp"
 #include "stack/quorum/quorum_disk.hpp"
 
@@ -378,6 +379,7 @@ simnet::ServiceRegistry sim_services() {
   r["heartbeat"] = make_heartbeat;
   r["halabd"] = make_halabd;
   r["toy-failover"] = make_toy_failover;
+  r["fence-virtd"] = fv::sim::make_fence_virtd_service;  // a modelled libvirt host (simulated)
   return r;
 }
 

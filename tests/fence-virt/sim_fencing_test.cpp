@@ -113,7 +113,9 @@ TEST(FenceVirtSim, UnreachableHostMakesFencingFailWithTheAgentsTimeout) {
 
 TEST(FenceVirtSim, LossyLinkStillFencesByRetransmission) {
   Lab lab(13);
-  lab.fencer(0).register_device(device(kParams));
+  auto params = kParams;
+  params["timeout"] = "30";  // the agent's default: room for several resends of each of the exchange's steps
+  lab.fencer(0).register_device(device(params));
   simnet::LinkModel lossy;
   lossy.loss = 0.4;
   lab.world.degrade(0, lab.host.node, lossy);

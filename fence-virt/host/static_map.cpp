@@ -1,4 +1,4 @@
-#include "fence-virt/daemon/static_map.hpp"
+#include "fence-virt/host/static_map.hpp"
 
 #include <algorithm>
 #include <cctype>
