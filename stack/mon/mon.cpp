@@ -10,6 +10,7 @@
 #include <map>
 
 #include "stack/core/error.hpp"
+#include "stack/executor/codes.hpp"
 #include "stack/scheduler/scheduler.hpp"
 
 namespace halab::mon {
@@ -96,24 +97,9 @@ std::string op_description(const std::string& task, long interval_ms) {
   return task;
 }
 
-std::string rc_text(int rc) {
-  switch (rc) {
-    case 0: return "ok";
-    case 1: return "error";
-    case 2: return "invalid parameter";
-    case 3: return "unimplemented feature";
-    case 4: return "insufficient privileges";
-    case 5: return "not installed";
-    case 6: return "not configured";
-    case 7: return "not running";
-    case 8: return "promoted";
-    case 9: return "promoted (failed)";
-    case 189: return "OCF_DEGRADED";
-    case 190: return "degraded";
-    case 191: return "degraded (promoted)";
-    default: return "unknown";
-  }
-}
+// crm_mon names a failed action's result with the executor's words for OCF
+// exit codes, and "unknown" for anything else.
+std::string rc_text(int rc) { return executor::known_ocf_rc(rc) ? executor::describe_rc(rc) : "unknown"; }
 
 std::string status_text(int st) {
   switch (st) {
@@ -158,7 +144,6 @@ std::vector<std::string> failed_actions(const sch::XmlElement& cib) {
             if (rc == expected && (st == 0 || st == 4)) continue;  // old CIBs: error status, expected rc
             // a probe that finds the resource running (promoted) or stopped is no failure
             if (st == 0 && probe && (rc == 0 || rc == 7 || rc == 8)) continue;
-            if (st == 0 && (rc == 190 || rc == 191)) continue;  // degraded
             // the operation key names the resource (the id may be <rsc>_last_failure_0)
             std::string id = op.attr_or("operation_key", op.attr_or("id", ""));
             // the resource name is the operation key's: <rsc>_<task>_<interval>

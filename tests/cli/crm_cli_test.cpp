@@ -1,6 +1,8 @@
 // `halab crm` and `halab ra` end to end: the binary, a CIB file, real agents,
 // and (when installed) the real crmsh for the ra output.
 #include <gtest/gtest.h>
+
+#include "tests/support/shell.hpp"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,15 +25,8 @@ struct Result {
 };
 
 Result sh(const std::string& cmd) {
-  Result r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  auto [rc, out] = halab::test::run_shell(cmd);
+  return {rc, out};
 }
 
 std::string slurp(const std::string& f) {

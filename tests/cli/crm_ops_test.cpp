@@ -3,6 +3,8 @@
 // crm_resource / crm_attribute make (versions and timestamps masked), and
 // halab mon's text must equal crm_mon -1's (time lines masked).
 #include <gtest/gtest.h>
+
+#include "tests/support/shell.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,15 +21,8 @@ struct Result {
 };
 
 Result sh(const std::string& cmd) {
-  Result r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  auto [rc, out] = halab::test::run_shell(cmd);
+  return {rc, out};
 }
 
 std::string shared_dir() {
