@@ -267,6 +267,14 @@ TEST(StaticMaps, DeniedOutsideTheGroupAndListFiltered) {
     };
     lab.ensure_state("vm1", true);
     lab.ensure_state("vm2", true);
+    // fence_virtd binds its port before its backend is ready: wait (bounded) until it answers
+    // for the domain it may act on, so the checks below see the static map, not a start-up race.
+    bool ready = false;
+    for (int i = 0; i < 25 && !ready; ++i) {
+      ready = call({"-o", "status", "-n", "vm1"}).rc == 0;
+      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ASSERT_TRUE(ready) << "the daemon never answered a status for vm1: " << LabEnv::read_file(log);
     auto denied = call({"-o", "off", "-n", "vm2"});
     EXPECT_EQ(denied.rc, 3) << denied.output;
     EXPECT_EQ(lab.env.domstate("vm2"), "running");
