@@ -19,28 +19,34 @@ std::string describe(const Action* a, const char* change) {
 
 // Clears `flag` on `a` because of `why`, recording why (pacemaker's
 // clear_action_flag_because).
-bool clear_because(Action* a, bool Action::*flag, const Action* why, const char* change) {
+// The trace being recorded (halab simulate --trace-flags), or null.
+using Trace = std::vector<std::string>*;
+
+bool clear_because(Trace trace, Action* a, bool Action::*flag, const Action* why, const char* change) {
   if (!(a->*flag)) return false;
   a->*flag = false;
-  if (a->rsc != why->rsc) set_reason(a, describe(why, change), false);
+  if (a->rsc != why->rsc && a->reason.empty()) {
+    set_reason(a, describe(why, change), false);
+    if (trace) trace->push_back("Set " + a->key() + " reason to '" + a->reason + "'");
+  }
   return true;
 }
 
 // One ordering edge, its rules in pacemaker's order.
-void update_edge(Action* first, Action* then, uint32_t flags) {
+void update_edge(Trace trace, Action* first, Action* then, uint32_t flags) {
   if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
   if ((flags & kOrderImpliesThenPrinted) && !first->optional && first->runnable) then->printed = true;
   if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
-    clear_because(then, &Action::optional, first, "required");
+    clear_because(trace, then, &Action::optional, first, "required");
   if (flags & kOrderRestart) {
     // A stop before a start of the same resource: a required start (a
     // restart) needs the stop; so does a start that cannot happen.
     bool reason = !then->optional;
     if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
     if (reason) {
-      if (first->runnable) clear_because(first, &Action::optional, then, "required");
-      if (!then->optional) clear_because(first, &Action::optional, then, "required");
-      if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
+      if (first->runnable) clear_because(trace, first, &Action::optional, then, "required");
+      if (!then->optional) clear_because(trace, first, &Action::optional, then, "required");
+      if (!first->optional && !first->runnable) clear_because(trace, then, &Action::runnable, first, "unrunnable");
     }
   }
   // kOrderImpliesFirst ("then" required makes "first" required) does not
@@ -52,9 +58,9 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   // stop before it (pacemaker: "unmanaged first blocks then").
   if ((flags & kOrderImpliesFirst) && first->rsc && !first->rsc->managed && first->rsc->blocked && !first->runnable &&
       first->task == "stop" && then->runnable)
-    clear_because(then, &Action::runnable, first, "unrunnable");
+    clear_because(trace, then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
-    clear_because(then, &Action::runnable, first, "unrunnable");
+    clear_because(trace, then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderAsymmetrical) && then->rsc) {
     const Resource* r = then->rsc;
     const bool then_stopped = r->running_on.empty();
@@ -65,8 +71,8 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
     } else if (already_started) {
       // nothing to do: it is running and not restarting
     } else if (!first->runnable) {
-      clear_because(then, &Action::optional, first, "required");
-      clear_because(then, &Action::runnable, first, "unrunnable");
+      clear_because(trace, then, &Action::optional, first, "required");
+      clear_because(trace, then, &Action::runnable, first, "unrunnable");
     }
   }
 }
@@ -207,7 +213,11 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
 // first) and its summaries, never a member through its group. The outer
 // loop visits actions oldest first. Flags only ever clear, so the recursion
 // ends.
-void update_recursive(Action* then) {
+void update_recursive(Trace trace, Action* then) {
+  if (trace)
+    trace->push_back("Updating action " + then->key() + " (" + (then->optional ? "optional" : "required") + " " +
+                     (then->runnable ? "runnable" : "unrunnable") + ") on " +
+                     (then->node ? then->node->uname : std::string("no node")));
   const bool then_opt = then->optional, then_run = then->runnable;
   bool members_changed = false;
   summarize_clone_action(then);
@@ -226,12 +236,12 @@ void update_recursive(Action* then) {
         s_opt = optional_on(first, then->node, s_opt);
       first->optional = s_opt;
       first->runnable = s_run;
-      update_edge(first, then, flags);
+      update_edge(trace, first, then, flags);
       const bool cleared_opt = s_opt && !first->optional, cleared_run = s_run && !first->runnable;
       first->optional = f_opt && !cleared_opt;
       first->runnable = f_run && !cleared_run;
     } else {
-      update_edge(first, then, flags);
+      update_edge(trace, first, then, flags);
     }
     if (then->rsc && then->rsc->is_group()) {
       // pacemaker updates the members' same actions through the group's.
@@ -239,15 +249,15 @@ void update_recursive(Action* then) {
         for (auto& [m, fl] : first->after) {
           if (!(fl & kOrderViaGroup) || m->rsc != member || m->task != then->task) continue;
           const bool m_opt = m->optional, m_run = m->runnable;
-          update_edge(first, m, fl);
+          update_edge(trace, first, m, fl);
           if (m->optional != m_opt || m->runnable != m_run) members_changed = true;
         }
     }
     if (first->optional != f_opt || first->runnable != f_run) {
       for (size_t j = first->after.size(); j-- > 0;)
-        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(first->after[j].first);
-      push_summaries(first, update_recursive);
-      update_recursive(first);
+        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(trace, first->after[j].first);
+      push_summaries(first, [trace](Action* a) { update_recursive(trace, a); });
+      update_recursive(trace, first);
     }
   }
   if (then->requires_any && then->runnable) {
@@ -260,19 +270,22 @@ void update_recursive(Action* then) {
       }
     if (runnable < then->min_runnable) {
       then->runnable = false;
-      if (why) set_reason(then, describe(why, "unrunnable"), false);
+      if (why && then->reason.empty()) {
+        set_reason(then, describe(why, "unrunnable"), false);
+        if (trace) trace->push_back("Set " + then->key() + " reason to '" + then->reason + "'");
+      }
     }
   }
   if (then->optional != then_opt || then->runnable != then_run || members_changed) {
-    update_recursive(then);
+    update_recursive(trace, then);
     for (size_t j = then->after.size(); j-- > 0;)
-      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(then->after[j].first);
-    push_summaries(then, update_recursive);
+      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(trace, then->after[j].first);
+    push_summaries(then, [trace](Action* a) { update_recursive(trace, a); });
   }
 }
 
 void propagate_flags(Cluster& c) {
-  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.flag_trace, c.actions[i].get());
   // The depth-first pass can miss an action whose 'first' became unrunnable
   // through a group's chain after the action was visited (a member's
   // recurring monitor after its start was blocked). "Runnable left" must

@@ -343,6 +343,10 @@ struct Cluster {
   std::vector<std::unique_ptr<BundleData>> bundles;
   bool have_fence_device = false;
   bool enable_unfencing = false;  // a fence device has provides=unfencing
+  // When set, action creation, orderings and the flag propagation's visits
+  // and reasons are recorded here, shaped like pacemaker's trace log
+  // (halab simulate --trace-flags), to compare visiting orders.
+  std::vector<std::string>* flag_trace = nullptr;
 
   // Resources by id, filled lazily from all_resources (ids are looked up for
   // every history entry and constraint: a linear search is quadratic).
