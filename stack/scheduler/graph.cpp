@@ -215,42 +215,55 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
 // ends.
 void update_recursive(Trace trace, Action* then) {
   if (trace)
-    trace->push_back("Updating action " + then->key() + " (" + (then->optional ? "optional" : "required") + " " +
+    trace->push_back(std::string("Updating ") + (then->pseudo ? "pseudo-action " : "action ") + then->key() + " (" + (then->optional ? "optional" : "required") + " " +
                      (then->runnable ? "runnable" : "unrunnable") + ") on " +
                      (then->node ? then->node->uname : std::string("no node")));
-  const bool then_opt = then->optional, then_run = then->runnable;
   bool members_changed = false;
-  summarize_clone_action(then);
+  const bool group_action = then->rsc && then->rsc->is_group();
+  if (group_action) summarize_clone_action(then);
+  const bool then_opt = then->optional, then_run = then->runnable;
+  if (!group_action) summarize_clone_action(then);
   for (size_t i = then->before.size(); i-- > 0;) {
     auto [first, flags] = then->before[i];
     if (flags & kOrderViaGroup) continue;  // applied with the group's action
     const bool f_opt = first->optional, f_run = first->runnable;
-    if (is_clone_summary(first) || is_group_role_summary(first)) {
+    // Applies the edge from `first` to `target` (then, or a member of then's
+    // group, which pacemaker updates with the flags it computed for first).
+    auto apply = [&](Action* target, uint32_t fl) {
+      if (!is_clone_summary(first) && !is_group_role_summary(first)) {
+        update_edge(trace, first, target, fl);
+        return;
+      }
       // As a "first", a clone action is what its instances' say (pacemaker
       // orders by the summary, not by the clone action's own flags); what
       // the edge clears still clears the clone action.
+      const bool own_opt = first->optional, own_run = first->runnable;
       auto [s_opt, s_run] = summary_flags(first);
       // (A clone's instances as "then" stand for the clone's own action,
       // which has no node: they see the clone-wide flags.)
-      if (then->node && is_clone_summary(first) && then->rsc && !then->rsc->clone_parent())
-        s_opt = optional_on(first, then->node, s_opt);
+      if (target->node && is_clone_summary(first) && target->rsc && !target->rsc->clone_parent())
+        s_opt = optional_on(first, target->node, s_opt);
       first->optional = s_opt;
       first->runnable = s_run;
-      update_edge(trace, first, then, flags);
+      update_edge(trace, first, target, fl);
       const bool cleared_opt = s_opt && !first->optional, cleared_run = s_run && !first->runnable;
-      first->optional = f_opt && !cleared_opt;
-      first->runnable = f_run && !cleared_run;
-    } else {
-      update_edge(trace, first, then, flags);
-    }
+      first->optional = own_opt && !cleared_opt;
+      first->runnable = own_run && !cleared_run;
+    };
+    apply(then, flags);
     if (then->rsc && then->rsc->is_group()) {
       // pacemaker updates the members' same actions through the group's.
       for (Resource* member : then->rsc->children)
         for (auto& [m, fl] : first->after) {
           if (!(fl & kOrderViaGroup) || m->rsc != member || m->task != then->task) continue;
           const bool m_opt = m->optional, m_run = m->runnable;
-          update_edge(trace, first, m, fl);
-          if (m->optional != m_opt || m->runnable != m_run) members_changed = true;
+          apply(m, fl);
+          if (m->optional != m_opt || m->runnable != m_run) {
+            members_changed = true;
+            // A changed action of a resource with a parent is re-processed
+            // at once (pacemaker does so for cloned groups' restarts).
+            update_recursive(trace, m);
+          }
         }
     }
     if (first->optional != f_opt || first->runnable != f_run) {
