@@ -262,8 +262,6 @@ void create_group_actions(Cluster& c, Resource* g) {
     }
     prev = child;
   }
-  if (g->group_ordered && !g->children.empty())
-    for (Action* a : c.find_actions(g->children.back(), "stop")) c.order(stop, a, kOrderImpliesThen);
 }
 
 void create_actions(Cluster& c) {

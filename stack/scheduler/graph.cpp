@@ -144,18 +144,28 @@ const std::vector<Resource*>& summarized(const Action* a) {
 }
 
 // The summary's flags: (optional, runnable).
+bool is_group_role_summary(const Action* a);
+void summarize_clone_action(Action* a);
+
 std::pair<bool, bool> summary_flags(const Action* a) {
   bool optional = true, runnable = true, any_runnable = false;
   const bool group = a->rsc->is_group();
   for (const Resource* inst : summarized(a)) {
     const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
-    const Action* ia = first_with_task(inst, task);
+    Action* ia = first_with_task(inst, task);
     if (!ia) {
       if (group && task != "stop" && task != "demote") runnable = false;
       continue;
     }
-    if (!ia->optional) optional = false;
-    if (ia->runnable) any_runnable = true;
+    bool i_opt = ia->optional, i_run = ia->runnable;
+    if (!group && is_group_role_summary(ia)) {
+      // A cloned group's instance answers with what its members say (and,
+      // as pacemaker's query does, updates its own action on the way).
+      summarize_clone_action(ia);
+      std::tie(i_opt, i_run) = summary_flags(ia);
+    }
+    if (!i_opt) optional = false;
+    if (i_run) any_runnable = true;
     else if (group && task != a->task) runnable = false;
   }
   return {optional, group ? runnable : any_runnable};
@@ -168,7 +178,15 @@ std::pair<bool, bool> summary_flags(const Action* a) {
 bool optional_on(const Action* a, const Node* node, bool clone_optional) {
   bool found = false;
   for (const Resource* inst : summarized(a)) {
-    if (inst->is_group()) return clone_optional;
+    if (inst->is_group()) {
+      // A cloned group answers for its members' actions on that node.
+      for (const Resource* member : inst->children) {
+        const std::string task = instance_task(member, a->task);
+        for (const Action* ma : member->actions)
+          if (ma->task == task && ma->interval_ms == 0 && ma->node == node && !ma->optional) return false;
+      }
+      continue;
+    }
     const std::string task = instance_task(inst, a->task);
     for (const Action* ia : inst->actions) {
       if (ia->task != task || ia->interval_ms != 0 || ia->node != node) continue;
@@ -199,7 +217,12 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
         if (pa->pseudo && is_role_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
   } else if (parent->is_group()) {
     for (Action* pa : parent->actions)
-      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) {
+        push(pa);
+        // A cloned group's summary is asked for by its clone's: it changes
+        // with the member's action even when the group's own does not.
+        push_summaries(pa, push);
+      }
   }
 }
 
@@ -226,6 +249,9 @@ void update_recursive(Trace trace, Action* then) {
   for (size_t i = then->before.size(); i-- > 0;) {
     auto [first, flags] = then->before[i];
     if (flags & kOrderViaGroup) continue;  // applied with the group's action
+    // pacemaker's query of a group action's flags, as a "first", also
+    // updates that action, without counting as a change of it.
+    if (is_group_role_summary(first)) summarize_clone_action(first);
     const bool f_opt = first->optional, f_run = first->runnable;
     // Applies the edge from `first` to `target` (then, or a member of then's
     // group, which pacemaker updates with the flags it computed for first).
@@ -297,8 +323,23 @@ void update_recursive(Trace trace, Action* then) {
   }
 }
 
+namespace {
+
+// pacemaker creates a recurring monitor the history shows active while it
+// checks that history, before any other action of the transition.
+bool created_with_history(const Action* a) {
+  if (!a->rsc || a->task != "monitor" || a->interval_ms <= 0 || !a->node) return false;
+  auto it = a->rsc->monitors_on.find(a->node->index);
+  return it != a->rsc->monitors_on.end() && it->second.count("monitor_" + std::to_string(a->interval_ms));
+}
+
+}  // namespace
+
 void propagate_flags(Cluster& c) {
-  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.flag_trace, c.actions[i].get());
+  std::vector<Action*> early, rest;
+  for (auto& up : c.actions) (created_with_history(up.get()) ? early : rest).push_back(up.get());
+  for (size_t i = rest.size(); i-- > 0;) update_recursive(c.flag_trace, rest[i]);
+  for (size_t i = early.size(); i-- > 0;) update_recursive(c.flag_trace, early[i]);
   // The depth-first pass can miss an action whose 'first' became unrunnable
   // through a group's chain after the action was visited (a member's
   // recurring monitor after its start was blocked). "Runnable left" must
