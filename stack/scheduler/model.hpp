@@ -279,6 +279,10 @@ struct OrderConstraint {
   // The first is the resource's own action for first_task, not what a group
   // or clone stands for as a first (its completion).
   bool exact_first = false;
+  // A resource's internal ordering (a bundle's container before its
+  // connection): pacemaker creates it after the resource's own orderings, so
+  // a "first" it has to stand in for gets none of them (ordering.cpp).
+  bool internal = false;
 };
 
 struct LocationConstraint {
