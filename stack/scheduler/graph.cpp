@@ -230,12 +230,15 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
 
 // pacemaker's update_action itself, depth-first: an action applies the
 // orderings into it (latest first; an ordering into a group also updates
-// the members' same actions, through the group's action); a changed 'first'
-// re-runs the actions after it, the clone/group actions summarizing it, and
-// itself; a changed action re-runs itself, the actions after it (latest
-// first) and its summaries, never a member through its group. The outer
-// loop visits actions oldest first. Flags only ever clear, so the recursion
-// ends.
+// the members' same actions, through the group's action, each changed
+// member re-processed at once); a changed 'first' re-runs the actions after
+// it, the clone/group actions summarizing it, and itself; a changed action
+// re-runs itself, the actions after it (latest first) and its summaries,
+// never a member through its group. A group action's flags summarize its
+// members' when an ordering asks for them, and that query updates the group
+// action on the way without counting as a change of it (so it re-runs
+// nothing), as pacemaker's does. Flags only ever clear, so the recursion
+// ends. propagate_flags says in which order the actions are visited.
 void update_recursive(Trace trace, Action* then) {
   if (trace)
     trace->push_back(std::string("Updating ") + (then->pseudo ? "pseudo-action " : "action ") + then->key() + " (" + (then->optional ? "optional" : "required") + " " +
@@ -335,6 +338,19 @@ bool created_with_history(const Action* a) {
 
 }  // namespace
 
+// The visiting order decides which ordering clears a flag first, and so the
+// "due to ..." reason a summary line prints (a start that cannot run and is
+// also required gets "required X start" or "unrunnable X start" from
+// whichever edge comes first). pacemaker 2.1.5 keeps its actions in a list
+// it prepends to as it creates them and visits that list from its head:
+// newest first. halab creates actions in pacemaker's order (a resource's
+// actions in configuration order, a group's members before its
+// pseudo-actions, a placeholder "first" when an ordering needs it) with one
+// exception, the recurring monitors the history shows active: pacemaker
+// creates those while it checks the history, before anything else, so they
+// are visited last. Visiting oldest first instead gives other reasons
+// (bug-5014-ordered-set-symmetrical-true: "unrunnable C start" where
+// pacemaker prints "required C start").
 void propagate_flags(Cluster& c) {
   std::vector<Action*> early, rest;
   for (auto& up : c.actions) (created_with_history(up.get()) ? early : rest).push_back(up.get());
