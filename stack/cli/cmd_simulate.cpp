@@ -42,7 +42,10 @@ const char* kUsage =
     "  -i, --op-inject OP      inject RSC_TASK_INTERVAL@NODE=RC into the history first\n"
     "  -q, --quorum BOOL       set whether the cluster has quorum\n"
     "  -Q, --quiet             print only what was asked for (graphs, scores)\n"
-    "  -L, --live-check        not available: halab simulate works on files only\n";
+    "  -L, --live-check        not available: halab simulate works on files only\n"
+    "      --trace-flags FILE  debugging: write the scheduler's action creations, orderings,\n"
+    "                          flag-propagation visits and reasons, in the shape of pacemaker's\n"
+    "                          trace log (see docs/simulate.md)\n";
 
 bool write_file(const std::string& path, const std::string& data) {
   std::ofstream f(path, std::ios::binary);
@@ -58,7 +61,7 @@ bool write_file(const std::string& path, const std::string& data) {
 }  // namespace
 
 int run_simulate(std::span<char*> args) {
-  std::string xml_file, dot_file, svg_file, graph_file, when;
+  std::string xml_file, dot_file, svg_file, graph_file, when, trace_file;
   bool run = false, simulate = false, scores = false, quiet = false;
   std::vector<std::pair<sch::NodeChange, std::string>> node_changes;
   std::vector<std::string> op_injects;
@@ -88,6 +91,7 @@ int run_simulate(std::span<char*> args) {
     else if (a == "-D" || a == "--save-dotfile") dot_file = value("-D");
     else if (a == "--svg") svg_file = value("--svg");
     else if (a == "-G" || a == "--save-graph") graph_file = value("-G");
+    else if (a == "--trace-flags") trace_file = value("--trace-flags");
     else if (a == "-t" || a == "--set-datetime") when = value("-t");
     else if (a == "-u" || a == "--node-up") node_changes.emplace_back(sch::NodeChange::Up, value("-u"));
     else if (a == "-d" || a == "--node-down") node_changes.emplace_back(sch::NodeChange::Down, value("-d"));
@@ -176,7 +180,19 @@ int run_simulate(std::span<char*> args) {
     }
     if (show_status) out += "\n";
   }
+  // The trace is of the final run (after any modifications), as it is the
+  // one whose transition is printed.
+  std::vector<std::string> trace;
+  if (!trace_file.empty()) {
+    opts.flag_trace = &trace;
+    if (!modified) before = sch::schedule(doc.root(), opts);
+  }
   auto cluster = modified ? sch::schedule(doc.root(), opts) : std::move(before);
+  if (!trace_file.empty()) {
+    std::string text;
+    for (auto& l : trace) text += l + "\n";
+    if (!write_file(trace_file, text)) return 1;
+  }
   for (auto& w : cluster->warnings) std::fprintf(stderr, "halab simulate: warning: %s\n", w.c_str());
 
   if (scores) {

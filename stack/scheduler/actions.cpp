@@ -1,5 +1,7 @@
 // Actions for primitives and groups: stops, starts, recurring monitors and
 // probes, with whether each is required and can run.
+#include <algorithm>
+
 #include "stack/scheduler/actions.hpp"
 #include "stack/scheduler/bundle.hpp"
 #include "stack/scheduler/migration.hpp"
@@ -109,8 +111,16 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   const bool stopping = r->next_role == Role::Stopped || !chosen;
   // A failure recovered by demoting (on-fail=demote) needs no restart.
   const bool recover = r->failed && r->demote_on.empty();
+  // multiple-active=stop_unexpected, active where it is to stay: only the
+  // unexpected instances stop, and its start there is a pseudo-action
+  // (pacemaker's "stop unexpected" recovery).
+  const bool stop_unexpected =
+      r->multiply_active() && r->managed && chosen && !stopping && r->meta.count("multiple-active") &&
+      r->meta.at("multiple-active") == "stop_unexpected" &&
+      std::find(r->running_on.begin(), r->running_on.end(), chosen) != r->running_on.end();
   std::vector<Action*> stops;
   for (Node* n : r->running_on) {
+    if (stop_unexpected && n == chosen) continue;
     const bool required = stopping || r->current_node() != chosen || recover || r->multiply_active() ||
                           r->force_stop_on.count(n->index);
     Action* stop = c.new_action(ActionKind::Resource, r, "stop", 0, n, !required);
@@ -135,7 +145,7 @@ void create_primitive_actions(Cluster& c, Resource* r) {
   if (chosen && !stopping) {
     const bool optional = r->current_node() == chosen && !recover && !r->multiply_active();
     // As pacemaker: created optional, required only when it can run.
-    start = c.new_action(ActionKind::Resource, r, "start", 0, chosen, true);
+    start = c.new_action(stop_unexpected ? ActionKind::Pseudo : ActionKind::Resource, r, "start", 0, chosen, true);
     mark_start_runnable(c, r, start);
     if (start->runnable && !optional && r->managed) start->optional = false;
     // A start still pending there is shown in the graph (pacemaker prints it
@@ -262,8 +272,6 @@ void create_group_actions(Cluster& c, Resource* g) {
     }
     prev = child;
   }
-  if (g->group_ordered && !g->children.empty())
-    for (Action* a : c.find_actions(g->children.back(), "stop")) c.order(stop, a, kOrderImpliesThen);
 }
 
 void create_actions(Cluster& c) {

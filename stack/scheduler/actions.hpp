@@ -20,8 +20,9 @@ void schedule_fencing(Cluster& c);
 void schedule_unfencing(Cluster& c);
 void apply_orderings(Cluster& c);
 // The stand-in for a "first" action `r` does not have: optional, unrunnable
-// (ordering.cpp).
-Action* placeholder_first(Cluster& c, Resource* r, const std::string& task);
+// (ordering.cpp). `internal`: asked for by one of a resource's internal
+// orderings, created after r's own orderings, which it then does not get.
+Action* placeholder_first(Cluster& c, Resource* r, const std::string& task, bool internal = false);
 // Propagates optional/runnable flags to a fixpoint (pacemaker's update_action).
 void propagate_flags(Cluster& c);
 void drop_looping_optional_orderings(Cluster& c);

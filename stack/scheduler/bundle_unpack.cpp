@@ -293,7 +293,7 @@ Resource* unpack_bundle(Cluster& c, const XmlElement& xml) {
     if (rep.ip) {
       with_container(rep.ip, "ip-with-docker-" + rep.ip->id, kInfinity);
       c.orders.push_back({"ip-before-container-" + rep.ip->id, rep.ip, "start", rep.container, "start",
-                          kOrderRunnableLeft});
+                          kOrderRunnableLeft, false, true});
       c.orders.push_back({"container-stop-before-ip-" + rep.ip->id, rep.container, "stop", rep.ip, "stop",
                           kOrderImpliesFirst});
     }
@@ -302,7 +302,7 @@ Resource* unpack_bundle(Cluster& c, const XmlElement& xml) {
       // Remote node, its connection then goes with that node's (bundle.cpp).
       with_container(rep.remote, "resource-with-container-" + rep.remote->id, 10000);
       c.orders.push_back({"resource-with-container-" + rep.remote->id, rep.container, "start", rep.remote, "start",
-                          kOrderImpliesThen | kOrderRunnableLeft});
+                          kOrderImpliesThen | kOrderRunnableLeft, false, true});
       c.orders.push_back({"resource-with-container-stop-" + rep.remote->id, rep.remote, "stop", rep.container,
                           "stop", kOrderImpliesFirst});
     }

@@ -19,28 +19,34 @@ std::string describe(const Action* a, const char* change) {
 
 // Clears `flag` on `a` because of `why`, recording why (pacemaker's
 // clear_action_flag_because).
-bool clear_because(Action* a, bool Action::*flag, const Action* why, const char* change) {
+// The trace being recorded (halab simulate --trace-flags), or null.
+using Trace = std::vector<std::string>*;
+
+bool clear_because(Trace trace, Action* a, bool Action::*flag, const Action* why, const char* change) {
   if (!(a->*flag)) return false;
   a->*flag = false;
-  if (a->rsc != why->rsc) set_reason(a, describe(why, change), false);
+  if (a->rsc != why->rsc && a->reason.empty()) {
+    set_reason(a, describe(why, change), false);
+    if (trace) trace->push_back("Set " + a->key() + " reason to '" + a->reason + "'");
+  }
   return true;
 }
 
 // One ordering edge, its rules in pacemaker's order.
-void update_edge(Action* first, Action* then, uint32_t flags) {
+void update_edge(Trace trace, Action* first, Action* then, uint32_t flags) {
   if ((flags & kOrderImpliesFirstPrinted) && !then->optional) first->printed = true;
   if ((flags & kOrderImpliesThenPrinted) && !first->optional && first->runnable) then->printed = true;
   if ((flags & kOrderImpliesThen) && !first->optional && then->optional)
-    clear_because(then, &Action::optional, first, "required");
+    clear_because(trace, then, &Action::optional, first, "required");
   if (flags & kOrderRestart) {
     // A stop before a start of the same resource: a required start (a
     // restart) needs the stop; so does a start that cannot happen.
     bool reason = !then->optional;
     if (!then->runnable && then->rsc && then->rsc->managed && first->rsc == then->rsc) reason = true;
     if (reason) {
-      if (first->runnable) clear_because(first, &Action::optional, then, "required");
-      if (!then->optional) clear_because(first, &Action::optional, then, "required");
-      if (!first->optional && !first->runnable) clear_because(then, &Action::runnable, first, "unrunnable");
+      if (first->runnable) clear_because(trace, first, &Action::optional, then, "required");
+      if (!then->optional) clear_because(trace, first, &Action::optional, then, "required");
+      if (!first->optional && !first->runnable) clear_because(trace, then, &Action::runnable, first, "unrunnable");
     }
   }
   // kOrderImpliesFirst ("then" required makes "first" required) does not
@@ -52,9 +58,9 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
   // stop before it (pacemaker: "unmanaged first blocks then").
   if ((flags & kOrderImpliesFirst) && first->rsc && !first->rsc->managed && first->rsc->blocked && !first->runnable &&
       first->task == "stop" && then->runnable)
-    clear_because(then, &Action::runnable, first, "unrunnable");
+    clear_because(trace, then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderRunnableLeft) && !first->runnable && then->runnable)
-    clear_because(then, &Action::runnable, first, "unrunnable");
+    clear_because(trace, then, &Action::runnable, first, "unrunnable");
   if ((flags & kOrderAsymmetrical) && then->rsc) {
     const Resource* r = then->rsc;
     const bool then_stopped = r->running_on.empty();
@@ -65,8 +71,8 @@ void update_edge(Action* first, Action* then, uint32_t flags) {
     } else if (already_started) {
       // nothing to do: it is running and not restarting
     } else if (!first->runnable) {
-      clear_because(then, &Action::optional, first, "required");
-      clear_because(then, &Action::runnable, first, "unrunnable");
+      clear_because(trace, then, &Action::optional, first, "required");
+      clear_because(trace, then, &Action::runnable, first, "unrunnable");
     }
   }
 }
@@ -138,18 +144,28 @@ const std::vector<Resource*>& summarized(const Action* a) {
 }
 
 // The summary's flags: (optional, runnable).
+bool is_group_role_summary(const Action* a);
+void summarize_clone_action(Action* a);
+
 std::pair<bool, bool> summary_flags(const Action* a) {
   bool optional = true, runnable = true, any_runnable = false;
   const bool group = a->rsc->is_group();
   for (const Resource* inst : summarized(a)) {
     const std::string task = group ? instance_task(inst, a->task) : instance_task(inst, a->task);
-    const Action* ia = first_with_task(inst, task);
+    Action* ia = first_with_task(inst, task);
     if (!ia) {
       if (group && task != "stop" && task != "demote") runnable = false;
       continue;
     }
-    if (!ia->optional) optional = false;
-    if (ia->runnable) any_runnable = true;
+    bool i_opt = ia->optional, i_run = ia->runnable;
+    if (!group && is_group_role_summary(ia)) {
+      // A cloned group's instance answers with what its members say (and,
+      // as pacemaker's query does, updates its own action on the way).
+      summarize_clone_action(ia);
+      std::tie(i_opt, i_run) = summary_flags(ia);
+    }
+    if (!i_opt) optional = false;
+    if (i_run) any_runnable = true;
     else if (group && task != a->task) runnable = false;
   }
   return {optional, group ? runnable : any_runnable};
@@ -162,7 +178,15 @@ std::pair<bool, bool> summary_flags(const Action* a) {
 bool optional_on(const Action* a, const Node* node, bool clone_optional) {
   bool found = false;
   for (const Resource* inst : summarized(a)) {
-    if (inst->is_group()) return clone_optional;
+    if (inst->is_group()) {
+      // A cloned group answers for its members' actions on that node.
+      for (const Resource* member : inst->children) {
+        const std::string task = instance_task(member, a->task);
+        for (const Action* ma : member->actions)
+          if (ma->task == task && ma->interval_ms == 0 && ma->node == node && !ma->optional) return false;
+      }
+      continue;
+    }
     const std::string task = instance_task(inst, a->task);
     for (const Action* ia : inst->actions) {
       if (ia->task != task || ia->interval_ms != 0 || ia->node != node) continue;
@@ -193,7 +217,12 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
         if (pa->pseudo && is_role_task(pa->task) && instance_task(a->rsc, pa->task) == a->task) push(pa);
   } else if (parent->is_group()) {
     for (Action* pa : parent->actions)
-      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) push(pa);
+      if (is_group_role_summary(pa) && instance_task(a->rsc, pa->task) == a->task) {
+        push(pa);
+        // A cloned group's summary is asked for by its clone's: it changes
+        // with the member's action even when the group's own does not.
+        push_summaries(pa, push);
+      }
   }
 }
 
@@ -201,53 +230,76 @@ void push_summaries(const Action* a, const std::function<void(Action*)>& push) {
 
 // pacemaker's update_action itself, depth-first: an action applies the
 // orderings into it (latest first; an ordering into a group also updates
-// the members' same actions, through the group's action); a changed 'first'
-// re-runs the actions after it, the clone/group actions summarizing it, and
-// itself; a changed action re-runs itself, the actions after it (latest
-// first) and its summaries, never a member through its group. The outer
-// loop visits actions oldest first. Flags only ever clear, so the recursion
-// ends.
-void update_recursive(Action* then) {
-  const bool then_opt = then->optional, then_run = then->runnable;
+// the members' same actions, through the group's action, each changed
+// member re-processed at once); a changed 'first' re-runs the actions after
+// it, the clone/group actions summarizing it, and itself; a changed action
+// re-runs itself, the actions after it (latest first) and its summaries,
+// never a member through its group. A group action's flags summarize its
+// members' when an ordering asks for them, and that query updates the group
+// action on the way without counting as a change of it (so it re-runs
+// nothing), as pacemaker's does. Flags only ever clear, so the recursion
+// ends. propagate_flags says in which order the actions are visited.
+void update_recursive(Trace trace, Action* then) {
+  if (trace)
+    trace->push_back(std::string("Updating ") + (then->pseudo ? "pseudo-action " : "action ") + then->key() + " (" + (then->optional ? "optional" : "required") + " " +
+                     (then->runnable ? "runnable" : "unrunnable") + ") on " +
+                     (then->node ? then->node->uname : std::string("no node")));
   bool members_changed = false;
-  summarize_clone_action(then);
+  const bool group_action = then->rsc && then->rsc->is_group();
+  if (group_action) summarize_clone_action(then);
+  const bool then_opt = then->optional, then_run = then->runnable;
+  if (!group_action) summarize_clone_action(then);
   for (size_t i = then->before.size(); i-- > 0;) {
     auto [first, flags] = then->before[i];
     if (flags & kOrderViaGroup) continue;  // applied with the group's action
+    // pacemaker's query of a group action's flags, as a "first", also
+    // updates that action, without counting as a change of it.
+    if (is_group_role_summary(first)) summarize_clone_action(first);
     const bool f_opt = first->optional, f_run = first->runnable;
-    if (is_clone_summary(first) || is_group_role_summary(first)) {
+    // Applies the edge from `first` to `target` (then, or a member of then's
+    // group, which pacemaker updates with the flags it computed for first).
+    auto apply = [&](Action* target, uint32_t fl) {
+      if (!is_clone_summary(first) && !is_group_role_summary(first)) {
+        update_edge(trace, first, target, fl);
+        return;
+      }
       // As a "first", a clone action is what its instances' say (pacemaker
       // orders by the summary, not by the clone action's own flags); what
       // the edge clears still clears the clone action.
+      const bool own_opt = first->optional, own_run = first->runnable;
       auto [s_opt, s_run] = summary_flags(first);
       // (A clone's instances as "then" stand for the clone's own action,
       // which has no node: they see the clone-wide flags.)
-      if (then->node && is_clone_summary(first) && then->rsc && !then->rsc->clone_parent())
-        s_opt = optional_on(first, then->node, s_opt);
+      if (target->node && is_clone_summary(first) && target->rsc && !target->rsc->clone_parent())
+        s_opt = optional_on(first, target->node, s_opt);
       first->optional = s_opt;
       first->runnable = s_run;
-      update_edge(first, then, flags);
+      update_edge(trace, first, target, fl);
       const bool cleared_opt = s_opt && !first->optional, cleared_run = s_run && !first->runnable;
-      first->optional = f_opt && !cleared_opt;
-      first->runnable = f_run && !cleared_run;
-    } else {
-      update_edge(first, then, flags);
-    }
+      first->optional = own_opt && !cleared_opt;
+      first->runnable = own_run && !cleared_run;
+    };
+    apply(then, flags);
     if (then->rsc && then->rsc->is_group()) {
       // pacemaker updates the members' same actions through the group's.
       for (Resource* member : then->rsc->children)
         for (auto& [m, fl] : first->after) {
           if (!(fl & kOrderViaGroup) || m->rsc != member || m->task != then->task) continue;
           const bool m_opt = m->optional, m_run = m->runnable;
-          update_edge(first, m, fl);
-          if (m->optional != m_opt || m->runnable != m_run) members_changed = true;
+          apply(m, fl);
+          if (m->optional != m_opt || m->runnable != m_run) {
+            members_changed = true;
+            // A changed action of a resource with a parent is re-processed
+            // at once (pacemaker does so for cloned groups' restarts).
+            update_recursive(trace, m);
+          }
         }
     }
     if (first->optional != f_opt || first->runnable != f_run) {
       for (size_t j = first->after.size(); j-- > 0;)
-        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(first->after[j].first);
-      push_summaries(first, update_recursive);
-      update_recursive(first);
+        if (!(first->after[j].second & kOrderViaGroup)) update_recursive(trace, first->after[j].first);
+      push_summaries(first, [trace](Action* a) { update_recursive(trace, a); });
+      update_recursive(trace, first);
     }
   }
   if (then->requires_any && then->runnable) {
@@ -260,19 +312,50 @@ void update_recursive(Action* then) {
       }
     if (runnable < then->min_runnable) {
       then->runnable = false;
-      if (why) set_reason(then, describe(why, "unrunnable"), false);
+      if (why && then->reason.empty()) {
+        set_reason(then, describe(why, "unrunnable"), false);
+        if (trace) trace->push_back("Set " + then->key() + " reason to '" + then->reason + "'");
+      }
     }
   }
   if (then->optional != then_opt || then->runnable != then_run || members_changed) {
-    update_recursive(then);
+    update_recursive(trace, then);
     for (size_t j = then->after.size(); j-- > 0;)
-      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(then->after[j].first);
-    push_summaries(then, update_recursive);
+      if (!(then->after[j].second & kOrderViaGroup)) update_recursive(trace, then->after[j].first);
+    push_summaries(then, [trace](Action* a) { update_recursive(trace, a); });
   }
 }
 
+namespace {
+
+// pacemaker creates a recurring monitor the history shows active while it
+// checks that history, before any other action of the transition.
+bool created_with_history(const Action* a) {
+  if (!a->rsc || a->task != "monitor" || a->interval_ms <= 0 || !a->node) return false;
+  auto it = a->rsc->monitors_on.find(a->node->index);
+  return it != a->rsc->monitors_on.end() && it->second.count("monitor_" + std::to_string(a->interval_ms));
+}
+
+}  // namespace
+
+// The visiting order decides which ordering clears a flag first, and so the
+// "due to ..." reason a summary line prints (a start that cannot run and is
+// also required gets "required X start" or "unrunnable X start" from
+// whichever edge comes first). pacemaker 2.1.5 keeps its actions in a list
+// it prepends to as it creates them and visits that list from its head:
+// newest first. halab creates actions in pacemaker's order (a resource's
+// actions in configuration order, a group's members before its
+// pseudo-actions, a placeholder "first" when an ordering needs it) with one
+// exception, the recurring monitors the history shows active: pacemaker
+// creates those while it checks the history, before anything else, so they
+// are visited last. Visiting oldest first instead gives other reasons
+// (bug-5014-ordered-set-symmetrical-true: "unrunnable C start" where
+// pacemaker prints "required C start").
 void propagate_flags(Cluster& c) {
-  for (size_t i = 0; i < c.actions.size(); ++i) update_recursive(c.actions[i].get());
+  std::vector<Action*> early, rest;
+  for (auto& up : c.actions) (created_with_history(up.get()) ? early : rest).push_back(up.get());
+  for (size_t i = rest.size(); i-- > 0;) update_recursive(c.flag_trace, rest[i]);
+  for (size_t i = early.size(); i-- > 0;) update_recursive(c.flag_trace, early[i]);
   // The depth-first pass can miss an action whose 'first' became unrunnable
   // through a group's chain after the action was visited (a member's
   // recurring monitor after its start was blocked). "Runnable left" must

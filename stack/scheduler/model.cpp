@@ -75,6 +75,11 @@ Action* Cluster::new_action(ActionKind kind, Resource* rsc, std::string task, lo
   Action* raw = a.get();
   actions.push_back(std::move(a));
   if (rsc) rsc->actions.push_back(raw);
+  if (flag_trace)
+    flag_trace->push_back("Created " + std::string(optional ? "optional" : "required") + " action " +
+                          std::to_string(raw->id) + " (" + raw->key() + "): " + raw->task + " for " +
+                          (rsc ? rsc->id : std::string("(none)")) + " on " +
+                          (node ? node->uname : std::string("unspecified node")));
   return raw;
 }
 
@@ -103,6 +108,8 @@ void Cluster::order(Action* first, Action* then, uint32_t flags) {
         if (b == first) g |= flags;
       return;
     }
+  if (flag_trace)
+    flag_trace->push_back("Creating action wrappers for ordering: " + first->key() + " then " + then->key());
   first->after.emplace_back(then, flags);
   then->before.emplace_back(first, flags);
 }

@@ -279,6 +279,10 @@ struct OrderConstraint {
   // The first is the resource's own action for first_task, not what a group
   // or clone stands for as a first (its completion).
   bool exact_first = false;
+  // A resource's internal ordering (a bundle's container before its
+  // connection): pacemaker creates it after the resource's own orderings, so
+  // a "first" it has to stand in for gets none of them (ordering.cpp).
+  bool internal = false;
 };
 
 struct LocationConstraint {
@@ -343,6 +347,10 @@ struct Cluster {
   std::vector<std::unique_ptr<BundleData>> bundles;
   bool have_fence_device = false;
   bool enable_unfencing = false;  // a fence device has provides=unfencing
+  // When set, action creation, orderings and the flag propagation's visits
+  // and reasons are recorded here, shaped like pacemaker's trace log
+  // (halab simulate --trace-flags), to compare visiting orders.
+  std::vector<std::string>* flag_trace = nullptr;
 
   // Resources by id, filled lazily from all_resources (ids are looked up for
   // every history entry and constraint: a linear search is quadratic).

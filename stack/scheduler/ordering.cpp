@@ -57,14 +57,16 @@ bool rsc_stopped(const Resource* r) {
 // clone instance's required stop makes its stand-in start required (which
 // makes the clone's start required), and it sits between the clone's
 // start and running like any instance start.
-Action* placeholder_first(Cluster& c, Resource* r, const std::string& task) {
+Action* placeholder_first(Cluster& c, Resource* r, const std::string& task, bool internal) {
   Action* ph = c.new_action(ActionKind::Resource, r, task, 0, nullptr, true);
   ph->runnable = false;
   if (task != "start" || r->is_clone() || r->is_group()) return ph;
-  for (Action* stop : c.find_actions(r, "stop")) c.order(stop, ph, kOrderImpliesThen | kOrderRestart);
+  if (!internal)
+    for (Action* stop : c.find_actions(r, "stop")) c.order(stop, ph, kOrderImpliesThen | kOrderRestart);
   if (!r->parent || !r->parent->is_clone()) return ph;
-  for (Action* start : c.find_actions(r->parent, "start"))
-    if (start != ph) c.order(start, ph, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
+  if (!internal)
+    for (Action* start : c.find_actions(r->parent, "start"))
+      if (start != ph) c.order(start, ph, kOrderRunnableLeft | kOrderImpliesFirstPrinted);
   for (Action* running : c.find_actions(r->parent, "running")) c.order(ph, running, kOrderImpliesThenPrinted);
   return ph;
 }
@@ -89,7 +91,7 @@ void apply_orderings(Cluster& c) {
       else if (o.exact_first) firsts = c.find_actions(o.first_rsc, o.first_task);
       else collect(c, o.first_rsc, o.first_task, true, firsts);
       // No such action: one that cannot run stands in (counts as unrunnable).
-      if (o.first_rsc && firsts.empty()) firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task));
+      if (o.first_rsc && firsts.empty()) firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task, o.internal));
       if (o.then_rsc) collect(c, o.then_rsc, o.then_task, false, thens);
       else thens.push_back(named_pseudo(c, o.then_task));
       for (Action* f : firsts)
@@ -107,7 +109,7 @@ void apply_orderings(Cluster& c) {
       if (o.first_task == "demote") continue;
       // The first action does not exist: an optional action that cannot run
       // stands in, so mandatory dependents are blocked.
-      firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task));
+      firsts.push_back(placeholder_first(c, o.first_rsc, o.first_task, o.internal));
     }
     (void)top_of;
     bool group_action = false;  // the group's own action is among the thens

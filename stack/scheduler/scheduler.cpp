@@ -78,6 +78,7 @@ std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& 
     if (auto when = cib.attr("execution-date")) now = std::atoll(when->c_str());
   }
   auto c = unpack_cib(cib, now);
+  c->flag_trace = options.flag_trace;
   check_definition_changes(*c);
   apply_locations(*c);
   ban_connections_from_remote_nodes(*c);

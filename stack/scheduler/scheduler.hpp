@@ -19,6 +19,9 @@ struct ScheduleOptions {
   // Seconds since the epoch for rules and failure expiry; 0 means the CIB's
   // execution-date, or the moment it is unknown (rules with dates then use 0).
   long long now = 0;
+  // When set, receives the action creations, orderings and the flag
+  // propagation's visits and reasons (halab simulate --trace-flags).
+  std::vector<std::string>* flag_trace = nullptr;
 };
 
 std::unique_ptr<Cluster> schedule(const XmlElement& cib, const ScheduleOptions& options);

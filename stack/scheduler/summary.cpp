@@ -82,6 +82,11 @@ void primitive_items(const Resource* r, std::vector<Item>& out) {
   Action* stop = nullptr;
   for (Action* a : r->actions)
     if (!stop && a->task == "stop" && (!start_node || a->node == start_node)) stop = a;
+  // Multiply active and staying (multiple-active=stop_unexpected): no stop
+  // where it stays; the stops elsewhere say why.
+  if (!stop && r->multiply_active())
+    for (Action* a : r->actions)
+      if (!stop && a->task == "stop") stop = a;
   if (r->role == r->next_role) {
     if (!next) return;
     if (moving && runnable_migration(r)) {
