@@ -50,6 +50,38 @@ void fence_guest(Cluster& c, Node* n) {
     }
 }
 
+// Starts wait for fencing (pacemaker's start-vs-fencing ordering): a
+// resource that requires fencing may have run on the fenced node without the
+// DC knowing (a DC that died took its status along), so every start and
+// promote of it waits for each fencing. One that requires only quorum waits
+// where it could run on the target and nothing is known of it there. Without
+// this a partition that starts a resource fences the other side in parallel,
+// and both sides run it (found by chaos3-halabd, seed 15).
+bool known_on(const Resource* r, const Node* n) {
+  if (r->probed_on.count(n->index)) return true;
+  const Resource* p = r->parent;
+  if (!p || !p->is_clone() || p->clone.unique) return false;
+  for (const Resource* sibling : p->children)
+    if (sibling->probed_on.count(n->index)) return true;
+  return false;
+}
+
+void order_starts_after_fencing(Cluster& c, Action* fence, const Node* target, Resource* r) {
+  if (!r->children.empty()) {
+    for (Resource* child : r->children) order_starts_after_fencing(c, fence, target, child);
+    return;
+  }
+  if (!r->managed || r->needs_nothing) return;
+  for (Action* a : r->actions) {
+    if (a->interval_ms != 0 || a->pseudo) continue;
+    if (r->needs_fencing) {
+      if (a->task == "start" || a->task == "promote") c.order(fence, a, kOrderOptional);
+    } else if (a->task == "start" && r->allowed.count(target->index) && !known_on(r, target)) {
+      c.order(fence, a, kOrderOptional | kOrderRunnableLeft);
+    }
+  }
+}
+
 }  // namespace
 
 void schedule_fencing(Cluster& c) {
@@ -107,6 +139,7 @@ void schedule_fencing(Cluster& c) {
         for (Action* a : r->actions)
           if (a->task == "start") c.order(fence, a, kOrderOptional);
       }
+      for (Resource* r : c.resources) order_starts_after_fencing(c, fence, n, r);
       // Nothing else may act on the node (its probes/monitors are void).
       for (auto& a : c.actions)
         if (a->node == n && a->kind == ActionKind::Resource && a->task != "stop" && !a->pseudo) a->runnable = false;
