@@ -43,7 +43,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <ctime>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -76,9 +78,17 @@ struct Options {
   bool pacemaker = true;
 };
 
+// NaN (a figure not found) is left out of both.
 double median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
   std::sort(v.begin(), v.end());
   return v.empty() ? NAN : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+double maxv(const std::vector<double>& v) {
+  double m = NAN;
+  for (double x : v)
+    if (!std::isnan(x)) m = std::isnan(m) ? x : std::max(m, x);
+  return m;
 }
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 std::string secs(double v) {
@@ -145,13 +155,16 @@ struct Side {
   bool realtime = true;
   std::unique_ptr<NetnsLab> lab;
   std::unique_ptr<CrmLab> crm;
-  std::vector<double> formation_ring;
+  std::vector<double> formation_ring;    // from the daemons' logs (NaN: a line not found)
+  std::vector<double> formation_polled;  // until the queries saw it
   std::vector<double> formation_rsc;
   std::vector<std::size_t> log_offset;
   std::vector<std::string> last_ring;
   std::set<std::string> rings_at_start, rings_polled, rings_logged;
   std::vector<std::string> membership_lines;
   int unanswered = 0;
+  double poll_s = 0;  // time spent querying the three nodes, summed over the soak
+  int polls = 0;
   std::string sched;
   double cpu_start = 0, cpu_used = 0;
   bool died = false;
@@ -159,16 +172,56 @@ struct Side {
 
 bool formed(Side& s) { return NetnsLab::wait_for([&] { return s.lab->agree({1, 2, 3}, "1 2 3", true); }, 30s); }
 
-// All three started at once -> one quorate 3-node ring on all three.
+std::string log_path(const Side& s, int node) { return s.lab->dir() + "/n" + std::to_string(node) + "/halabd.log"; }
+
+// A log line's time: both daemons begin their lines "Nov 25 03:54:02.499"
+// (local time, to the millisecond; corosync with timestamp: hires).
+std::optional<std::chrono::system_clock::time_point> line_time(const std::string& line) {
+  std::tm tm{};
+  const char* rest = ::strptime(line.c_str(), "%b %d %H:%M:%S", &tm);
+  if (!rest || *rest != '.') return std::nullopt;
+  const std::time_t now = std::time(nullptr);
+  std::tm today{};
+  ::localtime_r(&now, &today);
+  tm.tm_year = today.tm_year;
+  tm.tm_isdst = -1;
+  const int ms = std::atoi(rest + 1);
+  return std::chrono::system_clock::from_time_t(std::mktime(&tm)) + std::chrono::milliseconds(ms);
+}
+
+// All three started at once -> one quorate 3-node ring on all three. Timed
+// from the daemons' own logs: the last of the three nodes' first
+// "[QUORUM] ... Members[3]: 1 2 3" line (both daemons log it when quorum
+// counts the new membership), so the figure does not carry the time of the
+// queries that wait for it (corosync-quorumtool is a process per query).
+// The polled figure is kept as a cross-check.
 void measure_ring_formation(Side& s, int runs) {
   for (int r = 0; r < runs && !g_stop; ++r) {
     for (int i = 1; i <= 3; ++i) s.lab->kill(i, SIGKILL);
     std::this_thread::sleep_for(300ms);
+    std::vector<std::size_t> offset(4, 0);
+    for (int i = 1; i <= 3; ++i) offset[std::size_t(i)] = slurp(log_path(s, i)).size();
+    const auto wall0 = std::chrono::system_clock::now();
     const auto t0 = Clock::now();
     for (int i = 1; i <= 3; ++i) s.lab->start(i);
     if (!formed(s)) throw std::runtime_error(s.name + ": the 3 nodes did not form a quorate ring in 30 s\n" +
                                              s.lab->describe());
-    s.formation_ring.push_back(seconds_since(t0));
+    s.formation_polled.push_back(seconds_since(t0));
+    double last = 0;
+    bool missing = false;
+    for (int i = 1; i <= 3; ++i) {
+      const std::string l = slurp(log_path(s, i));
+      std::istringstream in(l.size() > offset[std::size_t(i)] ? l.substr(offset[std::size_t(i)]) : "");
+      double at = NAN;
+      for (std::string line; std::getline(in, line);)
+        if (line.find("QUORUM") != std::string::npos && line.find("Members[3]: 1 2 3") != std::string::npos) {
+          if (auto t = line_time(line)) at = std::chrono::duration<double>(*t - wall0).count();
+          break;
+        }
+      if (std::isnan(at)) missing = true;
+      else last = std::max(last, at);
+    }
+    s.formation_ring.push_back(missing ? NAN : last);
   }
 }
 
@@ -220,8 +273,6 @@ double pacemaker_formation(const Options& o) {
   ::pclose(p);
   return v;
 }
-
-std::string log_path(const Side& s, int node) { return s.lab->dir() + "/n" + std::to_string(node) + "/halabd.log"; }
 
 // The membership lines each node logged since the soak began.
 void count_logged(Side& s) {
@@ -322,8 +373,9 @@ int run(const Options& o) {
   for (auto& s : sides) {
     measure_ring_formation(s, o.formation_runs);
     if (s.halabd) configure_dummy(s);
-    std::printf("  %-11s ring formation median %s (max %s)\n", s.name.c_str(), secs(median(s.formation_ring)).c_str(),
-                secs(*std::max_element(s.formation_ring.begin(), s.formation_ring.end())).c_str());
+    std::printf("  %-11s ring formation median %s (max %s); polled %s (max %s)\n", s.name.c_str(),
+                secs(median(s.formation_ring)).c_str(), secs(maxv(s.formation_ring)).c_str(),
+                secs(median(s.formation_polled)).c_str(), secs(maxv(s.formation_polled)).c_str());
     std::fflush(stdout);
   }
 
@@ -353,6 +405,7 @@ int run(const Options& o) {
     const double la = loadavg1();
     load_sum += la, load_max = std::max(load_max, la), ++load_samples;
     for (auto& s : sides) {
+      const auto q0 = Clock::now();
       for (int i = 1; i <= 3; ++i) {
         if (!alive(s.lab->pid(i))) s.died = true;
         auto q = s.lab->quorum(i);
@@ -365,6 +418,7 @@ int run(const Options& o) {
           if (!s.rings_at_start.count(q->ring)) s.rings_polled.insert(q->ring);
         }
       }
+      s.poll_s += seconds_since(q0), ++s.polls;
     }
     if (Clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(o.progress_s);
@@ -423,23 +477,20 @@ int run(const Options& o) {
                 cn ? std::to_string(double(hn) / double(cn)).c_str() : hn ? "inf" : "n/a (none on either side)");
   }
   for (auto& s : sides) {
+    if (s.polls)
+      std::printf("%s: one query of the three nodes took %.1f ms on average\n", s.name.c_str(), 1000 * s.poll_s / s.polls);
     if (s.unanswered) std::printf("%s: %d polls unanswered\n", s.name.c_str(), s.unanswered);
     for (auto& l : s.membership_lines) std::printf("  %s %s\n", s.name.c_str(), l.c_str());
   }
 
   std::printf("\nformation: 3 nodes started at once (%d runs each; median (max))\n", o.formation_runs);
-  std::printf("%-11s %-26s %-26s\n", "side", "-> quorate 3-node ring", "-> Dummy running");
+  std::printf("%-11s %-24s %-24s %-26s\n", "side", "-> quorate 3-node ring", "(polled)", "-> Dummy running");
+  auto cell = [](const std::vector<double>& v) { return secs(median(v)) + " (" + secs(maxv(v)) + ")"; };
   for (auto& s : sides) {
-    std::string rsc = "-";
-    if (!s.formation_rsc.empty())
-      rsc = secs(median(s.formation_rsc)) + " (" +
-            secs(*std::max_element(s.formation_rsc.begin(), s.formation_rsc.end())) + ")";
+    std::string rsc = s.formation_rsc.empty() ? "-" : cell(s.formation_rsc);
     if (s.name == "corosync" && pmk_tried) rsc = secs(pmk) + " (pacemaker, 1 run)";
-    std::printf("%-11s %-26s %-26s\n", s.name.c_str(),
-                (secs(median(s.formation_ring)) + " (" +
-                 secs(*std::max_element(s.formation_ring.begin(), s.formation_ring.end())) + ")")
-                    .c_str(),
-                rsc.c_str());
+    std::printf("%-11s %-24s %-24s %-26s\n", s.name.c_str(), cell(s.formation_ring).c_str(),
+                cell(s.formation_polled).c_str(), rsc.c_str());
   }
   const Side *h = find("halabd"), *c = find("corosync");
   if (h && c)
@@ -447,8 +498,8 @@ int run(const Options& o) {
   if (h && !h->formation_rsc.empty() && !std::isnan(pmk))
     std::printf("ratio halab / pacemaker formation to a running Dummy: %.3f (pacemaker's includes dc-deadtime 20 s)\n",
                 median(h->formation_rsc) / pmk);
-  std::printf("(corosync's ring is polled through corosync-quorumtool, a process per query: its formation time "
-              "carries that delay, tens of ms)\n");
+  std::printf("(ring formation: from start to the last node's \"Members[3]: 1 2 3\" log line; \"polled\": until "
+              "queries every 10 ms saw it, corosync's through corosync-quorumtool, a process per query)\n");
   return 0;
 }
 

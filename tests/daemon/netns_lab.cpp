@@ -162,7 +162,9 @@ void NetnsLab::write_config(int node) {
   t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
-  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n" + std::string(std::getenv("HALAB_LAB_DEBUG") ? "  logger_subsys {\n    subsys: CRM\n    debug: on\n  }\n" : "") + "}\n";
+  // corosync's "on" is to the second; halabd's is always to the millisecond.
+  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: " +
+       std::string(opt_.daemon == "corosync" ? "hires" : "on") + "\n" + std::string(std::getenv("HALAB_LAB_DEBUG") ? "  logger_subsys {\n    subsys: CRM\n    debug: on\n  }\n" : "") + "}\n";
   t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
     t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +
