@@ -162,6 +162,7 @@ struct Side {
   std::vector<std::string> last_ring;
   std::set<std::string> rings_at_start, rings_polled, rings_logged;
   std::vector<std::string> membership_lines;
+  int short_views = 0;  // a node's quorum saw fewer than 3 members (someone was dropped)
   int unanswered = 0;
   double poll_s = 0;  // time spent querying the three nodes, summed over the soak
   int polls = 0;
@@ -280,6 +281,12 @@ void count_logged(Side& s) {
     const std::string l = slurp(log_path(s, i));
     std::istringstream in(l.size() > s.log_offset[std::size_t(i)] ? l.substr(s.log_offset[std::size_t(i)]) : "");
     for (std::string line; std::getline(in, line);) {
+      // "[QUORUM] ... Members[2]: 1 2": the ring formed without a node (a
+      // ring formed again with all three members is still a change: a token
+      // was lost, the ring id moved and every member went through sync).
+      if (const auto m = line.find("Members["); m != std::string::npos && line.find("QUORUM") != std::string::npos &&
+                                                 line.compare(m, 10, "Members[3]") != 0)
+        ++s.short_views;
       const auto at = line.find("A new membership (");
       if (at == std::string::npos) continue;
       const auto open = at + std::strlen("A new membership (");
@@ -453,15 +460,15 @@ int run(const Options& o) {
   std::printf("\nfalse membership changes: %.0f s of no failure beside %d busy loops (nice %d); the machine's CPUs "
               "were %.0f%% busy, load average mean %.2f (max %.2f)\n",
               soaked, o.load, o.nice, busy * 100, load_samples ? load_sum / load_samples : NAN, load_max);
-  std::printf("%-11s %-24s %-30s %9s %16s %14s %10s %12s\n", "side", "scheduling", "totem", "duration",
-              "false changes", "polled rings", "per hour", "daemon CPU");
+  std::printf("%-11s %-24s %-30s %9s %14s %12s %13s %9s %11s\n", "side", "scheduling", "totem", "duration",
+              "false changes", "node dropped", "polled rings", "per hour", "daemon CPU");
   for (auto& s : sides) {
     char per_hour[32];
     std::snprintf(per_hour, sizeof per_hour, "%.2f", double(s.rings_logged.size()) * 3600 / std::max(1.0, soaked));
     char cpu[32];
     std::snprintf(cpu, sizeof cpu, "%.1f s", s.cpu_used);
-    std::printf("%-11s %-24s %-30s %7.0f s %16zu %14zu %10s %12s%s\n", s.name.c_str(), s.sched.c_str(), totem.c_str(),
-                soaked, s.rings_logged.size(), s.rings_polled.size(), per_hour, cpu,
+    std::printf("%-11s %-24s %-30s %7.0f s %14zu %12d %13zu %9s %11s%s\n", s.name.c_str(), s.sched.c_str(), totem.c_str(),
+                soaked, s.rings_logged.size(), s.short_views, s.rings_polled.size(), per_hour, cpu,
                 s.died ? "  (a daemon exited!)" : "");
   }
   auto find = [&](const std::string& n) -> const Side* {
@@ -476,6 +483,10 @@ int run(const Options& o) {
     std::printf("ratio %s / %s false membership changes: %zu / %zu = %s\n", a, b, hn, cn,
                 cn ? std::to_string(double(hn) / double(cn)).c_str() : hn ? "inf" : "n/a (none on either side)");
   }
+  std::printf("false changes: distinct ring ids formed during the soak (\"A new membership\" lines of the three nodes' "
+              "logs); node dropped: a node's quorum line listing fewer than 3 members (one per node that saw it); polled "
+              "rings: new ring ids seen by the queries every %d ms\n",
+              o.poll_ms);
   for (auto& s : sides) {
     if (s.polls)
       std::printf("%s: one query of the three nodes took %.1f ms on average\n", s.name.c_str(), 1000 * s.poll_s / s.polls);
