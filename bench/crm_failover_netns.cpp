@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/crm_netns_config.hpp"
 #include "tests/daemon/crm_lab.hpp"
 
 using namespace halab::testlab;
@@ -104,15 +105,6 @@ struct Failed : std::runtime_error {
   throw Failed(msg);
 }
 
-std::string config(const std::string& fence_status) {
-  return "primitive dummy ocf:pacemaker:Dummy op monitor interval=1s timeout=20s\n"
-         "primitive fence stonith:fence_dummy params type=file status_file=" +
-         fence_status +
-         " pcmk_host_list=\"node1 node2 node3\" op monitor interval=60s timeout=20s\n"
-         "property stonith-enabled=true stonith-action=off no-quorum-policy=stop\n"
-         "rsc_defaults resource-stickiness=100\n";
-}
-
 int where(const CrmLab& crm) {
   auto n = crm.nodes_running_all({"dummy"});
   return n.size() == 1 ? n[0] : 0;
@@ -155,7 +147,7 @@ Figures run_setting(const Setting& s, int runs, int soak_s) {
   if (!settled(lab, crm)) die("the cluster did not form", lab);
   const std::string fence_status = lab.dir() + "/fence_dummy.status";
   std::ofstream(fence_status) << "on";
-  if (auto err = crm.configure(1, config(fence_status)); !err.empty()) die(err, lab);
+  if (auto err = crm.configure(1, halab::bench::dummy_and_fence_config(fence_status)); !err.empty()) die(err, lab);
   if (!NetnsLab::wait_for([&] { return where(crm) != 0; }, 30s)) die("the Dummy did not start", lab);
   std::this_thread::sleep_for(1s);
 

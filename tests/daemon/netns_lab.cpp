@@ -162,7 +162,9 @@ void NetnsLab::write_config(int node) {
   t += "  interface {\n    ringnumber: 0\n    mcastport: " + std::to_string(port_) + "\n";
   if (opt_.transport == "udp") t += "    mcastaddr: 239.192.77.1\n";
   if (opt_.transport == "broadcast") t += "    broadcast: yes\n";
-  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: on\n" + std::string(std::getenv("HALAB_LAB_DEBUG") ? "  logger_subsys {\n    subsys: CRM\n    debug: on\n  }\n" : "") + "}\n";
+  // corosync's "on" is to the second; halabd's is always to the millisecond.
+  t += "  }\n}\nlogging {\n  to_stderr: yes\n  to_syslog: no\n  timestamp: " +
+       std::string(opt_.daemon == "corosync" ? "hires" : "on") + "\n" + std::string(std::getenv("HALAB_LAB_DEBUG") ? "  logger_subsys {\n    subsys: CRM\n    debug: on\n  }\n" : "") + "}\n";
   t += "quorum {\n  provider: corosync_votequorum\n" + opt_.quorum_extra + "}\nnodelist {\n";
   for (int i = 1; i <= opt_.nodes; ++i)
     t += "  node {\n    ring0_addr: " + address(i) + "\n    nodeid: " + std::to_string(i) +
@@ -184,31 +186,33 @@ void NetnsLab::write_config(int node) {
 void NetnsLab::start(int node) {
   if (running(node)) return;
   const std::string d = dir_ + "/n" + std::to_string(node);
+  const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state", id = std::to_string(node);
+  // The command line, built before fork (the child only execs).
+  std::vector<std::string> argv;
+  if (opt_.daemon == "corosync") {
+    // ip netns exec gives the command a mount namespace of its own: a
+    // private /run there holds this corosync's pid file.
+    argv = {"ip", "netns", "exec", nsname, "sh", "-c", "mount -t tmpfs tmpfs /run && exec \"$@\"", "sh",
+            "/usr/sbin/corosync", "-f", "-c", conf};
+  } else if (opt_.loopback) {
+    argv = {opt_.halabd, "--config", conf, "--state-dir", state, "--nodeid", id, "--foreground"};
+  } else {
+    argv = {"ip", "netns", "exec", nsname, opt_.halabd, "--config", conf, "--state-dir", state, "--foreground"};
+  }
+  argv.insert(argv.end(), opt_.daemon_args.begin(), opt_.daemon_args.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const std::string logfile = d + "/halabd.log";
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    const int fd = ::open((d + "/halabd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int fd = ::open(logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
     }
-    const std::string nsname = ns(node), conf = d + "/corosync.conf", state = d + "/state";
-    if (opt_.daemon == "corosync") {
-      // ip netns exec gives the command a mount namespace of its own: a
-      // private /run there holds this corosync's pid file.
-      ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), "sh", "-c",
-               "mount -t tmpfs tmpfs /run && exec \"$0\" -f -c \"$1\"", "/usr/sbin/corosync", conf.c_str(),
-               static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    if (opt_.loopback) {
-      const std::string id = std::to_string(node);
-      ::execl(opt_.halabd.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(), "--state-dir", state.c_str(),
-              "--nodeid", id.c_str(), "--foreground", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::execlp("ip", "ip", "netns", "exec", nsname.c_str(), opt_.halabd.c_str(), "--config", conf.c_str(),
-             "--state-dir", state.c_str(), "--foreground", static_cast<char*>(nullptr));
+    ::execvp(args[0], args.data());
     ::_exit(127);
   }
   pids_[std::size_t(node)] = pid;

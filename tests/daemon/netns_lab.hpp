@@ -36,6 +36,9 @@ struct NetnsLabOptions {
   // corosync-quorumtool inside the node's namespace (its IPC sockets are
   // abstract, so per network namespace). Namespaces only.
   std::string daemon = "halabd";
+  // Arguments added to the daemon's command line (e.g. "-p": no real-time
+  // priority, for halabd as for corosync).
+  std::vector<std::string> daemon_args;
 };
 
 struct QuorumView {
