@@ -169,10 +169,16 @@ void Controller::on_view(const View& v) {
                                  [](const MemberChange& c) { return c.reason == ChangeReason::node_up; });
   const bool self_joined =
       std::any_of(v.joined.begin(), v.joined.end(), [&](const MemberChange& c) { return c.who == self_; });
-  // Our claim for the merge's ranking: what we were up to this view.
-  const Seniority claim{was_dc && quorate_, was_dc,
-                        std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(env_.clock.now() - started_)
-                                          .count())};
+  // Our claim for the merge's ranking: what we were up to this view (or, when
+  // a merge comes while the last one still ranks, what we claimed then).
+  const auto ms = [&](core::Instant since) {
+    return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(env_.clock.now() - since).count());
+  };
+  Seniority claim{was_dc && quorate_dc_, was_dc, was_dc && dc_since_ ? ms(*dc_since_) : 0, ms(started_)};
+  if (election_.ranking() && last_claim_) {
+    claim = *last_claim_;
+    claim.uptime_ms = ms(started_);
+  }
   election_.on_view(v);
   view_ = v;
   for (const auto& c : v.left) applied_.erase(c.who);
@@ -181,7 +187,10 @@ void Controller::on_view(const View& v) {
   log_.info("view: {} member(s), {} joined, {} left; DC {}", v.members.size(), v.joined.size(), v.left.size(),
             election_.dc() ? election_.dc()->str() : election_.ranking() ? std::string("being elected")
                                                                          : std::string("unknown"));
-  if (merge) send(ClaimMsg{claim});
+  if (merge) {
+    last_claim_ = claim;
+    send(ClaimMsg{claim});
+  }
 
   offer_.reset();
   confirmed_.clear();
@@ -211,6 +220,7 @@ void Controller::on_view(const View& v) {
 }
 
 void Controller::take_over() {
+  if (!dc_since_) dc_since_ = env_.clock.now();
   working_ = cib_;
   queued_.clear();
   in_flight_.clear();
@@ -218,6 +228,8 @@ void Controller::take_over() {
 }
 
 void Controller::step_down() {
+  quorate_dc_ = false;
+  dc_since_.reset();
   // Our commits still on their way are ignored by everyone now (we are
   // not DC): forget them, so that we never answer a copy as "decided".
   working_.reset();
@@ -251,7 +263,12 @@ void Controller::recompute_quorum() {
     changed(false, false, true, false);
     if (election_.is_dc() && !round_active_) record_membership_now();
   }
-  if (quorum_known()) quorum_wait_timer_.cancel();
+  if (quorum_known()) {
+    quorum_wait_timer_.cancel();
+    // Around a view change votequorum's word and the view disagree for a
+    // moment: the latch keeps the last settled answer for our merge claim.
+    quorate_dc_ = election_.is_dc() && quorate_;
+  }
   drain_queue();
 }
 

@@ -249,6 +249,11 @@ class Controller {
   std::optional<quorum::QuorumNotification> quorum_note_;
   bool quorate_ = false;
   bool quorum_wait_over_ = false;
+  // We are DC and our partition had quorum the last time votequorum and the
+  // view agreed (the merge claim's quorate_dc; election.hpp).
+  bool quorate_dc_ = false;
+  std::optional<core::Instant> dc_since_;  // DC without a break since
+  std::optional<Seniority> last_claim_;    // what we claimed at the latest merge
 
   // Client side.
   std::uint64_t incarnation_ = 0;

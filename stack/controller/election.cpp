@@ -13,7 +13,8 @@ bool contains(const std::vector<Member>& v, const Member& m) { return std::find(
 bool more_senior(const Seniority& a, const Member& ma, const Seniority& b, const Member& mb) {
   if (a.quorate_dc != b.quorate_dc) return a.quorate_dc;
   if (a.dc != b.dc) return a.dc;
-  if (a.uptime_ms != b.uptime_ms) return a.uptime_ms > b.uptime_ms;
+  if (a.dc_ms / 1000 != b.dc_ms / 1000) return a.dc_ms > b.dc_ms;
+  if (a.uptime_ms / 1000 != b.uptime_ms / 1000) return a.uptime_ms > b.uptime_ms;
   return ma < mb;
 }
 

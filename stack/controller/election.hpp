@@ -10,10 +10,11 @@
 //  - a merge (any member reported ChangeReason::node_up: a partition healed,
 //    or a rebooted node's one-node ring met the running cluster) restarts the
 //    order of the members present: each of them broadcasts its claim
-//    (Seniority: was it the DC of a quorate partition, was it a DC, how long
-//    has it been up), and once every member's claim is delivered all rank
-//    them the same way: the incumbent DC of a quorate partition first, then
-//    any DC, then the longest uptime, then the lowest (node, pid). This is
+//    (Seniority: was it the DC of a quorate partition, was it a DC and for how
+//    long, how long has it been up), and once every member's claim is
+//    delivered all rank them the same way: the incumbent DC of a quorate
+//    partition first, then any DC (the longest in office first), then the
+//    longest uptime, then the lowest (node, pid). This is
 //    pacemaker's election (DC-ness, then uptime, then name): a node rebooted
 //    into a running cluster never takes over from its DC. Until the claims
 //    are in, nobody is DC (unless one member is left to rank);
@@ -45,9 +46,14 @@ namespace halab::controller {
 struct Seniority {
   bool quorate_dc = false;     // it was the DC of a partition with quorum just before
   bool dc = false;             // it was a DC just before (maybe of itself alone)
+  std::uint64_t dc_ms = 0;     // for how long it had been DC without a break
   std::uint64_t uptime_ms = 0; // how long its controller has run
   auto operator<=>(const Seniority&) const = default;
 };
+// Whether (a, ma) ranks above (b, mb): quorate DC, DC, longer DC tenure,
+// longer uptime (both in whole seconds: the claims are read at slightly
+// different moments on each member, and milliseconds would only rank noise),
+// lower (node, pid).
 // Whether (a, ma) ranks above (b, mb).
 bool more_senior(const Seniority& a, const Member& ma, const Seniority& b, const Member& mb);
 

@@ -170,6 +170,7 @@ struct Encoder {
   void operator()(const AppliedMsg& m) { w.version(m.version); }
   void operator()(const ClaimMsg& m) {
     w.u8(std::uint8_t((m.seniority.quorate_dc ? 1 : 0) | (m.seniority.dc ? 2 : 0)));
+    w.u64(m.seniority.dc_ms);
     w.u64(m.seniority.uptime_ms);
   }
 };
@@ -277,6 +278,7 @@ Message decode(core::ByteView data) {
       if (flags > 3) throw core::Error("controller message: bad claim flags " + std::to_string(flags));
       m.seniority.quorate_dc = flags & 1;
       m.seniority.dc = flags & 2;
+      m.seniority.dc_ms = r.u64("DC tenure");
       m.seniority.uptime_ms = r.u64("uptime");
       out = m;
       break;
