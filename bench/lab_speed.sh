@@ -2,7 +2,7 @@
 # Issue 7's benchmark: simulated time per wall second (and per CPU second) of
 # the lab running the whole halabd stack. Two runs, each against real time
 # measured in the same run:
-#   - bench/chaos5-halabd.scn: five nodes, a group, a clone and a promotable
+#   - scenarios/chaos5-halabd.scn: five nodes, a group, a clone and a promotable
 #     clone, random node and link failures (goal: >= 10,000x real time on one core);
 #   - the same five nodes without failures for a day (the idle cost of the stack);
 #   - webservice-year cut to 30 days: the main job's two-node web service.
@@ -26,8 +26,8 @@ measure() {  # NAME FILE
       BEGIN{s=secs(sim); printf "%-22s %9.0f s simulated  %7.2f s wall  %7.2f s cpu  %9.0fx real time (wall)  %9.0fx per cpu second  %s\n",
             name, s, wall, cpu, s/wall, (cpu>0?s/cpu:0), hash}'
 }
-measure chaos5-halabd bench/chaos5-halabd.scn
-grep -v '^failures' bench/chaos5-halabd.scn | sed 's/^duration .*/duration 1d/' > "$tmp/calm5.scn"
+measure chaos5-halabd scenarios/chaos5-halabd.scn
+grep -v '^failures' scenarios/chaos5-halabd.scn | sed 's/^duration .*/duration 1d/' > "$tmp/calm5.scn"
 measure calm5-halabd-1d "$tmp/calm5.scn"
 sed 's/^duration 365d/duration 30d/' scenarios/webservice-year.scn > "$tmp/ws30.scn"
 measure webservice-30d "$tmp/ws30.scn"

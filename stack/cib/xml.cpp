@@ -227,6 +227,7 @@ std::vector<xmlNode*> children(const xmlNode* n, std::string_view name) {
 }
 
 xmlNode* first_child(const xmlNode* n, std::string_view name) {
+  if (!n) return nullptr;  // so lookups nest: first_child(first_child(ns, "lrm"), "lrm_resources")
   for (xmlNode* c = n->children; c; c = c->next)
     if (is(c, name)) return c;
   return nullptr;

@@ -47,6 +47,7 @@ Controller::Controller(core::Env& env, Channel& channel, ControllerOptions optio
     : env_(env),
       log_(env.log("controller")),
       channel_(channel),
+      started_(env.clock.now()),
       opt_(std::move(options)),
       hooks_(std::move(hooks)),
       self_(channel.self()),
@@ -168,13 +169,28 @@ void Controller::on_view(const View& v) {
                                  [](const MemberChange& c) { return c.reason == ChangeReason::node_up; });
   const bool self_joined =
       std::any_of(v.joined.begin(), v.joined.end(), [&](const MemberChange& c) { return c.who == self_; });
+  // Our claim for the merge's ranking: what we were up to this view (or, when
+  // a merge comes while the last one still ranks, what we claimed then).
+  const auto ms = [&](core::Instant since) {
+    return std::uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(env_.clock.now() - since).count());
+  };
+  Seniority claim{was_dc && quorate_dc_, was_dc, was_dc && dc_since_ ? ms(*dc_since_) : 0, ms(started_)};
+  if (election_.ranking() && last_claim_) {
+    claim = *last_claim_;
+    claim.uptime_ms = ms(started_);
+  }
   election_.on_view(v);
   view_ = v;
   for (const auto& c : v.left) applied_.erase(c.who);
   if (merge || self_joined) synced_ = false;
   if (self_joined && v.members.size() == 1) synced_ = true;  // alone: our CIB is the cluster's
   log_.info("view: {} member(s), {} joined, {} left; DC {}", v.members.size(), v.joined.size(), v.left.size(),
-            election_.dc() ? election_.dc()->str() : std::string("unknown"));
+            election_.dc() ? election_.dc()->str() : election_.ranking() ? std::string("being elected")
+                                                                         : std::string("unknown"));
+  if (merge) {
+    last_claim_ = claim;
+    send(ClaimMsg{claim});
+  }
 
   offer_.reset();
   confirmed_.clear();
@@ -183,29 +199,58 @@ void Controller::on_view(const View& v) {
   resync_pending_ = false;
   round_timer_.cancel();
   if (election_.is_dc()) {
-    if (!was_dc) {
-      working_ = cib_;
-      queued_.clear();
-      in_flight_.clear();
-      log_.notice("this node is now the DC");
-    }
+    if (!was_dc) take_over();
     start_round();
   } else {
-    // Our commits still on their way are ignored by everyone now (we are
-    // not DC): forget them, so that we never answer a copy as "decided".
-    working_.reset();
-    round_active_ = false;
-    queued_.clear();
-    in_flight_.clear();
+    step_down();
   }
   quorum_wait_over_ = false;
   quorum_wait_timer_.cancel();
   recompute_quorum();
   const auto after = election_.dc();
+  if (!after)
+    // Nobody acts on a request while the DC is unknown (a merge ranks): what
+    // we sent is lost, even when the same member comes out DC again.
+    for (auto& [seq, o] : outstanding_)
+      if (!o.committed) o.sent_to.reset();
   if (after != before) resend_outstanding();
   schedule_applied();
   check_acks();
   changed(false, true, false, after != before);
+}
+
+void Controller::take_over() {
+  if (!dc_since_) dc_since_ = env_.clock.now();
+  working_ = cib_;
+  queued_.clear();
+  in_flight_.clear();
+  log_.notice("this node is now the DC");
+}
+
+void Controller::step_down() {
+  quorate_dc_ = false;
+  dc_since_.reset();
+  // Our commits still on their way are ignored by everyone now (we are
+  // not DC): forget them, so that we never answer a copy as "decided".
+  working_.reset();
+  round_active_ = false;
+  queued_.clear();
+  in_flight_.clear();
+}
+
+void Controller::handle(const Member& from, const ClaimMsg& m) {
+  const auto before = election_.dc();
+  election_.on_claim(from, m.seniority);
+  const auto after = election_.dc();
+  if (after == before) return;
+  log_.info("merge ranked: DC {}", after ? after->str() : std::string("unknown"));
+  // Nobody was DC while the merge ranked (or the last unranked member was).
+  if (election_.is_dc()) {
+    if (!before || *before != self_) take_over();
+    start_round();
+  }
+  resend_outstanding();
+  changed(false, false, false, true);
 }
 
 bool Controller::quorum_known() const { return quorum_note_ && quorum_note_->members == view_nodes(view_); }
@@ -218,7 +263,12 @@ void Controller::recompute_quorum() {
     changed(false, false, true, false);
     if (election_.is_dc() && !round_active_) record_membership_now();
   }
-  if (quorum_known()) quorum_wait_timer_.cancel();
+  if (quorum_known()) {
+    quorum_wait_timer_.cancel();
+    // Around a view change votequorum's word and the view disagree for a
+    // moment: the latch keeps the last settled answer for our merge claim.
+    quorate_dc_ = election_.is_dc() && quorate_;
+  }
   drain_queue();
 }
 

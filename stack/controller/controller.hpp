@@ -4,7 +4,10 @@
 // One per node, a single-threaded state machine driven by its Channel (one
 // CPG group of all controllers), quorum notifications and client requests.
 //
-// Election: the most senior member of the group is DC (election.hpp).
+// Election: the most senior member of the group is DC (election.hpp); after
+// a merge every member broadcasts its claim (ClaimMsg) and the incumbent DC,
+// then the longest-running member, wins (pacemaker: a rebooted node never
+// takes over from the running DC).
 //
 // Join round, run by the DC after every view change:
 //   DC  -> all  JoinOffer(id, seniority order, decided-request table)
@@ -48,6 +51,7 @@
 #include "stack/controller/election.hpp"
 #include "stack/controller/hooks.hpp"
 #include "stack/controller/messages.hpp"
+#include "stack/controller/node_state.hpp"
 #include "stack/controller/request.hpp"
 #include "stack/core/env.hpp"
 #include "stack/quorum/votequorum.hpp"
@@ -125,6 +129,13 @@ class Controller {
 
   // Reads are local.
   const cib::Cib& cib() const { return cib_; }
+  // DC: the CIB as the scheduler must see it: the local CIB with the live
+  // membership (node_state of members and of nodes gone) and quorum, which a
+  // partition without quorum does not write (record_membership_now).
+  cib::Cib scheduler_input() const;
+  // DC: the join of the current view is over (merge ranked, round done, our
+  // CIB synced with the members'): the scheduler may run.
+  bool join_complete() const { return election_.is_dc() && !round_active_ && synced_ && !resync_pending_; }
   cib::Version version() const { return cib_.version(); }
   bool is_dc() const { return election_.is_dc(); }
   std::optional<Member> dc() const { return election_.dc(); }
@@ -169,6 +180,9 @@ class Controller {
   void handle(const Member& from, const RefusedMsg& m);
   void handle(const Member& from, const ResyncRequest& m);
   void handle(const Member& from, const AppliedMsg& m);
+  void handle(const Member& from, const ClaimMsg& m);
+  void take_over();  // we became DC
+  void step_down();  // we are not DC (any more)
 
   // DC side.
   void start_round();
@@ -181,6 +195,7 @@ class Controller {
   void refuse(const RequestKey& key, UpdateCode code, const std::string& error);
   void commit_internal(const std::function<void(cib::Cib&)>& change);
   void record_membership_now();
+  MembershipFacts membership_facts(const cib::Cib& names_from) const;
   cib::SchemaValidator& validator();
 
   // Member side.
@@ -197,6 +212,7 @@ class Controller {
   core::Env& env_;
   core::Log log_;
   Channel& channel_;
+  core::Instant started_;  // for our uptime in merge claims
   ControllerOptions opt_;
   Hooks hooks_;
   Member self_;
@@ -233,6 +249,11 @@ class Controller {
   std::optional<quorum::QuorumNotification> quorum_note_;
   bool quorate_ = false;
   bool quorum_wait_over_ = false;
+  // We are DC and our partition had quorum the last time votequorum and the
+  // view agreed (the merge claim's quorate_dc; election.hpp).
+  bool quorate_dc_ = false;
+  std::optional<core::Instant> dc_since_;  // DC without a break since
+  std::optional<Seniority> last_claim_;    // what we claimed at the latest merge
 
   // Client side.
   std::uint64_t incarnation_ = 0;

@@ -196,26 +196,46 @@ void Controller::finish_round() {
   drain_queue();
 }
 
-void Controller::record_membership_now() {
-  // Without quorum nothing is written when updates need quorum: a minority
-  // that bumped num_updates could otherwise win the merge's version
-  // comparison over the quorate side's acknowledged status updates.
-  if (opt_.updates_need_quorum && !quorate_) return;
+MembershipFacts Controller::membership_facts(const cib::Cib& names_from) const {
   MembershipFacts f;
-  for (const auto& [id, name] : node_names(*working_)) f.known[id] = name;
+  for (const auto& [id, name] : node_names(names_from)) f.known[id] = name;
   for (const auto& [id, name] : names_) f.known[id] = name;
   for (const auto& m : view_.members) {
     auto it = f.known.find(m.node);
     if (it != f.known.end()) f.members[m.node] = it->second;
   }
   for (const auto& [id, name] : f.members) f.known[id] = name;
-  if (round_active_)
+  if (round_active_) {
     for (const auto& m : view_.members)
       if (!round_.replies.count(m)) f.pending.insert(m.node);
+  } else if (!confirmed_.empty()) {
+    for (const auto& m : view_.members)
+      if (!std::binary_search(confirmed_.begin(), confirmed_.end(), m)) f.pending.insert(m.node);
+  }
   f.dc = self_.node;
   if (quorum_note_) f.quorate = quorate_;
   f.add_nodes = quorate_ || !opt_.updates_need_quorum;
+  return f;
+}
+
+void Controller::record_membership_now() {
+  // Without quorum nothing is written when updates need quorum: a minority
+  // that bumped num_updates could otherwise win the merge's version
+  // comparison over the quorate side's acknowledged status updates.
+  // (scheduler_input() shows the scheduler the membership all the same.)
+  if (opt_.updates_need_quorum && !quorate_) return;
+  const MembershipFacts f = membership_facts(*working_);
   commit_internal([&](cib::Cib& c) { record_membership(c, f); });
+}
+
+cib::Cib Controller::scheduler_input() const {
+  HALAB_ASSERT(election_.is_dc());
+  cib::Cib c = cib_;
+  MembershipFacts f = membership_facts(cib_);
+  f.add_nodes = false;  // configuration is the cluster's to change, not the scheduler's input
+  f.quorate = quorate_;
+  record_membership(c, f);
+  return c;
 }
 
 void Controller::commit_internal(const std::function<void(cib::Cib&)>& change) {

@@ -168,6 +168,11 @@ struct Encoder {
   }
   void operator()(const ResyncRequest& m) { w.version(m.have); }
   void operator()(const AppliedMsg& m) { w.version(m.version); }
+  void operator()(const ClaimMsg& m) {
+    w.u8(std::uint8_t((m.seniority.quorate_dc ? 1 : 0) | (m.seniority.dc ? 2 : 0)));
+    w.u64(m.seniority.dc_ms);
+    w.u64(m.seniority.uptime_ms);
+  }
 };
 
 }  // namespace
@@ -267,6 +272,17 @@ Message decode(core::ByteView data) {
     }
     case 9: out = ResyncRequest{r.version()}; break;
     case 10: out = AppliedMsg{r.version()}; break;
+    case 11: {
+      ClaimMsg m;
+      const auto flags = r.u8("claim flags");
+      if (flags > 3) throw core::Error("controller message: bad claim flags " + std::to_string(flags));
+      m.seniority.quorate_dc = flags & 1;
+      m.seniority.dc = flags & 2;
+      m.seniority.dc_ms = r.u64("DC tenure");
+      m.seniority.uptime_ms = r.u64("uptime");
+      out = m;
+      break;
+    }
     default: throw core::Error("controller message: unknown type " + std::to_string(type));
   }
   r.end();
@@ -275,7 +291,7 @@ Message decode(core::ByteView data) {
 
 const char* message_name(const Message& m) {
   static const char* names[] = {"JoinOffer", "JoinReply",  "SyncRequest",   "CibFull",   "JoinConfirm",
-                                "Update",    "Commit",     "Refused",       "ResyncRequest", "Applied"};
+                                "Update",    "Commit",     "Refused",       "ResyncRequest", "Applied", "Claim"};
   return names[m.index()];
 }
 

@@ -9,6 +9,7 @@
 
 #include "stack/cib/cib.hpp"
 #include "stack/controller/channel.hpp"
+#include "stack/controller/election.hpp"
 #include "stack/controller/request.hpp"
 
 namespace halab::controller {
@@ -95,8 +96,13 @@ struct AppliedMsg {
   cib::Version version;
 };
 
+// Each member -> all, after a merge: its claim to seniority (election.hpp).
+struct ClaimMsg {
+  Seniority seniority;
+};
+
 using Message = std::variant<JoinOffer, JoinReply, SyncRequest, CibFull, JoinConfirm, UpdateMsg, CommitMsg, RefusedMsg,
-                             ResyncRequest, AppliedMsg>;
+                             ResyncRequest, AppliedMsg, ClaimMsg>;
 
 core::Bytes encode(const Message& m);
 Message decode(core::ByteView data);

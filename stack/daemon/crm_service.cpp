@@ -1,5 +1,7 @@
 #include "stack/daemon/crm_service.hpp"
 
+#include <algorithm>
+
 #include "stack/cib/patchset.hpp"
 #include "stack/cib/xml.hpp"
 #include "stack/controller/request.hpp"
@@ -198,6 +200,7 @@ void CrmService::on_changed(const controller::ClusterChange& c) {
     reports_.clear();
     return;
   }
+  if (query_due_) start_query();  // we became DC after the view (a merge's ranking)
   const cib::Version v = c.version;
   const bool config_changed = !config_seen_ || v.admin_epoch != config_seen_->admin_epoch ||
                               v.epoch != config_seen_->epoch;
@@ -216,9 +219,19 @@ void CrmService::kick(core::Duration delay) {
   kick_timer_.arm(delay, [this] { maybe_schedule(); });
 }
 
+bool CrmService::join_complete() const {
+  if (!controller_->join_complete() || query_due_) return false;
+  for (auto id : controller::view_nodes(controller_->view()))
+    if (!reported_.count(id)) return false;
+  return true;
+}
+
 void CrmService::maybe_schedule() {
   auto& ctl = *controller_;
-  if (!ctl.is_dc() || !ctl.synced() || ctl.round_active()) return;
+  // Pacemaker's DC runs the scheduler only once the join is over: the
+  // cluster's CIB synced (never a rebooted DC's stale one) and every
+  // member's executor state re-read.
+  if (!ctl.join_complete()) return;
   ingest_reports();
   if (!want_schedule_ || engine_.busy()) return;
   if (update_in_flight_ || !records_.empty()) return;  // flush_records kicks again
@@ -258,9 +271,9 @@ void CrmService::maybe_schedule() {
     return;
   }
   if (write_have_watchdog()) return;  // the commit brings us back here
+  HALAB_ASSERT(join_complete());
   want_schedule_ = false;
-  cib::Cib cib = ctl.cib();
-  cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
+  cib::Cib cib = ctl.scheduler_input();
   config_seen_ = cib.version();
   transition::Graph g;
   std::string dot;
@@ -288,6 +301,12 @@ void CrmService::maybe_schedule() {
   events_.info("transition-start id={}", g.transition_id);
   if (!dot.empty()) events_.info("transition-graph id={}\n{}", g.transition_id, dot);
   auto graph = graph_;
+  // A graph of pseudo-events only (what the partition cannot do: resources
+  // of unclean nodes it may not fence) changes nothing: once complete, the
+  // same input would give it again. Like pacemaker, wait for a change then.
+  const bool only_pseudo = std::all_of(g.actions.begin(), g.actions.end(), [](const GraphAction& a) {
+    return a.type == transition::ActionType::pseudo_event;
+  });
   engine_.start(g, {.on_fire =
                         [this, graph](const GraphAction& a) {
                           if (a.type == transition::ActionType::pseudo_event) return;
@@ -310,7 +329,7 @@ void CrmService::maybe_schedule() {
                           record([graph, a, r](transition::StatusUpdate& u) { u.record(*graph, a, r); });
                         },
                     .on_finished =
-                        [this](const transition::TransitionResult& t) {
+                        [this, only_pseudo](const transition::TransitionResult& t) {
                           log_.notice("transition {} {}{}{}", t.transition_id, transition::to_string(t.outcome),
                                       t.reason.empty() ? "" : ": ", t.reason);
                           events_.info("transition-{} id={}",
@@ -333,6 +352,7 @@ void CrmService::maybe_schedule() {
                                 return;
                               }
                           }
+                          if (t.outcome == transition::Outcome::complete && only_pseudo) return;
                           want_schedule_ = true;
                           kick(t.outcome == transition::Outcome::failed ? std::chrono::milliseconds(200)
                                                                         : core::Duration::zero());
@@ -528,6 +548,10 @@ void CrmService::on_view(const controller::View& v) {
   for (const auto& name : present) fence_failures_.erase(name);  // it is back: fencing it may work again
   query_.reset();  // a query of the last view: the new view's DC asks again
   report_due_ = false;
+  // The new view's DC re-reads every member's executor state. After a merge
+  // the DC is known only once every member's claim is in (on_changed).
+  query_due_ = true;
+  reported_.clear();
   if (controller_->is_dc()) start_query();
 }
 
@@ -710,6 +734,7 @@ void CrmService::send_report() {
 }
 
 void CrmService::start_query() {
+  query_due_ = false;
   do query_id_ = rng_.next() & 0x7fffffffffffffffull;
   while (query_id_ == 0);
   reports_.clear();
@@ -775,6 +800,7 @@ void CrmService::ingest_reports() {
 }
 
 bool CrmService::reports_complete() {
+  if (query_due_) return false;
   std::string missing;
   for (auto id : controller::view_nodes(controller_->view()))
     if (!reported_.count(id)) missing += " " + node_.node_name(id);

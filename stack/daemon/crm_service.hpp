@@ -140,6 +140,8 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void start_query();
   void ingest_reports();
   bool reports_complete();
+  // DC: the controller's join is over and every member's executor state is in.
+  bool join_complete() const;
   void leave_now(const std::string& why);
   // A cluster option (crm_config nvpair) of the local CIB, or "".
   std::string crm_option(const std::string& name) const;
@@ -215,6 +217,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   };
   std::uint64_t query_id_ = 0, queries_ = 0;
   core::Instant query_started_{};
+  bool query_due_ = false;  // the current view's query is not sent yet (DC not known at the view)
   std::map<controller::NodeId, Report> reports_;  // received, not yet recorded
   std::set<controller::NodeId> reported_;         // recorded for this query
   std::map<std::string, transition::ActionDone> shutdowns_;  // do_shutdown actions awaiting the node's leave

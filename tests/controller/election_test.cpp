@@ -85,14 +85,59 @@ TEST(Election, DcLeavesNextSeniorTakesOverWithoutMessages) {
   EXPECT_EQ(*c.dc(), M(2));
 }
 
-TEST(Election, MergeElectsTheLowestMemberOnBothSides) {
+TEST(Election, MergeWaitsForEveryClaimThenTheIncumbentDcWins) {
+  // Node 4 ran a quorate partition as DC for an hour; node 2 rebooted and
+  // is DC of itself alone. At the merge node 2 has the lower id but loses.
   Election a(M(4)), b(M(2));
   a.on_view(view({M(4)}, {{M(4), ChangeReason::join}}));
   b.on_view(view({M(2)}, {{M(2), ChangeReason::join}}));
   a.on_view(view({M(2), M(4)}, {{M(2), ChangeReason::node_up}}));
   b.on_view(view({M(2), M(4)}, {{M(4), ChangeReason::node_up}}));
-  EXPECT_EQ(*a.dc(), M(2));
-  EXPECT_TRUE(b.is_dc());
+  EXPECT_TRUE(a.ranking());
+  EXPECT_FALSE(a.dc());
+  EXPECT_FALSE(b.dc());
+  const Seniority incumbent{true, true, 3'000'000, 3'600'000}, rebooted{false, true, 40, 40};
+  for (auto* e : {&a, &b}) e->on_claim(M(2), rebooted);
+  EXPECT_FALSE(a.dc());  // one claim missing
+  for (auto* e : {&a, &b}) e->on_claim(M(4), incumbent);
+  EXPECT_TRUE(a.is_dc());
+  ASSERT_TRUE(b.dc());
+  EXPECT_EQ(*b.dc(), M(4));
+  EXPECT_EQ(a.order(), (std::vector<Member>{M(4), M(2)}));
+  EXPECT_EQ(b.order(), a.order());
+}
+
+TEST(Election, SeniorityRanksDcThenTenureThenUptimeThenMember) {
+  EXPECT_TRUE(more_senior({true, true, 0, 1}, M(9), {false, true, 99'000, 100'000}, M(1)));  // quorate DC first
+  EXPECT_TRUE(more_senior({false, true, 0, 1}, M(9), {false, false, 0, 100'000}, M(1)));     // a DC beats a member
+  EXPECT_TRUE(more_senior({false, true, 7'000, 9'000}, M(9), {false, true, 50, 9'000}, M(1)));  // longer in office
+  EXPECT_TRUE(more_senior({false, false, 0, 100'000}, M(9), {false, false, 0, 1'000}, M(1)));  // then uptime
+  // Within the same second: (node, pid) decides, whichever member read its clock later.
+  EXPECT_TRUE(more_senior({false, false, 0, 5'001}, M(1), {false, false, 0, 5'900}, M(9)));
+  EXPECT_FALSE(more_senior({false, false, 0, 5'900}, M(9), {false, false, 0, 5'001}, M(1)));
+}
+
+TEST(Election, MemberLeavingDuringTheRankingIsNotWaitedFor) {
+  Election a(M(1));
+  a.on_view(view({M(1)}, {{M(1), ChangeReason::join}}));
+  a.on_view(view({M(1), M(2), M(3)}, {{M(2), ChangeReason::node_up}, {M(3), ChangeReason::node_up}}));
+  a.on_claim(M(1), {false, false, 0, 10'000});
+  a.on_claim(M(2), {false, false, 0, 20'000});
+  EXPECT_FALSE(a.dc());
+  a.on_view(view({M(1), M(2)}, {}, {{M(3), ChangeReason::node_down}}));
+  ASSERT_TRUE(a.dc());
+  EXPECT_EQ(*a.dc(), M(2));  // longer uptime
+  // A process that joined while the ranking ran ranks below every ranked member.
+  Election b(M(5));
+  b.on_view(view({M(5)}, {{M(5), ChangeReason::join}}));
+  b.on_view(view({M(5), M(6)}, {{M(6), ChangeReason::node_up}}));
+  b.on_view(view({M(5), M(6), M(7)}, {{M(7), ChangeReason::join}}));
+  EXPECT_FALSE(b.dc());
+  b.on_announce(M(6), {M(6), M(5)});  // a stale offer: ignored while ranking
+  EXPECT_FALSE(b.dc());
+  b.on_claim(M(6), {false, true, 1, 1});
+  b.on_claim(M(5), {false, false, 0, 1'000'000});
+  EXPECT_EQ(b.order(), (std::vector<Member>{M(6), M(5), M(7)}));
 }
 
 // Random histories of joins, leaves and crashes on one component: every
@@ -207,6 +252,18 @@ RC_GTEST_PROP(ElectionProperty, OneDcPerComponentThroughSplitsAndMerges, ()) {
       };
       side(comps[c1], comps[c2]);
       side(comps[c2], comps[c1]);
+      // Every member's claim, in one agreed order (random seniority).
+      std::vector<std::pair<Member, Seniority>> claims;
+      for (auto& m : merged) claims.push_back({m, Seniority{pick(2) == 1, pick(2) == 1, pick(3) * 1000, pick(3) * 1000}});
+      for (std::size_t i = claims.size(); i > 1; --i) std::swap(claims[i - 1], claims[pick(i)]);
+      for (auto& [m, sen] : claims) {
+        for (auto& x : merged) RC_ASSERT(!all.at(x).dc() || claims.size() == 1);  // nobody before the last claim
+        for (auto& x : merged) all.at(x).on_claim(m, sen);
+      }
+      auto best = claims.front();
+      for (auto& c : claims)
+        if (more_senior(c.second, c.first, best.second, best.first)) best = c;
+      for (auto& x : merged) RC_ASSERT(all.at(x).dc() == std::optional<Member>(best.first));
       comps[c1] = merged;
       comps.erase(comps.begin() + long(c2));
       ++merges;
