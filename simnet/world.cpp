@@ -40,6 +40,10 @@ World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
   fence.default_action.duration = Dist::fixed(std::chrono::milliseconds(100));
   for (const char* a : {"off", "on", "reboot"}) fence.actions[a].duration = Dist::fixed(std::chrono::seconds(2));
   define_agent(std::move(fence));
+  AgentModel ping;
+  ping.name = kPingAgent;
+  ping.default_action.duration = Dist::fixed(std::chrono::milliseconds(1));
+  define_agent(std::move(ping));
   for (const char* name : kOcfAgents) define_agent(ocf_model(name));
 }
 

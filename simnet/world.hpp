@@ -216,6 +216,7 @@ class World {
   core::ProcessId spawn(Node& n, core::ProcessSpec spec, core::ProcessDone done);
   void kill_process(Node& n, core::ProcessId id, int signal);
   void fence_effect(const AgentCall& call, core::ProcessResult& result);
+  void ping_effect(const AgentCall& call, core::ProcessResult& result);
   void ocf_effect(const AgentCall& call, core::ProcessResult& result);
   void set_resource(int node, const std::string& instance, ResourceState s, ResourceCause why);
   void resources_down(int node, ResourceCause why);

@@ -1,5 +1,7 @@
 #include "stack/daemon/crm_service.hpp"
 
+#include <algorithm>
+
 #include "stack/cib/patchset.hpp"
 #include "stack/cib/xml.hpp"
 #include "stack/controller/request.hpp"
@@ -288,6 +290,13 @@ void CrmService::maybe_schedule() {
   events_.info("transition-start id={}", g.transition_id);
   if (!dot.empty()) events_.info("transition-graph id={}\n{}", g.transition_id, dot);
   auto graph = graph_;
+  // A graph of pseudo-events only (everything real is blocked, e.g. behind a
+  // fencing that cannot run without quorum) changes nothing when it
+  // completes: scheduling again would give the same graph, forever, in no
+  // time. As pacemaker's DC, go idle until something changes.
+  const bool only_pseudo = std::all_of(g.actions.begin(), g.actions.end(), [](const GraphAction& a) {
+    return a.type == transition::ActionType::pseudo_event;
+  });
   engine_.start(g, {.on_fire =
                         [this, graph](const GraphAction& a) {
                           if (a.type == transition::ActionType::pseudo_event) return;
@@ -310,7 +319,7 @@ void CrmService::maybe_schedule() {
                           record([graph, a, r](transition::StatusUpdate& u) { u.record(*graph, a, r); });
                         },
                     .on_finished =
-                        [this](const transition::TransitionResult& t) {
+                        [this, only_pseudo](const transition::TransitionResult& t) {
                           log_.notice("transition {} {}{}{}", t.transition_id, transition::to_string(t.outcome),
                                       t.reason.empty() ? "" : ": ", t.reason);
                           events_.info("transition-{} id={}",
@@ -333,6 +342,7 @@ void CrmService::maybe_schedule() {
                                 return;
                               }
                           }
+                          if (only_pseudo && t.outcome == transition::Outcome::complete && !want_schedule_) return;
                           want_schedule_ = true;
                           kick(t.outcome == transition::Outcome::failed ? std::chrono::milliseconds(200)
                                                                         : core::Duration::zero());
