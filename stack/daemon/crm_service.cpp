@@ -263,6 +263,7 @@ void CrmService::maybe_schedule() {
   want_schedule_ = false;
   cib::Cib cib = ctl.cib();
   cib::set_attr(cib.root(), "have-quorum", ctl.quorate() ? "1" : "0");
+  mark_absent_offline(cib);
   config_seen_ = cib.version();
   transition::Graph g;
   std::string dot;
@@ -347,6 +348,25 @@ void CrmService::maybe_schedule() {
                           kick(t.outcome == transition::Outcome::failed ? std::chrono::milliseconds(200)
                                                                         : core::Duration::zero());
                         }});
+}
+
+// The scheduler's input says who is here as the view does, as it says
+// have-quorum: a partition without quorum may not have recorded the nodes it
+// lost (its status still shows them members), and a schedule on that
+// believes they are online: it sends them stops that never arrive and,
+// when those fail, fences them without quorum (pacemaker fences only
+// members then). Absent, they are unclean and what they hold is blocked.
+void CrmService::mark_absent_offline(cib::Cib& cib) const {
+  std::set<std::string> present;
+  for (auto id : controller::view_nodes(controller_->view())) present.insert(node_.node_name(id));
+  xmlNode* status = cib.status();
+  if (!status) return;
+  for (xmlNode* ns : cib::children(status, "node_state")) {
+    if (present.count(cib::attr_or(ns, "uname", "")) || cib::attr_or(ns, "in_ccm", "false") == "false") continue;
+    cib::set_attr(ns, "in_ccm", "false");
+    cib::set_attr(ns, "crmd", "offline");
+    cib::set_attr(ns, "join", "down");
+  }
 }
 
 std::vector<std::string> CrmService::register_stonith_devices(const cib::Cib& cib) {
@@ -448,6 +468,18 @@ void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, 
       }
       done(std::move(r));
     });
+  }
+  // A node outside this partition's view never answers (the scheduler may
+  // still place a stop there when the partition cannot fence it): fail the
+  // action now, as one whose node left, instead of leaving it open forever.
+  bool present = false;
+  for (auto id : controller::view_nodes(controller_->view())) present = present || node_.node_name(id) == node;
+  if (!present) {
+    std::weak_ptr<int> alive = alive_;
+    env_.clock.schedule(core::Duration::zero(), [alive, node, done = std::move(done)] {
+      if (alive.lock()) done(ActionResult::error(node + " is not in the cluster"));
+    });
+    return;
   }
   remote_[{tid, op.id}] = Remote{node, std::move(done)};
   ++stats_.remote_sent;

@@ -127,6 +127,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   void kick(core::Duration delay = core::Duration::zero());
   void maybe_schedule();
   // Registers the CIB's stonith primitives the fencer lacks; returns their ids.
+  void mark_absent_offline(cib::Cib& cib) const;
   std::vector<std::string> register_stonith_devices(const cib::Cib& cib);
   void record(std::function<void(transition::StatusUpdate&)> change, std::function<void()> committed = {});
   // Executor history (this node).
