@@ -30,6 +30,8 @@ struct ServiceContext {
   std::vector<AdminHandler>* admin_handlers = nullptr;
   // A maker that knows the cluster's configuration says what it allows (max-active).
   ResourceLimits* resource_limits = nullptr;
+  // ... and its mandatory constraints (the constraints audit).
+  MandatoryConstraints* constraints = nullptr;
   // Throws ScenarioError at the service's line.
   [[noreturn]] void fail(const std::string& what) const { throw ScenarioError(scenario.file, decl.line, what); }
 };
