@@ -833,7 +833,7 @@ bool CrmService::reports_complete() {
 }
 
 bool CrmService::begin_clean_stop(std::function<void()> done) {
-  if (!controller_->synced()) return false;
+  if (left_ || !controller_->synced()) return false;  // gone already, or never joined
   request_shutdown(std::move(done));
   return true;
 }
@@ -1023,6 +1023,7 @@ void CrmService::leave_now(const std::string& why) {
   if (!leave_) return;
   if (self_fencing_) self_fencing_->shutdown();  // a clean exit: no reset
   log_.notice("leaving the cluster: {}", why);
+  left_ = true;
   auto fn = std::move(leave_);
   leave_ = nullptr;
   std::weak_ptr<int> alive = alive_;

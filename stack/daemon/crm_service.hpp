@@ -208,6 +208,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::optional<std::pair<controller::Member, std::uint64_t>> query_;  // the DC's latest query
   bool report_due_ = false;  // answer query_ once local_ops_ is 0
   long long shutdown_requested_ = 0;  // when (wall seconds); 0: not leaving
+  bool left_ = false;                 // it has left after a clean shutdown
   std::function<void()> leave_;
   core::Timer escalation_timer_;
 

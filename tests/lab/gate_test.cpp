@@ -38,6 +38,8 @@ TEST(Gate, BrainSplitScenariosOnHalabdHold) {
                            "split-isolated-dc", "split-during-fencing", "split-flapping"})
     EXPECT_EQ(violations(name, 6), 0u) << name;
 }
+// pacemaker's CTS catalog on 3 halabd nodes (20 simulated minutes a seed).
+TEST(Gate, CtsCatalogOnHalabdHolds) { EXPECT_EQ(violations("cts-halabd", 2), 0u); }
 
 }  // namespace
 }  // namespace halab::lab
