@@ -74,6 +74,9 @@ struct AgentModel {
 };
 
 inline constexpr const char* kFenceAgent = "fence_simnet";
+// ping(8), built in: answers (exit 0) when its host is a scenario node that
+// is up and reachable both ways from the caller (the quorum ping device).
+inline constexpr const char* kPingAgent = "ping";
 
 // Modelled stateful OCF resource agents. Built in under the basenames Dummy,
 // IPaddr2, apache and Filesystem (and any `agent NAME { ocf-resource }`):

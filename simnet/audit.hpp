@@ -27,6 +27,19 @@ struct ResourceLimit {
 };
 using ResourceLimits = std::map<std::string, ResourceLimit, std::less<>>;
 
+// A mandatory constraint of the cluster's configuration (score INFINITY),
+// between primitives (a group or clone stands for its primitives), for the
+// `constraints` audit. A group implies both kinds between its members.
+struct MandatoryConstraint {
+  enum class Kind { colocation, order } kind = Kind::colocation;
+  std::string id;                          // the constraint's (or group's) id
+  std::vector<std::string> dependent;      // colocation: rsc; order: then
+  std::vector<std::string> required;       // colocation: with-rsc; order: first
+  bool required_promoted = false;          // colocation with-rsc-role=Promoted
+  bool symmetrical = true;                 // order: stops in reverse
+};
+using MandatoryConstraints = std::vector<MandatoryConstraint>;
+
 struct AuditViolation {
   std::int64_t t = 0;  // simulated time at which the property broke
   std::string detail;
@@ -48,7 +61,8 @@ class Audit {
     if (!violation_) violation_ = AuditViolation{t, std::move(detail)};
   }
   std::vector<std::string> nodes;  // names by index (set by make_audits)
-  friend std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits);
+  friend std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits,
+                                                         const MandatoryConstraints& constraints);
 
  private:
   const Scenario::Audit& decl_;
@@ -58,7 +72,10 @@ class Audit {
 // One audit per `audit` statement (the scenario must outlive them).
 // `limits`: what the cluster's configuration allows, for max-active
 // statements that do not state their own bound.
-std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits = {});
+// `constraints`: the configuration's mandatory constraints (the
+// `constraints` audit).
+std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits = {},
+                                                const MandatoryConstraints& constraints = {});
 
 // The stack's event records: "KIND key=value key=value ...".
 struct StackEvent {

@@ -2,6 +2,7 @@
 // fencing, actions, stable. Each keeps its own view, built only from trace
 // records, so it can be fed a synthetic trace in tests.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -336,6 +337,218 @@ class Stable final : public Audit {
   std::map<std::uint32_t, Time> fenced_at_;
 };
 
+// ---------------------------------------------------------------- constraints
+
+// Mandatory constraints hold on the world's ground truth.
+//  - order (first A then B): B is never started while no copy of A is
+//    active, and (symmetrical) A's last copy is never stopped while B is
+//    active: both would be the stack's doing (an agent's start or stop), so
+//    they are checked at once. A failure or a node's death is not.
+//  - colocation (B with A, INFINITY): B is not active on a node where A is
+//    not (promoted, for with-rsc-role=Promoted) for longer than `grace`
+//    (default 30s): colocation orders nothing, so within one transition
+//    either may move first, and recovering a failed A takes time.
+class Constraints final : public Audit {
+ public:
+  Constraints(const Scenario::Audit& d, const MandatoryConstraints& c) : Audit(d), constraints_(c) {
+    grace_ = duration_param(d, "grace", 30'000'000'000);
+    for (std::size_t i = 0; i < constraints_.size(); ++i) {
+      for (auto& p : constraints_[i].dependent) watch_[p].push_back(i);
+      for (auto& p : constraints_[i].required) watch_[p].push_back(i);
+    }
+  }
+  void on_record(const TraceRecord& r) override {
+    if (r.kind == TraceKind::resource) {
+      const std::string base = resource_of(r.text);
+      auto w = watch_.find(base);
+      if (w != watch_.end()) {
+        auto& states = state_[base][std::string(r.text)];
+        if (states.size() <= r.node) states.resize(r.node + 1, ResourceState::inactive);
+        const ResourceState before = states[r.node];
+        states[r.node] = state_of(r);
+        if (cause_of(r) == ResourceCause::agent)
+          for (std::size_t i : w->second) check_order(r, i, base, before);
+      }
+    }
+    check_colocations(r.t);
+  }
+  void at_end(Time end) override { check_colocations(end + 1); }
+
+ private:
+  // Is any copy of these primitives active (on `node`, or anywhere: -1)?
+  bool active(const std::vector<std::string>& prims, long node, bool promoted_only) const {
+    for (auto& p : prims) {
+      auto it = state_.find(p);
+      if (it == state_.end()) continue;
+      for (auto& [inst, per] : it->second)
+        for (std::size_t n = 0; n < per.size(); ++n)
+          if ((node < 0 || long(n) == node) &&
+              (promoted_only ? per[n] == ResourceState::promoted : counts_active(per[n])))
+            return true;
+    }
+    return false;
+  }
+  void check_order(const TraceRecord& r, std::size_t i, const std::string& base, ResourceState before) {
+    const auto& c = constraints_[i];
+    if (c.kind != MandatoryConstraint::Kind::order) return;
+    const bool is_then = std::find(c.dependent.begin(), c.dependent.end(), base) != c.dependent.end();
+    const bool is_first = std::find(c.required.begin(), c.required.end(), base) != c.required.end();
+    const bool started = !counts_active(before) && counts_active(state_of(r));
+    const bool stopped = counts_active(before) && !counts_active(state_of(r));
+    if (is_then && started && !active(c.required, -1, false))
+      violate(r.t, "order " + c.id + ": " + std::string(r.text) + " started on " + name(r.node) + " while " +
+                       join(c.required) + " ran nowhere");
+    if (is_first && stopped && c.symmetrical && !active(c.required, -1, false) && active(c.dependent, -1, false))
+      violate(r.t, "order " + c.id + ": the last copy of " + join(c.required) + " stopped (on " + name(r.node) +
+                       ") while " + join(c.dependent) + " still ran");
+  }
+  void check_colocations(Time now) {
+    for (std::size_t i = 0; i < constraints_.size(); ++i) {
+      const auto& c = constraints_[i];
+      if (c.kind != MandatoryConstraint::Kind::colocation) continue;
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        const bool broken = active(c.dependent, long(n), false) && !active(c.required, long(n), c.required_promoted);
+        auto key = std::make_pair(i, n);
+        if (!broken) {
+          since_.erase(key);
+          continue;
+        }
+        auto [it, fresh] = since_.emplace(key, now);
+        if (!fresh && now > it->second + grace_)
+          violate(it->second + grace_, "colocation " + c.id + ": " + join(c.dependent) + " active on " + name(n) +
+                                           " without " + join(c.required) + (c.required_promoted ? " promoted" : "") +
+                                           " there since " + at(it->second) + " (grace " + at(grace_) + ")");
+      }
+    }
+  }
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& x : v) s += (s.empty() ? "" : "+") + x;
+    return s;
+  }
+  std::string name(std::size_t n) const { return n < nodes.size() ? nodes[n] : "?"; }
+  MandatoryConstraints constraints_;  // a copy, as max-active's limits
+  Time grace_;
+  std::map<std::string, std::vector<std::size_t>> watch_;  // primitive -> constraints naming it
+  std::map<std::string, std::map<std::string, std::vector<ResourceState>>> state_;  // primitive -> instance -> per node
+  std::map<std::pair<std::size_t, std::size_t>, Time> since_;  // (colocation, node) broken since
+};
+
+// ---------------------------------------------------------------- cib
+
+// The CIB converges: at the end of a run whose last fault lies `within`
+// (default 60s) or more behind, the live nodes that share one membership
+// hold one CIB (the same version and digest, from the `cib` records the
+// stack emits), and no committed configuration update is lost: the
+// converged configuration version (admin_epoch, epoch) is at least the
+// highest one any node held while its partition was quorate. (Status
+// updates, num_updates, are rebuilt by every DC and may be lost.)
+class CibAudit final : public Audit {
+ public:
+  explicit CibAudit(const Scenario::Audit& d) : Audit(d) { within_ = duration_param(d, "within", 60'000'000'000); }
+  void on_record(const TraceRecord& r) override {
+    switch (r.kind) {
+      case TraceKind::crash:
+        forget(r.node);
+        last_fault_ = r.t;
+        return;
+      case TraceKind::boot:
+      case TraceKind::restart:
+      case TraceKind::partition:
+      case TraceKind::heal:
+      case TraceKind::degrade:
+      case TraceKind::link_down:
+      case TraceKind::link_up:
+      case TraceKind::pause:
+      case TraceKind::resume:
+      case TraceKind::admin:
+        last_fault_ = r.t;
+        return;
+      case TraceKind::event:
+        break;
+      default:
+        return;
+    }
+    const StackEvent e(r.text);
+    auto& n = nodes_[r.node];
+    if (e.kind == "membership") {
+      n.members = std::string(e.get("members"));
+    } else if (e.kind == "quorum") {
+      n.quorate = e.get("quorate") == "1";
+    } else if (e.kind == "cib") {
+      n.version = parse(e.get("version"));
+      n.digest = std::string(e.get("digest"));
+      n.reported = true;
+      if (n.quorate) {
+        const std::pair<long, long> config{n.version[0], n.version[1]};
+        if (config > committed_) {
+          committed_ = config;
+          committed_at_ = r.t;
+          committed_by_ = r.node;
+        }
+      }
+    }
+  }
+  void at_end(Time end) override {
+    if (end - last_fault_ < within_) return;  // not settled: nothing to judge
+    // Groups of nodes that name the same membership.
+    std::map<std::string, std::vector<std::uint32_t>> groups;
+    for (auto& [id, n] : nodes_)
+      if (n.reported && !n.members.empty()) groups[n.members].push_back(id);
+    for (auto& [members, ids] : groups) {
+      std::string seen;
+      bool differ = false;
+      for (auto id : ids) {
+        const auto& n = nodes_[id];
+        seen += (seen.empty() ? "" : ", ") + name(id) + " at " + str(n.version) + " (" + n.digest.substr(0, 8) + ")";
+        differ = differ || n.version != nodes_[ids[0]].version || n.digest != nodes_[ids[0]].digest;
+      }
+      if (differ) {
+        violate(end, "the CIB did not converge in membership {" + members + "} " + at(end - last_fault_) +
+                         " after the last fault: " + seen);
+        return;
+      }
+      const auto& v = nodes_[ids[0]].version;
+      if (std::pair<long, long>{v[0], v[1]} < committed_) {
+        violate(end, "a committed update was lost: " + name(committed_by_) + " held configuration " +
+                         std::to_string(committed_.first) + "." + std::to_string(committed_.second) + " at " +
+                         at(committed_at_) + " with quorum; membership {" + members + "} converged at " + str(v));
+        return;
+      }
+    }
+  }
+
+ private:
+  struct View {
+    std::string members, digest;
+    std::array<long, 3> version{};
+    bool quorate = false, reported = false;
+  };
+  static std::array<long, 3> parse(std::string_view s) {
+    std::array<long, 3> v{};
+    std::size_t i = 0;
+    for (char c : s) {
+      if (c == '.') {
+        if (++i == 3) break;
+      } else if (c >= '0' && c <= '9') {
+        v[i] = v[i] * 10 + (c - '0');
+      }
+    }
+    return v;
+  }
+  static std::string str(const std::array<long, 3>& v) {
+    return std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]);
+  }
+  void forget(std::uint32_t node) { nodes_.erase(node); }
+  std::string name(std::uint32_t n) const { return n < nodes.size() ? nodes[n] : "?"; }
+  Time within_;
+  Time last_fault_ = 0;
+  std::map<std::uint32_t, View> nodes_;
+  std::pair<long, long> committed_{0, 0};
+  Time committed_at_ = 0;
+  std::uint32_t committed_by_ = 0;
+};
+
 const std::map<std::string, std::vector<std::string>>& audit_params() {
   static const std::map<std::string, std::vector<std::string>> m = {
       {"max-active", {"rsc", "max", "clone-max", "promoted-max"}},
@@ -343,6 +556,8 @@ const std::map<std::string, std::vector<std::string>>& audit_params() {
       {"fencing", {}},
       {"actions", {"timeout"}},
       {"stable", {"within"}},
+      {"constraints", {"grace"}},
+      {"cib", {"within"}},
   };
   return m;
 }
@@ -353,7 +568,7 @@ void check_audit(const Scenario& sc, const Scenario::Audit& a) {
   auto fail = [&](const std::string& m) { throw ScenarioError(sc.file, a.line, "audit " + a.name + ": " + m); };
   auto it = audit_params().find(a.name);
   if (it == audit_params().end())
-    throw ScenarioError(sc.file, a.line, "unknown audit '" + a.name + "' (max-active, quorum, fencing, actions, stable)");
+    throw ScenarioError(sc.file, a.line, "unknown audit '" + a.name + "' (max-active, quorum, fencing, actions, stable, constraints, cib)");
   for (auto& [k, v] : a.params) {
     if (std::find(it->second.begin(), it->second.end(), k) == it->second.end()) {
       std::string known;
@@ -378,7 +593,8 @@ void check_audit(const Scenario& sc, const Scenario::Audit& a) {
     fail("clone-max and promoted-max apply to one resource: add rsc=NAME");
 }
 
-std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits) {
+std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const ResourceLimits& limits,
+                                                const MandatoryConstraints& constraints) {
   std::set<std::string> declared;  // resources with their own max-active statement
   for (auto& a : sc.audits)
     if (a.name == "max-active" && a.params.count("rsc")) declared.insert(a.params.at("rsc"));
@@ -390,6 +606,8 @@ std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const Resour
     else if (a.name == "fencing") x = std::make_unique<Fencing>(a);
     else if (a.name == "actions") x = std::make_unique<Actions>(a);
     else if (a.name == "stable") x = std::make_unique<Stable>(a);
+    else if (a.name == "constraints") x = std::make_unique<Constraints>(a, constraints);
+    else if (a.name == "cib") x = std::make_unique<CibAudit>(a);
     else throw ScenarioError(sc.file, a.line, "unknown audit '" + a.name + "'");
     for (auto& n : sc.nodes) x->nodes.push_back(n.name);
     out.push_back(std::move(x));

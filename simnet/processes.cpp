@@ -51,6 +51,8 @@ void World::define_agent(AgentModel model) {
     model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { ocf_effect(call, r); };
   if (model.name == kFenceAgent && !model.behaviour)
     model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { fence_effect(call, r); };
+  if (model.name == kPingAgent && !model.behaviour)
+    model.behaviour = [this](const AgentCall& call, core::ProcessResult& r) { ping_effect(call, r); };
   agents_[model.name] = std::move(model);
 }
 
@@ -178,6 +180,24 @@ void World::kill_process(Node& n, core::ProcessId id, int signal) {
     trace_.record(TraceKind::process_end, now_, node, id, static_cast<std::uint64_t>(r.end), r.signal);
     cb(r);
   });
+}
+
+// ping(8) as the simulated network says: the host (the last argument) answers
+// when it is a scenario node that is up, and neither direction between the
+// two is cut. An address no node has never answers.
+void World::ping_effect(const AgentCall& call, core::ProcessResult& r) {
+  const auto& argv = call.spec->argv;
+  const auto host = argv.size() > 1 ? core::Ipv4::parse(argv.back()) : std::nullopt;
+  const int from = node_index(call.node);
+  int to = -1;
+  if (host)
+    for (std::size_t i = 0; i < nodes_.size() && to < 0; ++i)
+      for (auto& [_, a] : nodes_[i]->ifaces)
+        if (a == *host) to = static_cast<int>(i);
+  const bool answered = to >= 0 && from >= 0 && nodes_[std::size_t(to)]->up &&
+                        (to == from || (!blocked(from, to) && !blocked(to, from)));
+  r.exit_code = answered ? 0 : 1;
+  r.out = "1 packets transmitted, " + std::string(answered ? "1" : "0") + " received\n";
 }
 
 void World::fence_effect(const AgentCall& call, core::ProcessResult& r) {

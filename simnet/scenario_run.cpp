@@ -150,6 +150,21 @@ class Composite final : public core::Service {
   void on_clean_stop() override {
     for (auto& p : parts) p->on_clean_stop();
   }
+  // Done when every part that has a graceful stop is done.
+  bool begin_clean_stop(std::function<void()> done) override {
+    auto left = std::make_shared<int>(1);
+    auto one = [left, done] {
+      if (--*left == 0) done();
+    };
+    bool any = false;
+    for (auto& p : parts)
+      if (p->begin_clean_stop([one]() mutable { one(); })) {
+        ++*left;
+        any = true;
+      }
+    one();  // the guard: done only after every part was asked
+    return any;
+  }
   std::vector<std::unique_ptr<core::Service>> parts;
 };
 
@@ -162,6 +177,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   std::vector<AdminHandler> admin_handlers;
   std::vector<std::function<void(World&)>> world_setup;
   ResourceLimits limits;  // outlives the audits (they keep a reference)
+  MandatoryConstraints constraints;
   World world(result.seed);
   if (!opt.trace_path.empty()) world.trace().open_json(opt.trace_path);
   world.set_log_level(sc.log_level);
@@ -197,7 +213,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
       for (auto& [k, _] : registry) known += (known.empty() ? "" : ", ") + k;
       throw ScenarioError(sc.file, sv.line, "unknown service '" + sv.name + "' (known: " + known + ")");
     }
-    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits, &world_setup};
+    ServiceContext ctx{sc, sv, sv.nodes, first_addr, &admin_handlers, &limits, &world_setup, &constraints};
     if (ctx.nodes.empty())
       for (auto& n : sc.nodes) ctx.nodes.push_back(n.name);
     ServiceFactory f = it->second(ctx);
@@ -366,7 +382,7 @@ RunResult run_scenario(const Scenario& sc, const ServiceRegistry& registry, cons
   });
   std::unique_ptr<AuditHub> hub;
   if (!sc.audits.empty() || opt.listener) {
-    hub = std::make_unique<AuditHub>(world, make_audits(sc, limits), opt);
+    hub = std::make_unique<AuditHub>(world, make_audits(sc, limits, constraints), opt);
     world.trace().set_listener(hub.get());
   }
   world.start();

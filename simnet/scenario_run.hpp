@@ -34,6 +34,8 @@ struct ServiceContext {
   // scenario's own `agent` models and before it starts (define an agent model,
   // keep a reference to the world for a model that acts on other nodes).
   std::vector<std::function<void(World&)>>* world_setup = nullptr;
+  // A maker that knows the configuration says its mandatory constraints (the constraints audit).
+  MandatoryConstraints* constraints = nullptr;
   // Throws ScenarioError at the service's line.
   [[noreturn]] void fail(const std::string& what) const { throw ScenarioError(scenario.file, decl.line, what); }
 };

@@ -40,6 +40,10 @@ World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
   fence.default_action.duration = Dist::fixed(std::chrono::milliseconds(100));
   for (const char* a : {"off", "on", "reboot"}) fence.actions[a].duration = Dist::fixed(std::chrono::seconds(2));
   define_agent(std::move(fence));
+  AgentModel ping;
+  ping.name = kPingAgent;
+  ping.default_action.duration = Dist::fixed(std::chrono::milliseconds(1));
+  define_agent(std::move(ping));
   for (const char* name : kOcfAgents) define_agent(ocf_model(name));
 }
 
@@ -239,6 +243,8 @@ void World::take_down(Node& n, int how) {
   ++n.stats.crashes;
   n.up = false;
   n.paused = false;
+  n.stopping = false;
+  n.start_after_stop = false;
   ++n.epoch;  // every queued event of the old incarnation is now dead
   for (auto& e : n.held) {
     Slot& s = slots_[e.slot];
@@ -260,9 +266,34 @@ void World::crash(int node) { take_down(*nodes_.at(node), 0); }
 
 void World::halt(int node) {
   Node& n = *nodes_.at(node);
+  if (n.stopping) return;  // already on its way down
+  if (n.up && n.service) {
+    // A stack that can leave on its own (halabd's CRM) is asked to, and
+    // halted when it says it is done; bounded, as an init system's stop timeout.
+    const std::uint32_t epoch = n.epoch;
+    auto finish = [this, node, epoch] {
+      Node& m = *nodes_.at(node);
+      if (!m.up || m.epoch != epoch || !m.stopping) return;  // crashed or fenced meanwhile
+      m.stopping = false;
+      finish_halt(node);
+    };
+    n.stopping = true;
+    if (n.service->begin_clean_stop([this, finish] { at(now_, finish); })) {
+      at(now_ + kCleanStopLimit.count(), finish);
+      return;
+    }
+    n.stopping = false;
+  }
+  finish_halt(node);
+}
+
+void World::finish_halt(int node) {
+  Node& n = *nodes_.at(node);
+  const bool again = n.start_after_stop;
   if (n.up && n.service) n.service->on_clean_stop();  // it may say goodbye while still up
   take_down(n, 2);
   n.powered_off = true;
+  if (again) power_on(node);
 }
 
 void World::restart(int node) {
@@ -280,6 +311,10 @@ void World::power_off(int node) {
 
 void World::power_on(int node) {
   Node& n = *nodes_.at(node);
+  if (n.stopping) {  // still shutting down: it boots again once it is down
+    n.start_after_stop = true;
+    return;
+  }
   n.powered_off = false;
   if (!n.up && !n.failed) boot(n, true);  // a broken node stays down until its repair
 }

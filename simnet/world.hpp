@@ -122,7 +122,11 @@ class World {
   // storage kept as written, and it stays down (even under a failure process)
   // until power_on. Stands for a graceful shutdown of the stack until the
   // stack itself can do one.
+  // A clean stop: a service with a graceful stop (core::Service::begin_clean_stop)
+  // is asked first and halted when it is done (at most kCleanStopLimit later);
+  // a power_on meanwhile boots it again once it is down.
   void halt(int node);
+  static constexpr core::Duration kCleanStopLimit = std::chrono::minutes(30);
   // A fencing of `node` by the world's power switch on behalf of `by` (the
   // fence_simnet agent does the same): a fence record, then off (and on).
   void fence(int node, const std::string& by, bool reboot);
@@ -218,7 +222,9 @@ class World {
   // processes
   core::ProcessId spawn(Node& n, core::ProcessSpec spec, core::ProcessDone done);
   void kill_process(Node& n, core::ProcessId id, int signal);
+  void finish_halt(int node);
   void fence_effect(const AgentCall& call, core::ProcessResult& result);
+  void ping_effect(const AgentCall& call, core::ProcessResult& result);
   void ocf_effect(const AgentCall& call, core::ProcessResult& result);
   void set_resource(int node, const std::string& instance, ResourceState s, ResourceCause why);
   void resources_down(int node, ResourceCause why);

@@ -144,6 +144,8 @@ struct World::Node {
 
   bool up = false, paused = false, powered_off = false, booting = false;
   bool failed = false;  // down in a failure process's outage: powering on does not boot it
+  bool stopping = false;      // a graceful stop is under way (halt when the service is done)
+  bool start_after_stop = false;  // `start` came while it was stopping: boot again once down
   std::uint32_t epoch = 0;
   // Clock: local = l0 + (global - g0) * rate.
   SimTime g0 = 0, l0 = 0;

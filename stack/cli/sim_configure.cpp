@@ -1,6 +1,7 @@
 #include "stack/cli/sim_configure.hpp"
 
 #include <cstdlib>
+#include <functional>
 
 #include "stack/cib/cib.hpp"
 #include "stack/cib/schema.hpp"
@@ -85,6 +86,61 @@ simnet::ResourceLimits resource_limits(const std::string& cib_xml, int nodes) {
   return out;
 }
 
+simnet::MandatoryConstraints mandatory_constraints(const std::string& cib_xml) {
+  using MC = simnet::MandatoryConstraint;
+  simnet::MandatoryConstraints out;
+  const cib::Cib cib = cib::Cib::parse(cib_xml, "configure");
+  std::map<std::string, std::vector<std::string>> prims;  // any resource id -> its primitives
+  std::function<void(xmlNode*)> index = [&](xmlNode* n) {
+    if (cib::is(n, "primitive") || cib::is(n, "group") || cib::is(n, "clone") || cib::is(n, "master")) {
+      std::vector<std::string> p;
+      primitives_of(n, p);
+      prims[cib::attr_or(n, "id", "")] = p;
+    }
+    if (cib::is(n, "group")) {
+      std::vector<std::string> members;
+      for (xmlNode* m : cib::children(n, "primitive")) members.push_back(cib::attr_or(m, "id", ""));
+      for (std::size_t i = 1; i < members.size(); ++i) {
+        const std::string id = "group " + cib::attr_or(n, "id", "");
+        out.push_back({MC::Kind::colocation, id, {members[i]}, {members[i - 1]}, false, true});
+        out.push_back({MC::Kind::order, id, {members[i]}, {members[i - 1]}, false, true});
+      }
+    }
+    for (xmlNode* c : cib::children(n)) index(c);
+  };
+  if (xmlNode* resources = cib.section("resources")) index(resources);
+  xmlNode* constraints = cib.section("constraints");
+  if (!constraints) return out;
+  auto of = [&](const std::string& id) { return prims.count(id) ? prims[id] : std::vector<std::string>{}; };
+  auto infinite = [](const std::string& s) { return s == "INFINITY" || s == "+INFINITY" || s == "inf" || s == "+inf"; };
+  for (xmlNode* c : cib::children(constraints)) {
+    if (cib::first_child(c, "resource_set")) continue;
+    const std::string id = cib::attr_or(c, "id", "");
+    if (cib::is(c, "rsc_colocation") && infinite(cib::attr_or(c, "score", ""))) {
+      const std::string role = cib::attr_or(c, "rsc-role", "Started");
+      if (role != "Started") continue;  // a dependent's role other than any: not checked
+      const std::string with_role = cib::attr_or(c, "with-rsc-role", "Started");
+      const bool promoted = with_role == "Promoted" || with_role == "Master";
+      if (!promoted && with_role != "Started") continue;
+      auto dep = of(cib::attr_or(c, "rsc", "")), req = of(cib::attr_or(c, "with-rsc", ""));
+      if (!dep.empty() && !req.empty()) out.push_back({MC::Kind::colocation, id, dep, req, promoted, true});
+    } else if (cib::is(c, "rsc_order")) {
+      const std::string kind = cib::attr_or(c, "kind", "");
+      const std::string score = cib::attr_or(c, "score", "");
+      const bool mandatory = kind.empty() ? (score.empty() || std::atoi(score.c_str()) > 0 || infinite(score))
+                                          : kind == "Mandatory";
+      if (!mandatory) continue;
+      if (cib::attr_or(c, "first-action", "start") != "start" || cib::attr_or(c, "then-action", "start") != "start")
+        continue;
+      const std::string sym = cib::attr_or(c, "symmetrical", "true");
+      auto first = of(cib::attr_or(c, "first", "")), then = of(cib::attr_or(c, "then", ""));
+      if (!first.empty() && !then.empty())
+        out.push_back({MC::Kind::order, id, then, first, false, !(sym == "false" || sym == "no" || sym == "0")});
+    }
+  }
+  return out;
+}
+
 CompiledConfigure compile_configure(const simnet::Scenario& sc) {
   CompiledConfigure out;
   const auto& block = sc.configure;
@@ -121,6 +177,7 @@ CompiledConfigure compile_configure(const simnet::Scenario& sc) {
   }
   out.cib_xml = host.cib_xml;
   out.limits = resource_limits(out.cib_xml, static_cast<int>(sc.nodes.size()));
+  out.constraints = mandatory_constraints(out.cib_xml);
   return out;
 }
 

@@ -14,6 +14,7 @@ namespace halab::cli {
 struct CompiledConfigure {
   std::string cib_xml;  // the whole CIB (configuration; empty status)
   simnet::ResourceLimits limits;  // by primitive id
+  simnet::MandatoryConstraints constraints;
 };
 
 // Throws simnet::ScenarioError naming the scenario file and the line of the
@@ -24,5 +25,11 @@ CompiledConfigure compile_configure(const simnet::Scenario& sc);
 // primitives clone-max times (default: every node), a promotable clone's at
 // most promoted-max promoted (default 1).
 simnet::ResourceLimits resource_limits(const std::string& cib_xml, int nodes);
+
+// The configuration's mandatory constraints: colocations with score
+// INFINITY, orders of kind Mandatory (or score > 0, pacemaker's default)
+// from start to start, and those a group implies between its members.
+// Resource sets are not read.
+simnet::MandatoryConstraints mandatory_constraints(const std::string& cib_xml);
 
 }  // namespace halab::cli

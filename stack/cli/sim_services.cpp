@@ -295,6 +295,7 @@ simnet::ServiceFactory make_halabd(const simnet::ServiceContext& ctx) {
   if (sc.configure.present()) {
     auto compiled = compile_configure(sc);
     if (ctx.resource_limits) *ctx.resource_limits = compiled.limits;
+    if (ctx.constraints) *ctx.constraints = compiled.constraints;
     initial_cib = std::make_shared<const std::string>(std::move(compiled.cib_xml));
   }
 

@@ -3,6 +3,7 @@
 // at construction and reaches time, network, processes, storage, logs and
 // randomness only through it. The real world and simnet each build one Env
 // per node.
+#include <functional>
 #include <string>
 
 #include "stack/core/clock.hpp"
@@ -36,6 +37,14 @@ class Service {
   // A clean stop is coming (simnet's `stop`; the service is destroyed right
   // after): the service may tell its peers it is leaving. Not called on a crash.
   virtual void on_clean_stop() {}
+  // A graceful stop, as an administrator's `systemctl stop` (simnet's
+  // `stop` of a stack that can leave on its own): start it and call `done`
+  // once the service may be halted. Returns false when the service has no
+  // graceful stop (it is then halted at once). Not called on a crash.
+  virtual bool begin_clean_stop(std::function<void()> done) {
+    (void)done;
+    return false;
+  }
 };
 
 }  // namespace halab::core

@@ -187,6 +187,9 @@ void CrmService::on_changed(const controller::ClusterChange& c) {
   if (c.cib) {
     update_watchdog();
     prune_failures();
+    // The lab's CIB audit compares what the members hold after a heal.
+    if (events_.enabled(core::Level::info))
+      events_.info("cib version={} digest={}", c.version.str(), controller_->cib().digest());
   }
   if (!c.is_dc) {
     if (engine_.busy()) {
@@ -352,7 +355,7 @@ void CrmService::maybe_schedule() {
                                 return;
                               }
                           }
-                          if (t.outcome == transition::Outcome::complete && only_pseudo) return;
+                          if (only_pseudo && t.outcome == transition::Outcome::complete && !want_schedule_) return;
                           want_schedule_ = true;
                           kick(t.outcome == transition::Outcome::failed ? std::chrono::milliseconds(200)
                                                                         : core::Duration::zero());
@@ -458,6 +461,18 @@ void CrmService::execute_rsc_op(const std::string& node, const GraphAction& op, 
       }
       done(std::move(r));
     });
+  }
+  // A node outside this partition's view never answers (the scheduler may
+  // still place a stop there when the partition cannot fence it): fail the
+  // action now, as one whose node left, instead of leaving it open forever.
+  bool present = false;
+  for (auto id : controller::view_nodes(controller_->view())) present = present || node_.node_name(id) == node;
+  if (!present) {
+    std::weak_ptr<int> alive = alive_;
+    env_.clock.schedule(core::Duration::zero(), [alive, node, done = std::move(done)] {
+      if (alive.lock()) done(ActionResult::error(node + " is not in the cluster"));
+    });
+    return;
   }
   remote_[{tid, op.id}] = Remote{node, std::move(done)};
   ++stats_.remote_sent;
@@ -813,6 +828,12 @@ bool CrmService::reports_complete() {
   return true;
 }
 
+bool CrmService::begin_clean_stop(std::function<void()> done) {
+  if (left_ || !controller_->synced()) return false;  // gone already, or never joined
+  request_shutdown(std::move(done));
+  return true;
+}
+
 void CrmService::request_shutdown(std::function<void()> leave) {
   leave_ = std::move(leave);
   if (shutdown_requested_) return;
@@ -998,6 +1019,7 @@ void CrmService::leave_now(const std::string& why) {
   if (!leave_) return;
   if (self_fencing_) self_fencing_->shutdown();  // a clean exit: no reset
   log_.notice("leaving the cluster: {}", why);
+  left_ = true;
   auto fn = std::move(leave_);
   leave_ = nullptr;
   std::weak_ptr<int> alive = alive_;

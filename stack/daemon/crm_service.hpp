@@ -87,6 +87,9 @@ class CrmService final : public core::Service, private transition::ActionSink {
   // runs once the DC allows the node to go (its resources are stopped), or
   // after shutdown-escalation (crm_config, 20 min by default) without that.
   void request_shutdown(std::function<void()> leave);
+  // simnet's `stop`: request_shutdown, unless this node never joined a
+  // cluster (nothing to hand over; it may go at once: false).
+  bool begin_clean_stop(std::function<void()> done) override;
   bool shutting_down() const { return shutdown_requested_ != 0; }
   // Watchdog self-fencing (sbd's role, watchdog.hpp). With a watchdog and
   // stonith-watchdog-timeout (S) set in the CIB, this node arms it (timeout
@@ -206,6 +209,7 @@ class CrmService final : public core::Service, private transition::ActionSink {
   std::optional<std::pair<controller::Member, std::uint64_t>> query_;  // the DC's latest query
   bool report_due_ = false;  // answer query_ once local_ops_ is 0
   long long shutdown_requested_ = 0;  // when (wall seconds); 0: not leaving
+  bool left_ = false;                 // it has left after a clean shutdown
   std::function<void()> leave_;
   core::Timer escalation_timer_;
 

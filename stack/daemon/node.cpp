@@ -96,6 +96,12 @@ Node::Node(core::Env& env, NodeOptions opt)
   cmap::apply_quorum(cmap_, vq_->status());
 }
 
+bool Node::begin_clean_stop(std::function<void()> done) {
+  for (auto& s : services_)
+    if (s->begin_clean_stop(done)) return true;
+  return false;
+}
+
 Node::~Node() {
   // Hosted components first: they hold references into the layers below.
   while (!services_.empty()) services_.pop_back();

@@ -64,6 +64,9 @@ class Node : public core::Service {
   // Throws core::Error naming what is wrong (bind failure, bad options).
   Node(core::Env& env, NodeOptions opt);
   ~Node() override;
+  // A graceful stop through the first hosted component that has one (the
+  // CRM's clean shutdown, as halabd's SIGTERM); false when none has.
+  bool begin_clean_stop(std::function<void()> done) override;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 

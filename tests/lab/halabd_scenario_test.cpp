@@ -91,6 +91,35 @@ TEST(HalabdScenario, LimitsComeFromTheConfiguration) {
   EXPECT_EQ(compiled.limits.at("s").promoted_max, 1);
 }
 
+// The mandatory constraints the constraints audit checks, from crmsh's
+// configure language: INFINITY colocations, Mandatory orders, and what a
+// group implies; advisory ones are left out.
+TEST(HalabdScenario, MandatoryConstraintsComeFromTheConfiguration) {
+  const simnet::Scenario sc = simnet::parse_scenario(
+      two_nodes("primitive a ocf:pacemaker:Dummy\nprimitive b ocf:pacemaker:Dummy\ngroup g a b\n"
+                "primitive d ocf:pacemaker:Dummy\nprimitive s ocf:pacemaker:Stateful\n"
+                "clone sc s meta promotable=true\n"
+                "colocation g-with-d inf: g d\norder d-then-g Mandatory: d g\n"
+                "colocation d-with-s inf: d sc:Promoted\norder advisory Optional: d g\n"
+                "colocation soft 100: d g\nproperty stonith-enabled=false\n"),
+      "c.scn");
+  const auto c = cli::compile_configure(sc).constraints;
+  auto find = [&](const std::string& id) {
+    return std::find_if(c.begin(), c.end(), [&](auto& x) { return x.id == id; });
+  };
+  using K = simnet::MandatoryConstraint::Kind;
+  ASSERT_EQ(c.size(), 5u);  // the group's colocation and order, and three constraints
+  EXPECT_EQ(find("group g")->dependent, std::vector<std::string>{"b"});
+  EXPECT_EQ(find("group g")->required, std::vector<std::string>{"a"});
+  EXPECT_EQ(find("g-with-d")->kind, K::colocation);
+  EXPECT_EQ(find("g-with-d")->dependent, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(find("d-then-g")->kind, K::order);
+  EXPECT_EQ(find("d-then-g")->required, std::vector<std::string>{"d"});
+  EXPECT_TRUE(find("d-with-s")->required_promoted);
+  EXPECT_EQ(find("advisory"), c.end());
+  EXPECT_EQ(find("soft"), c.end());
+}
+
 // A clone running on both nodes and a promotable clone with one promoted
 // instance (anonymous clones: the instance is the primitive's id on each
 // node): max-active holds only because it reads clone-max and promoted-max

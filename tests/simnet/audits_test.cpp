@@ -18,7 +18,8 @@ std::string base_scenario() {
 // A trace built by hand, fed to the audits of a scenario.
 class Feed {
  public:
-  explicit Feed(const std::string& audits) : sc_(parse_scenario(base_scenario() + audits, "test.scn")), audits_(make_audits(sc_)) {}
+  explicit Feed(const std::string& audits, const MandatoryConstraints& c = {})
+      : sc_(parse_scenario(base_scenario() + audits, "test.scn")), audits_(make_audits(sc_, {}, c)) {}
   Feed& res(double t, std::uint32_t node, const std::string& inst, ResourceState s,
             ResourceCause c = ResourceCause::agent) {
     texts_.push_back(inst);
@@ -175,6 +176,92 @@ TEST(Audits, StableAfterTheLastFault) {
   g.res(1, 0, "web", RS::active).res(300, 0, "web", RS::inactive, RC::injected).res(310, 0, "web", RS::active);
   g.ev(400, 0, "action-dispatch id=1 op=monitor");
   EXPECT_TRUE(g.ok());
+}
+
+// Mandatory order (db then web): web never starts while db runs nowhere, and
+// db's last copy never stops while web runs; a failure of db is not the
+// stack's doing. Colocation (web with db): web may run without db on its
+// node only within the grace.
+TEST(Audits, MandatoryConstraints) {
+  using K = MandatoryConstraint::Kind;
+  const MandatoryConstraints order = {{K::order, "db-then-web", {"web"}, {"db"}, false, true}};
+  EXPECT_TRUE(Feed("audit constraints\n", order).res(1, 0, "db", RS::active).res(2, 0, "web", RS::active)
+                  .res(3, 0, "web", RS::inactive).res(4, 0, "db", RS::inactive).end(10).ok());
+  Feed early("audit constraints\n", order);
+  early.res(1, 1, "web", RS::active);
+  EXPECT_FALSE(early.ok());
+  EXPECT_NE(early.audit().violation()->detail.find("web started on n2 while db ran nowhere"), std::string::npos)
+      << early.audit().violation()->detail;
+  Feed late("audit constraints\n", order);
+  late.res(1, 0, "db", RS::active).res(2, 1, "web", RS::active).res(3, 0, "db", RS::inactive);
+  EXPECT_FALSE(late.ok());
+  // A failure (injected) or a node's death is not a stop the stack ordered.
+  EXPECT_TRUE(Feed("audit constraints\n", order).res(1, 0, "db", RS::active).res(2, 1, "web", RS::active)
+                  .res(3, 0, "db", RS::inactive, RC::injected).res(4, 1, "web", RS::inactive).end(10).ok());
+  // Asymmetrical: stopping db first is allowed.
+  const MandatoryConstraints asym = {{K::order, "o", {"web"}, {"db"}, false, false}};
+  EXPECT_TRUE(Feed("audit constraints\n", asym).res(1, 0, "db", RS::active).res(2, 1, "web", RS::active)
+                  .res(3, 0, "db", RS::inactive).end(10).ok());
+
+  const MandatoryConstraints coloc = {{K::colocation, "web-with-db", {"web"}, {"db"}, false, true}};
+  EXPECT_TRUE(Feed("audit constraints grace=5s\n", coloc).res(1, 0, "web", RS::active).res(3, 0, "db", RS::active)
+                  .res(20, 0, "db", RS::inactive).res(22, 0, "web", RS::inactive).end(60).ok());
+  Feed apart("audit constraints grace=5s\n", coloc);
+  apart.res(1, 0, "db", RS::active).res(2, 1, "web", RS::active).end(60);
+  EXPECT_FALSE(apart.ok());
+  EXPECT_EQ(apart.audit().violation()->t, 7 * S);
+  // With the promoted role: an unpromoted copy there is not enough.
+  const MandatoryConstraints promoted = {{K::colocation, "c", {"web"}, {"st"}, true, true}};
+  Feed unpromoted("audit constraints grace=5s\n", promoted);
+  unpromoted.res(1, 0, "st:0", RS::active).res(1, 0, "web", RS::active).end(60);
+  EXPECT_FALSE(unpromoted.ok());
+  EXPECT_TRUE(Feed("audit constraints grace=5s\n", promoted).res(1, 0, "st:0", RS::promoted)
+                  .res(1, 0, "web", RS::active).end(60).ok());
+}
+
+// The CIB converges after the last fault, and a configuration committed
+// with quorum survives the merge.
+TEST(Audits, CibConvergesAndKeepsCommittedUpdates) {
+  auto quorate = [](Feed& f, double t, std::uint32_t n, const char* members) -> Feed& {
+    return f.ev(t, n, std::string("membership members=") + members)
+        .ev(t, n, std::string("quorum quorate=1 members=") + members);
+  };
+  Feed same("audit cib within=10s\n");
+  quorate(same, 1, 0, "n1,n2");
+  quorate(same, 1, 1, "n1,n2");
+  same.ev(2, 0, "cib version=0.5.3 digest=aa").ev(2, 1, "cib version=0.5.3 digest=aa").kind(5, TraceKind::heal, 0).end(60);
+  EXPECT_TRUE(same.ok()) << same.audit().violation()->detail;
+
+  Feed apart("audit cib within=10s\n");
+  quorate(apart, 1, 0, "n1,n2");
+  quorate(apart, 1, 1, "n1,n2");
+  apart.ev(2, 0, "cib version=0.5.3 digest=aa").ev(2, 1, "cib version=0.5.3 digest=bb").end(60);
+  ASSERT_FALSE(apart.ok());
+  EXPECT_NE(apart.audit().violation()->detail.find("did not converge"), std::string::npos);
+  // Not settled yet (a fault 5s before the end): nothing is judged.
+  Feed unsettled("audit cib within=10s\n");
+  quorate(unsettled, 1, 0, "n1,n2");
+  quorate(unsettled, 1, 1, "n1,n2");
+  unsettled.ev(2, 0, "cib version=0.5.3 digest=aa").ev(2, 1, "cib version=0.5.4 digest=bb").kind(55, TraceKind::heal, 0).end(60);
+  EXPECT_TRUE(unsettled.ok());
+
+  // n1 committed epoch 7 with quorum; after the merge everyone is back at 6.
+  Feed lost("audit cib within=10s\n");
+  quorate(lost, 1, 0, "n1");
+  lost.ev(2, 0, "cib version=0.7.0 digest=cc");
+  quorate(lost, 10, 0, "n1,n2");
+  quorate(lost, 10, 1, "n1,n2");
+  lost.ev(11, 0, "cib version=0.6.9 digest=dd").ev(11, 1, "cib version=0.6.9 digest=dd").end(60);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.audit().violation()->detail.find("committed update was lost"), std::string::npos)
+      << lost.audit().violation()->detail;
+  // Without quorum it was never committed.
+  Feed minority("audit cib within=10s\n");
+  minority.ev(1, 0, "membership members=n1").ev(1, 0, "quorum quorate=0 members=n1").ev(2, 0, "cib version=0.7.0 digest=cc");
+  quorate(minority, 10, 0, "n1,n2");
+  quorate(minority, 10, 1, "n1,n2");
+  minority.ev(11, 0, "cib version=0.6.9 digest=dd").ev(11, 1, "cib version=0.6.9 digest=dd").end(60);
+  EXPECT_TRUE(minority.ok());
 }
 
 TEST(Audits, ScenarioStatementsAreChecked) {
