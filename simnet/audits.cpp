@@ -198,9 +198,12 @@ class Quorum final : public Audit {
 // With fencing enabled, what a node held when it was lost uncleanly (crash or
 // power-off not done by fencing) is not started elsewhere until that node has
 // been fenced or has booted again: until then nobody could know it was down.
+// A clone's copy started elsewhere is a recovery only when, counting the lost
+// node's copy, there would be more than the clone allows (an anonymous clone
+// on every node starts its own copy on a node that comes back).
 class Fencing final : public Audit {
  public:
-  using Audit::Audit;
+  Fencing(const Scenario::Audit& d, const ResourceLimits& limits) : Audit(d), limits_(limits) {}
   void on_record(const TraceRecord& r) override {
     switch (r.kind) {
       case TraceKind::fence:
@@ -214,13 +217,25 @@ class Fencing final : public Audit {
       case TraceKind::resource: {
         const std::string inst(r.text);
         if (cause_of(r) == ResourceCause::node_down && !counts_active(state_of(r))) {
+          active_on_[inst].erase(r.node);
           auto f = fenced_at_.find(r.node);
-          if (f == fenced_at_.end() || f->second != r.t) claims_[inst] = {r.node, r.t};
+          if (f == fenced_at_.end() || f->second != r.t) claims_[inst].insert({r.node, r.t});
         } else if (counts_active(state_of(r))) {
+          active_on_[inst].insert(r.node);
           auto c = claims_.find(inst);
-          if (c != claims_.end() && c->second.first != r.node)
-            violate(r.t, inst + " started on " + name(r.node) + " while " + name(c->second.first) + ", which held it, was lost at " +
-                             at(c->second.second) + " and neither fenced nor rebooted");
+          if (c == claims_.end()) break;
+          std::size_t lost = 0;
+          const std::pair<std::uint32_t, Time>* other = nullptr;
+          for (auto& claim : c->second)
+            if (claim.first != r.node) {
+              ++lost;
+              other = &claim;
+            }
+          if (other && active_on_[inst].size() + lost > max_of(inst))
+            violate(r.t, inst + " started on " + name(r.node) + " while " + name(other->first) +
+                             ", which held it, was lost at " + at(other->second) + " and neither fenced nor rebooted");
+        } else {
+          active_on_[inst].erase(r.node);
         }
         break;
       }
@@ -231,12 +246,20 @@ class Fencing final : public Audit {
 
  private:
   void release(std::uint32_t node) {
-    for (auto it = claims_.begin(); it != claims_.end();)
-      it = it->second.first == node ? claims_.erase(it) : std::next(it);
+    for (auto it = claims_.begin(); it != claims_.end();) {
+      for (auto c = it->second.begin(); c != it->second.end();) c = c->first == node ? it->second.erase(c) : std::next(c);
+      it = it->second.empty() ? claims_.erase(it) : std::next(it);
+    }
+  }
+  std::size_t max_of(const std::string& inst) const {
+    auto it = limits_.find(resource_of(inst));
+    return it == limits_.end() ? 1 : std::size_t(std::max(1, it->second.max));
   }
   std::string name(std::uint32_t n) const { return n < nodes.size() ? nodes[n] : "?"; }
+  ResourceLimits limits_;  // a copy, as MaxActive's
   std::map<std::uint32_t, Time> fenced_at_;
-  std::map<std::string, std::pair<std::uint32_t, Time>> claims_;  // instance -> (node lost holding it, when)
+  std::map<std::string, std::set<std::uint32_t>> active_on_;  // instance -> nodes where it is active
+  std::map<std::string, std::set<std::pair<std::uint32_t, Time>>> claims_;  // instance -> (node lost holding it, when)
 };
 
 // ---------------------------------------------------------------- actions
@@ -603,7 +626,7 @@ std::vector<std::unique_ptr<Audit>> make_audits(const Scenario& sc, const Resour
     std::unique_ptr<Audit> x;
     if (a.name == "max-active") x = std::make_unique<MaxActive>(a, a.params.count("rsc") ? std::set<std::string>{} : declared, limits);
     else if (a.name == "quorum") x = std::make_unique<Quorum>(a);
-    else if (a.name == "fencing") x = std::make_unique<Fencing>(a);
+    else if (a.name == "fencing") x = std::make_unique<Fencing>(a, limits);
     else if (a.name == "actions") x = std::make_unique<Actions>(a);
     else if (a.name == "stable") x = std::make_unique<Stable>(a);
     else if (a.name == "constraints") x = std::make_unique<Constraints>(a, constraints);

@@ -18,8 +18,8 @@ std::string base_scenario() {
 // A trace built by hand, fed to the audits of a scenario.
 class Feed {
  public:
-  explicit Feed(const std::string& audits, const MandatoryConstraints& c = {})
-      : sc_(parse_scenario(base_scenario() + audits, "test.scn")), audits_(make_audits(sc_, {}, c)) {}
+  explicit Feed(const std::string& audits, const MandatoryConstraints& c = {}, const ResourceLimits& limits = {})
+      : sc_(parse_scenario(base_scenario() + audits, "test.scn")), audits_(make_audits(sc_, limits, c)) {}
   Feed& res(double t, std::uint32_t node, const std::string& inst, ResourceState s,
             ResourceCause c = ResourceCause::agent) {
     texts_.push_back(inst);
@@ -144,6 +144,16 @@ TEST(Audits, FencingBeforeRecovery) {
   Feed k("audit fencing\n");  // the same node may start it again itself
   k.res(1, 0, "web", RS::active).res(10, 0, "web", RS::inactive, RC::node_down).res(12, 0, "web", RS::active);
   EXPECT_TRUE(k.ok());
+  // An anonymous clone (clone-max 3) on every node: a node that comes back
+  // starts its own copy while another node's loss is not fenced yet; that is
+  // no recovery of the lost copy. With clone-max 2 the same start is one.
+  for (int max : {3, 2}) {
+    Feed c("audit fencing\n", {}, ResourceLimits{{"ping", ResourceLimit{max, max}}});
+    c.res(1, 0, "ping", RS::active).res(1, 2, "ping", RS::active);
+    c.res(10, 0, "ping", RS::inactive, RC::node_down).kind(10, TraceKind::crash, 0);
+    c.kind(11, TraceKind::boot, 1).res(12, 1, "ping", RS::active);
+    EXPECT_EQ(c.ok(), max == 3) << "clone-max " << max;
+  }
 }
 
 TEST(Audits, ActionsCompleteOrAbort) {
