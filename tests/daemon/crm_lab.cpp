@@ -7,20 +7,14 @@
 #include <fstream>
 
 #include "stack/daemon/control_client.hpp"
+#include "tests/support/shell.hpp"
 
 namespace halab::testlab {
 
 namespace fs = std::filesystem;
 
 std::pair<int, std::string> run_tool(const std::string& halab, const std::string& args) {
-  FILE* p = ::popen((halab + " " + args + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+  return ::halab::test::run_shell(halab + " " + args);
 }
 
 std::string CrmLab::configure(int node, const std::string& crm_text, bool force) const {

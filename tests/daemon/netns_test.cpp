@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "tests/daemon/netns_lab.hpp"
+#include "tests/support/shell.hpp"
 
 using namespace halab::testlab;
 using namespace std::chrono_literals;
@@ -29,14 +30,7 @@ NetnsLabOptions lab_options(int nodes, const std::string& transport, int token_m
 
 // Runs `halab ARGS`, returns (exit code, stdout).
 std::pair<int, std::string> halab(const std::string& args) {
-  FILE* p = ::popen((std::string(HALAB_BIN) + " " + args + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+  return ::halab::test::run_shell(std::string(HALAB_BIN) + " " + args);
 }
 
 // Every wait is bounded: formation and merges within 20 s, failure detection

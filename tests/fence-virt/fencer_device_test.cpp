@@ -28,13 +28,7 @@ struct FencerNode {
     f = std::make_unique<fencer::Fencer>(env, o);
   }
   ~FencerNode() { f.reset(); }
-  template <class T, class Start> T wait(Start start) {
-    std::optional<T> got;
-    start([&](const T& r) { got = r; });
-    for (int i = 0; i < 600 && !got; ++i) world.run_for(50ms);
-    if (!got) ADD_FAILURE() << "no result within 30 s";
-    return got.value_or(T{});
-  }
+  template <class T, class Start> T wait(Start start) { return wait_result<T>(world, start); }
   FenceResult fence(const std::string& target, const std::string& action) {
     return wait<FenceResult>([&](auto cb) { f->fence(target, action, "n1", cb); });
   }

@@ -6,6 +6,8 @@
 // all with backend libvirt on the lab's test driver. Set up once per test binary.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "tests/fence-virt/lab_env.hpp"
@@ -49,5 +51,16 @@ class FvLab : public ::testing::Environment {
     if (!::halab::fv::test::FvLab::get()->ready)                                      \
       GTEST_SKIP() << "fence-virt lab unavailable: " << ::halab::fv::test::FvLab::get()->env.skip_reason(); \
   } while (0)
+
+// Runs a real world until the callback `start` was given is called (at most
+// 30 s): the result, or a failure and T{}.
+template <class T, class World, class Start>
+T wait_result(World& world, Start start) {
+  std::optional<T> got;
+  start([&](const T& r) { got = r; });
+  for (int i = 0; i < 600 && !got; ++i) world.run_for(std::chrono::milliseconds(50));
+  if (!got) ADD_FAILURE() << "no result within 30 s";
+  return got.value_or(T{});
+}
 
 }  // namespace halab::fv::test

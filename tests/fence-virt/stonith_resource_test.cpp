@@ -55,13 +55,7 @@ struct Node {
     ops.reset();
     f.reset();
   }
-  template <class T, class Start> T wait(Start start) {
-    std::optional<T> got;
-    start([&](const T& r) { got = r; });
-    for (int i = 0; i < 600 && !got; ++i) world.run_for(50ms);
-    if (!got) ADD_FAILURE() << "no result within 30 s";
-    return got.value_or(T{});
-  }
+  template <class T, class Start> T wait(Start start) { return wait_result<T>(world, start); }
   executor::OpResult op(const executor::ResourceDef& rsc, const std::string& action) {
     executor::OpRequest o;
     o.action = action;
